@@ -1,0 +1,4 @@
+//! Command-line interface (placeholder).
+pub fn run() -> i32 {
+    0
+}

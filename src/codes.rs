@@ -1,0 +1,1 @@
+//! Procedure code tables, pairing rules and service mappings (placeholder).

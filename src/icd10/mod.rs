@@ -1,0 +1,1 @@
+//! ICD-10-CM code sets (placeholder; being built).

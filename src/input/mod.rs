@@ -1,0 +1,2 @@
+//! Reading a practice folder.
+pub mod model;

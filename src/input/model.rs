@@ -1,0 +1,183 @@
+//! The practice's records after parsing: typed, normalised, each carrying
+//! the line it came from so any later finding can point back at it.
+
+use crate::money::Cents;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    pub line1: String,
+    #[serde(default)]
+    pub line2: Option<String>,
+    pub city: String,
+    pub state: String,
+    pub zip: String,
+}
+
+impl Address {
+    /// "City, ST 12345"
+    pub fn city_line(&self) -> String {
+        format!("{}, {} {}", self.city, self.state, self.zip)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub id: String,
+    pub name: String,
+    pub credentials: String,
+    pub npi: String,
+    pub taxonomy: String,
+    pub license: String,
+    pub license_state: String,
+}
+
+impl Provider {
+    /// "Maya Okafor, MD"
+    pub fn display_name(&self) -> String {
+        if self.credentials.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}, {}", self.name, self.credentials)
+        }
+    }
+}
+
+/// `practice.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    pub legal_name: String,
+    pub address: Address,
+    pub phone: String,
+    /// Employer Identification Number, `XX-XXXXXXX`.
+    pub tax_id: String,
+    /// Organization (type 2) NPI; solo practitioners may have none.
+    #[serde(default)]
+    pub npi: Option<String>,
+    pub taxonomy: String,
+    /// IANA name, e.g. `America/Denver`.
+    pub time_zone: String,
+    #[serde(default = "default_pos")]
+    pub default_place_of_service: String,
+    /// Where services are rendered, when not the billing address.
+    #[serde(default)]
+    pub service_facility: Option<Facility>,
+    /// Paths are relative to the practice folder.
+    #[serde(default)]
+    pub logo: Option<PathBuf>,
+    #[serde(default)]
+    pub signature: Option<PathBuf>,
+    /// A TrueType font to embed for names the built-in fonts cannot show.
+    #[serde(default)]
+    pub font: Option<PathBuf>,
+    #[serde(default)]
+    pub font_bold: Option<PathBuf>,
+    pub providers: Vec<Provider>,
+}
+
+fn default_pos() -> String {
+    "11".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    pub name: String,
+    pub address: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Patient {
+    pub line: u64,
+    pub patient_id: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
+    pub last_name: String,
+    pub dob: NaiveDate,
+    pub sex: String,
+    pub address: Address,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub payer: String,
+    pub member_id: String,
+    pub group_number: Option<String>,
+    pub subscriber_name: Option<String>,
+    pub subscriber_relationship: Option<String>,
+}
+
+impl Patient {
+    /// Legal name in "Last, First Middle" order, as insurers file it.
+    pub fn full_name(&self) -> String {
+        match &self.middle_name {
+            Some(m) => format!("{}, {} {}", self.last_name, self.first_name, m),
+            None => format!("{}, {}", self.last_name, self.first_name),
+        }
+    }
+
+    /// The patient is not the subscriber when a subscriber is named with a
+    /// relationship other than self.
+    pub fn subscriber(&self) -> Option<(&str, &str)> {
+        let name = self.subscriber_name.as_deref()?;
+        let rel = self.subscriber_relationship.as_deref().unwrap_or("");
+        if rel.eq_ignore_ascii_case("self") {
+            return None;
+        }
+        Some((name, rel))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+/// One explicit procedure: `CODE[-MOD[-MOD...]][xUNITS]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcSpec {
+    pub code: String,
+    pub modifiers: Vec<String>,
+    pub units: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub line: u64,
+    pub session_id: String,
+    pub patient_id: String,
+    pub provider_id: String,
+    pub date: NaiveDate,
+    /// ICD-10-CM codes without dots, upper case, in priority order.
+    pub diagnoses: Vec<String>,
+    pub service: Option<String>,
+    pub procedures: Vec<ProcSpec>,
+    pub minutes: Option<u32>,
+    pub dose_mg: Option<u32>,
+    pub place_of_service: Option<String>,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Payment {
+    pub line: u64,
+    pub payment_id: String,
+    pub patient_id: String,
+    pub session_id: Option<String>,
+    pub date: NaiveDate,
+    /// Negative for a refund.
+    pub amount: Cents,
+    pub method: String,
+    pub reference: Option<String>,
+}
+
+/// File names as they appear in findings.
+pub const PRACTICE_FILE: &str = "practice.toml";
+pub const PATIENTS_FILE: &str = "patients.csv";
+pub const SESSIONS_FILE: &str = "sessions.csv";
+pub const PAYMENTS_FILE: &str = "payments.csv";

@@ -1,0 +1,24 @@
+//! superbill: turns a cash-pay clinic's session records into insurer-ready
+//! out-of-network superbills and accountant exports.
+//!
+//! Data flows one way, one module per stage:
+//! `input` (read, parse) -> `validate` (findings) -> `resolve` (codes and
+//! units) -> `build` (pure `superbill::Superbill` data, `ledger` for
+//! payments) -> `render` (PDF) / `export` (CSV) -> `atomic` (writes).
+
+pub mod codes;
+pub mod ein;
+pub mod error;
+pub mod findings;
+pub mod icd10;
+pub mod input;
+pub mod money;
+pub mod ndc;
+pub mod npi;
+pub mod render;
+pub mod superbill;
+pub mod taxonomy;
+pub mod units;
+pub mod cli;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Rendering superbills to PDF (placeholder; being built).

@@ -1,0 +1,147 @@
+//! The superbill as pure data: everything a renderer prints, already
+//! resolved, formatted-free and totalled. Renderers (PDF, CSV) read this and
+//! never look back at the inputs, so billing rules are testable without PDFs
+//! and the renderer without CSVs.
+
+use crate::money::Cents;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Superbill {
+    /// Stable for a patient and period, e.g. `SB-202609-P0001`. Also the
+    /// file name and the PDF document ID seed, so it only holds `[A-Z0-9-]`
+    /// and characters of validated ids.
+    pub number: String,
+    pub statement_date: NaiveDate,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub practice: BillingEntity,
+    /// Service facility, when services were rendered elsewhere than the
+    /// billing address.
+    pub facility: Option<Party>,
+    pub patient: PatientBlock,
+    /// Every rendering provider that appears on a line, in first-use order.
+    pub providers: Vec<ProviderBlock>,
+    /// A-L, primary first.
+    pub diagnoses: Vec<Diagnosis>,
+    /// In date-of-service order.
+    pub lines: Vec<ServiceLine>,
+    /// Payments applied to this superbill's sessions.
+    pub payments: Vec<PaymentLine>,
+    pub total_charged: Cents,
+    pub total_paid: Cents,
+    /// charged - paid; never negative (credit is reported separately).
+    pub balance: Cents,
+    /// Whether any line carries a CPT (AMA) code: the AMA notice is then
+    /// printed.
+    pub shows_cpt: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    pub name: String,
+    pub address_lines: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BillingEntity {
+    pub legal_name: String,
+    pub address_lines: Vec<String>,
+    pub phone: String,
+    pub tax_id: String,
+    pub npi: Option<String>,
+    pub taxonomy: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PatientBlock {
+    pub patient_id: String,
+    /// "Last, First Middle", exactly as on the insurance card.
+    pub name: String,
+    pub dob: NaiveDate,
+    pub sex: String,
+    pub address_lines: Vec<String>,
+    pub phone: Option<String>,
+    pub payer: String,
+    pub member_id: String,
+    pub group_number: Option<String>,
+    /// (name, relationship) when the patient is not the subscriber.
+    pub subscriber: Option<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProviderBlock {
+    pub id: String,
+    /// "Maya Okafor, MD"
+    pub name: String,
+    pub npi: String,
+    pub license: String,
+    pub license_state: String,
+    pub taxonomy: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnosis {
+    /// 'A'..='L'
+    pub letter: char,
+    /// Dotted form, e.g. `F33.2`.
+    pub code: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceLine {
+    pub session_id: String,
+    pub date: NaiveDate,
+    /// Two digits, e.g. `11`.
+    pub place_of_service: String,
+    pub code: String,
+    /// Up to four.
+    pub modifiers: Vec<String>,
+    /// Diagnosis letters, at most four, primary first, e.g. `AB`.
+    pub pointers: String,
+    pub units: u32,
+    pub unit_fee: Cents,
+    /// unit_fee * units.
+    pub charge: Cents,
+    pub provider_npi: String,
+    /// The practice's own plain description (never AMA text).
+    pub description: String,
+    pub drug: Option<DrugInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrugInfo {
+    /// 11 digits, 5-4-2 without dashes.
+    pub ndc11: String,
+    /// `ML`, `UN`, `GR`, `F2` or `ME` (NUCC unit qualifiers).
+    pub unit_qualifier: String,
+    /// Decimal quantity as printed, e.g. `1.2` or `2`.
+    pub quantity: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentLine {
+    pub payment_id: String,
+    pub date: NaiveDate,
+    pub method: String,
+    pub reference: Option<String>,
+    /// What of this payment was applied to this superbill (a package
+    /// prepayment may be split across several superbills).
+    pub amount: Cents,
+}
+
+impl Superbill {
+    /// Modifiers joined the way claim forms print them: `25 95`.
+    pub fn modifiers_text(line: &ServiceLine) -> String {
+        line.modifiers.join(" ")
+    }
+
+    /// Whether more than one rendering provider appears, in which case each
+    /// line shows its provider's NPI.
+    pub fn several_providers(&self) -> bool {
+        self.providers.len() > 1
+    }
+}
