@@ -16,6 +16,7 @@ pub mod money;
 pub mod ndc;
 pub mod npi;
 pub mod render;
+pub mod resolve;
 pub mod superbill;
 pub mod taxonomy;
 pub mod units;

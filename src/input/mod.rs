@@ -1,2 +1,138 @@
-//! Reading a practice folder.
+//! Reading a practice folder: `practice.toml` and the three CSV exports.
+//! Each row becomes a typed record or findings at its line; nothing is
+//! dropped without a finding, so every row can be accounted for.
+
 pub mod model;
+pub mod parse;
+pub mod records;
+pub mod table;
+
+use crate::error::{Error, Result};
+use crate::findings::Findings;
+use chrono_tz::Tz;
+pub use model::*;
+use std::path::{Path, PathBuf};
+use table::Table;
+
+/// Everything read from a practice folder.
+#[derive(Debug)]
+pub struct Inputs {
+    pub dir: PathBuf,
+    pub practice: Practice,
+    /// The raw practice.toml, to point findings at the right line.
+    pub practice_text: String,
+    pub tz: Tz,
+    pub patients: Vec<Patient>,
+    pub sessions: Vec<Session>,
+    pub payments: Vec<Payment>,
+    /// Rows read per file, readable or not: (file, count, every line).
+    pub rows: Vec<FileRows>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileRows {
+    pub file: &'static str,
+    /// Line of every data row read, in file order.
+    pub lines: Vec<u64>,
+}
+
+impl Inputs {
+    /// Reads the practice folder. Configuration that cannot be understood
+    /// (no folder, unreadable practice.toml, unknown time zone) is an
+    /// `Error`; problems in the data are findings.
+    pub fn load(dir: &Path, findings: &mut Findings) -> Result<Inputs> {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "practice folder '{}' does not exist: pass the folder holding practice.toml and the CSV exports",
+                dir.display()
+            )));
+        }
+        let (practice, practice_text) = load_practice(&dir.join(PRACTICE_FILE))?;
+        let tz: Tz = practice.time_zone.parse().map_err(|_| {
+            Error::config(
+                dir.join(PRACTICE_FILE),
+                format!(
+                    "time_zone '{}' is not an IANA time zone name: use e.g. America/Denver",
+                    practice.time_zone
+                ),
+            )
+        })?;
+        let mut rows = Vec::new();
+        let patients_t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
+        let sessions_t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
+        let payments_t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
+        let patients = records::patients(&patients_t, tz, findings);
+        let sessions = records::sessions(&sessions_t, tz, findings);
+        let payments = records::payments(&payments_t, tz, findings);
+        for (name, t) in [
+            (PATIENTS_FILE, &patients_t),
+            (SESSIONS_FILE, &sessions_t),
+            (PAYMENTS_FILE, &payments_t),
+        ] {
+            let mut lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+            lines.extend(&t.unreadable);
+            lines.sort_unstable();
+            rows.push(FileRows { file: name, lines });
+        }
+        Ok(Inputs {
+            dir: dir.to_path_buf(),
+            practice,
+            practice_text,
+            tz,
+            patients,
+            sessions,
+            payments,
+            rows,
+        })
+    }
+
+    /// 1-based line in practice.toml where `needle` first appears (0 when
+    /// it does not), so findings about the practice point somewhere useful.
+    pub fn practice_line(&self, needle: &str) -> u64 {
+        self.practice_text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u64 + 1)
+            .unwrap_or(0)
+    }
+
+    pub fn provider(&self, id: &str) -> Option<&Provider> {
+        self.practice.providers.iter().find(|p| p.id == id)
+    }
+}
+
+fn load_practice(path: &Path) -> Result<(Practice, String)> {
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::config(
+            path,
+            "not found: every practice folder needs a practice.toml (see samples/cedar-ridge/practice.toml)",
+        ),
+        _ => Error::io(path, e),
+    })?;
+    let text = text.trim_start_matches('\u{feff}').to_string();
+    let practice: Practice =
+        toml::from_str(&text).map_err(|e| Error::config(path, e.to_string().trim().to_string()))?;
+    if practice.providers.is_empty() {
+        return Err(Error::config(
+            path,
+            "no [[providers]] listed: add each rendering provider with id, name, credentials, npi, taxonomy, license and license_state",
+        ));
+    }
+    Ok((practice, text))
+}
+
+fn read_table(
+    dir: &Path,
+    file: &'static str,
+    columns: (&[&'static str], &[&'static str]),
+    findings: &mut Findings,
+) -> Result<Table> {
+    let path = dir.join(file);
+    if !path.exists() {
+        return Err(Error::config(
+            &path,
+            format!("not found: the practice folder needs {file}"),
+        ));
+    }
+    Table::read(&path, file, columns.0, columns.1, findings)
+}

@@ -1,0 +1,277 @@
+//! Reading the practice's CSV exports the way they come out of real
+//! systems: a UTF-8 BOM, CRLF line endings, headers in any case or with
+//! spaces, extra columns. Problems become findings with file and line;
+//! only an unreadable file is an `Error`.
+
+use crate::error::{Error, Result};
+use crate::findings::{At, Findings};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// One data row: its physical line and its cells, trimmed.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    cells: Vec<String>,
+}
+
+/// A CSV file with its header resolved to column indexes.
+#[derive(Debug)]
+pub struct Table {
+    pub file: String,
+    columns: HashMap<String, usize>,
+    pub rows: Vec<Row>,
+    /// Rows that could not be read at all (bad quoting, not UTF-8, wrong
+    /// number of cells): counted as read and rejected, never dropped.
+    pub unreadable: Vec<u64>,
+    /// Required columns absent from the header: every row is rejected.
+    pub missing: Vec<&'static str>,
+}
+
+/// Header names are matched without regard to case, spaces or dashes:
+/// `Session ID`, `session-id` and `SESSION_ID` are the same column.
+pub fn normalize_header(h: &str) -> String {
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
+        .collect()
+}
+
+impl Table {
+    /// Reads `path`; `file` is the name used in findings. `required` and
+    /// `optional` are the columns the caller understands; others are
+    /// reported as ignored.
+    pub fn read(
+        path: &Path,
+        file: &str,
+        required: &[&'static str],
+        optional: &[&'static str],
+        findings: &mut Findings,
+    ) -> Result<Table> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Ok(Table::parse(&bytes, file, required, optional, findings))
+    }
+
+    pub fn parse(
+        bytes: &[u8],
+        file: &str,
+        required: &[&'static str],
+        optional: &[&'static str],
+        findings: &mut Findings,
+    ) -> Table {
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut table = Table {
+            file: file.to_string(),
+            columns: HashMap::new(),
+            rows: Vec::new(),
+            unreadable: Vec::new(),
+            missing: Vec::new(),
+        };
+        let mut record = csv::ByteRecord::new();
+        let mut header_len = 0;
+        let mut have_header = false;
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    // A quoting error leaves the reader unable to find the
+                    // next row boundary reliably: report and stop.
+                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    findings.error(
+                        &At::new(file, line, ""),
+                        "",
+                        "csv-malformed",
+                        format!(
+                            "the file cannot be read past this line ({e}); check for an unclosed quote and re-export it as CSV"
+                        ),
+                    );
+                    table.unreadable.push(line);
+                    break;
+                }
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            if !have_header {
+                have_header = true;
+                header_len = record.len();
+                table.read_header(&record, line, required, optional, findings);
+                continue;
+            }
+            if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+                continue; // blank lines carry no record
+            }
+            let mut cells = Vec::with_capacity(record.len());
+            let mut ok = true;
+            for cell in record.iter() {
+                match std::str::from_utf8(cell) {
+                    Ok(s) => cells.push(s.trim().to_string()),
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if !ok {
+                findings.error(
+                    &At::new(file, line, ""),
+                    "",
+                    "csv-encoding",
+                    "the row is not valid UTF-8: export the file as \"CSV UTF-8\"",
+                );
+                table.unreadable.push(line);
+                continue;
+            }
+            if cells.len() != header_len {
+                findings.error(
+                    &At::new(file, line, cells.first().cloned().unwrap_or_default()),
+                    "",
+                    "csv-cell-count",
+                    format!(
+                        "the row has {} cells but the header has {header_len}: quote cells that contain commas",
+                        cells.len()
+                    ),
+                );
+                table.unreadable.push(line);
+                continue;
+            }
+            table.rows.push(Row { line, cells });
+        }
+        if !have_header {
+            findings.error(
+                &At::new(file, 0, ""),
+                "",
+                "csv-empty",
+                "the file is empty: it needs a header row",
+            );
+            table.missing = required.to_vec();
+        }
+        table
+    }
+
+    fn read_header(
+        &mut self,
+        record: &csv::ByteRecord,
+        line: u64,
+        required: &[&'static str],
+        optional: &[&'static str],
+        findings: &mut Findings,
+    ) {
+        for (i, raw) in record.iter().enumerate() {
+            let name = normalize_header(&String::from_utf8_lossy(raw));
+            if name.is_empty() {
+                continue;
+            }
+            if self.columns.contains_key(&name) {
+                findings.error(
+                    &At::new(&self.file, line, ""),
+                    &name,
+                    "csv-duplicate-column",
+                    format!("column '{name}' appears twice: keep one"),
+                );
+                continue;
+            }
+            if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
+                findings.warning(
+                    &At::new(&self.file, line, ""),
+                    &name,
+                    "csv-unknown-column",
+                    format!(
+                        "column '{name}' is not used and will be ignored (known columns: {})",
+                        required
+                            .iter()
+                            .chain(optional)
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            self.columns.insert(name, i);
+        }
+        for col in required {
+            if !self.columns.contains_key(*col) {
+                self.missing.push(col);
+                findings.error(
+                    &At::new(&self.file, line, ""),
+                    col,
+                    "csv-missing-column",
+                    format!("required column '{col}' is missing from the header: add it (every row of this file is rejected until then)"),
+                );
+            }
+        }
+    }
+
+    /// All rows read, readable or not.
+    pub fn rows_read(&self) -> usize {
+        self.rows.len() + self.unreadable.len()
+    }
+
+    /// Whether the file can yield records at all.
+    pub fn usable(&self) -> bool {
+        self.missing.is_empty()
+    }
+
+    /// The trimmed cell of `column`, or None when absent or empty.
+    pub fn get<'r>(&self, row: &'r Row, column: &str) -> Option<&'r str> {
+        let i = *self.columns.get(column)?;
+        row.cells
+            .get(i)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub fn has_column(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_crlf_and_header_case() {
+        let mut f = Findings::default();
+        let t = Table::parse(
+            b"\xef\xbb\xbfSession ID,Patient_ID\r\nS1,P1\r\n\r\nS2,P2\r\n",
+            "sessions.csv",
+            &["session_id", "patient_id"],
+            &[],
+            &mut f,
+        );
+        assert!(f.items.is_empty(), "{:?}", f.items);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.get(&t.rows[1], "patient_id"), Some("P2"));
+        assert_eq!(t.rows[1].line, 4);
+    }
+
+    #[test]
+    fn missing_and_unknown_columns() {
+        let mut f = Findings::default();
+        let t = Table::parse(b"session_id,notes\nS1,x\n", "s.csv", &["session_id", "patient_id"], &[], &mut f);
+        assert!(!t.usable());
+        assert!(f.items.iter().any(|x| x.code == "csv-missing-column" && x.field == "patient_id"));
+        assert!(f.items.iter().any(|x| x.code == "csv-unknown-column" && x.field == "notes"));
+    }
+
+    #[test]
+    fn ragged_rows_and_bad_quotes_are_reported_with_lines() {
+        let mut f = Findings::default();
+        let t = Table::parse(b"a,b\n1,2\n1,2,3\n4,5\n", "x.csv", &["a", "b"], &[], &mut f);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.unreadable, vec![3]);
+        assert_eq!(f.items[0].line, 3);
+        assert_eq!(t.rows_read(), 3);
+
+        let mut f = Findings::default();
+        let t = Table::parse(b"a,b\n1,2\n\xff,2\n", "x.csv", &["a", "b"], &[], &mut f);
+        assert_eq!(t.unreadable, vec![3]);
+        assert_eq!(f.items[0].code, "csv-encoding");
+    }
+}

@@ -1,0 +1,168 @@
+use super::*;
+use crate::input::records::proc_spec;
+use crate::input::Status;
+use chrono::NaiveDate;
+
+fn session(service: Option<&str>, procedures: &str, minutes: Option<u32>, dose: Option<u32>) -> Session {
+    Session {
+        line: 7,
+        session_id: "S1".into(),
+        patient_id: "P1".into(),
+        provider_id: "dr-a".into(),
+        date: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap(),
+        diagnoses: vec!["F332".into()],
+        service: service.map(str::to_string),
+        procedures: procedures
+            .split(';')
+            .filter(|s| !s.is_empty())
+            .map(|p| proc_spec(p).unwrap())
+            .collect(),
+        minutes,
+        dose_mg: dose,
+        place_of_service: None,
+        status: Status::Completed,
+    }
+}
+
+fn run(s: &Session) -> (Resolved, Findings) {
+    let cat = Catalog::load(None).unwrap();
+    let mut f = Findings::default();
+    let r = super::session(s, "11", &cat, &mut f);
+    (r, f)
+}
+
+fn codes(r: &Resolved) -> Vec<String> {
+    r.lines
+        .iter()
+        .map(|l| format!("{}{}x{}", l.code, l.modifiers.iter().map(|m| format!("-{m}")).collect::<String>(), l.units))
+        .collect()
+}
+
+#[test]
+fn short_iv_infusion() {
+    let (r, f) = run(&session(Some("ketamine-iv"), "", Some(40), Some(40)));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["96365x1", "J3490x1"]);
+    let drug = r.lines[1].drug.as_ref().unwrap();
+    assert_eq!(drug.ndc11, "00409205105");
+    assert_eq!(drug.unit_qualifier, "ML");
+    assert_eq!(drug.quantity, "0.8");
+    assert_eq!(r.lines[0].charge(), Cents(45_000));
+    assert_eq!(r.place_of_service, "11");
+}
+
+#[test]
+fn long_infusion_adds_96366_by_the_primer_rule() {
+    let (r, f) = run(&session(Some("ketamine-iv"), "", Some(151), Some(200)));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["96365x1", "96366x2", "J3490x1"]);
+    assert_eq!(r.lines[1].charge(), Cents(30_000));
+}
+
+#[test]
+fn infusion_of_12_minutes_is_rejected_as_a_push() {
+    let (_, f) = run(&session(Some("ketamine-iv"), "", Some(12), Some(40)));
+    assert_eq!(f.errors(), 1, "{:?}", f.items);
+    assert_eq!(f.items[0].code, "infusion-too-short");
+    assert_eq!(f.items[0].line, 7);
+}
+
+#[test]
+fn visit_with_infusion_carries_modifier_25() {
+    let (r, _) = run(&session(Some("ketamine-iv-visit"), "", Some(50), Some(50)));
+    assert_eq!(codes(&r), ["99214-25x1", "96365x1", "J3490x1"]);
+}
+
+#[test]
+fn antiemetic_push_has_fixed_ondansetron_dose() {
+    let (r, f) = run(&session(Some("ketamine-iv-antiemetic"), "", Some(45), Some(50)));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["96365x1", "96375x1", "J3490x1", "J2405x4"]);
+    assert_eq!(r.lines[3].drug.as_ref().unwrap().quantity, "2");
+    assert_eq!(r.lines[3].charge(), Cents(1_800));
+}
+
+#[test]
+fn spravato_g_codes_by_dose() {
+    let (r, _) = run(&session(Some("spravato"), "", None, Some(56)));
+    assert_eq!(codes(&r), ["G2082-KXx1"]);
+    let (r, _) = run(&session(Some("spravato"), "", None, Some(84)));
+    assert_eq!(codes(&r), ["G2083-KXx1"]);
+    let (_, f) = run(&session(Some("spravato"), "", None, Some(60)));
+    assert_eq!(f.items[0].code, "esketamine-dose");
+}
+
+#[test]
+fn spravato_split_bill_with_prolonged_time() {
+    let (r, f) = run(&session(Some("spravato-split"), "", Some(70), Some(84)));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["J0013x84", "99215x1", "99417x2"]);
+    assert_eq!(r.lines[0].drug.as_ref().unwrap().quantity, "3");
+    assert_eq!(r.lines[0].charge(), Cents(975 * 84));
+    // Under 55 minutes there is no prolonged line at all.
+    let (r, _) = run(&session(Some("spravato-split"), "", Some(54), Some(56)));
+    assert_eq!(codes(&r), ["J0013x56", "99215x1"]);
+}
+
+#[test]
+fn psychotherapy_code_follows_minutes() {
+    for (m, code) in [(16, "90832"), (45, "90834"), (53, "90837")] {
+        let (r, _) = run(&session(Some("psychotherapy"), "", Some(m), None));
+        assert_eq!(codes(&r), [format!("{code}x1")], "{m} min");
+    }
+    let (r, _) = run(&session(Some("med-management-psychotherapy"), "", Some(40), None));
+    assert_eq!(codes(&r), ["99214x1", "90836x1"]);
+    let (_, f) = run(&session(Some("psychotherapy"), "", Some(10), None));
+    assert_eq!(f.items[0].code, "psychotherapy-too-short");
+}
+
+#[test]
+fn telehealth_service_sets_pos_10_and_95() {
+    let (r, _) = run(&session(Some("telehealth-psychotherapy"), "", Some(50), None));
+    assert_eq!(r.place_of_service, "10");
+    assert_eq!(codes(&r), ["90834-95x1"]);
+}
+
+#[test]
+fn explicit_procedures() {
+    let (r, f) = run(&session(None, "99215;99417x2", Some(70), None));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["99215x1", "99417x2"]);
+    let (r, f) = run(&session(None, "99215;99417", Some(85), None));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["99215x1", "99417x3"]);
+    let (_, f) = run(&session(None, "90837", Some(40), None));
+    assert!(f.items[0].message.contains("bill 90834"), "{:?}", f.items);
+}
+
+#[test]
+fn explicit_unknown_and_wrong_codes() {
+    let (_, f) = run(&session(None, "99999", None, None));
+    assert_eq!(f.items[0].code, "unknown-code");
+    let (_, f) = run(&session(None, "J3000", None, Some(50)));
+    assert_eq!(f.items[0].code, "wrong-code");
+    assert!(f.items[0].message.contains("J3490"));
+}
+
+#[test]
+fn missing_minutes_for_a_timed_service() {
+    let (_, f) = run(&session(Some("ketamine-iv"), "", None, Some(50)));
+    assert!(f.items.iter().all(|x| x.field == "minutes"));
+    assert!(f.has_errors());
+}
+
+#[test]
+fn unknown_service_lists_the_known_ones() {
+    let (_, f) = run(&session(Some("ketamine-xx"), "", None, None));
+    assert_eq!(f.items[0].code, "unknown-service");
+    assert!(f.items[0].message.contains("ketamine-iv"));
+}
+
+#[test]
+fn quantities_are_exact_decimals() {
+    assert_eq!(quantity(60, 50), "1.2");
+    assert_eq!(quantity(100, 50), "2");
+    assert_eq!(quantity(4, 2), "2");
+    assert_eq!(quantity(35, 50), "0.7");
+    assert_eq!(quantity(20, 30), "0.667");
+}
