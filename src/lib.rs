@@ -6,9 +6,12 @@
 //! units) -> `build` (pure `superbill::Superbill` data, `ledger` for
 //! payments) -> `render` (PDF) / `export` (CSV) -> `atomic` (writes).
 
+pub mod atomic;
+pub mod cmd;
 pub mod codes;
 pub mod ein;
 pub mod error;
+pub mod export;
 pub mod findings;
 pub mod icd10;
 pub mod input;
@@ -20,6 +23,8 @@ pub mod resolve;
 pub mod superbill;
 pub mod taxonomy;
 pub mod units;
+pub mod validate;
 pub mod cli;
+pub mod synth;
 
 pub use error::{Error, Result};

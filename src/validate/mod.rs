@@ -1,0 +1,98 @@
+//! Validation: every problem that would get a claim denied, found before
+//! anything is generated, each with file, line, record, field and the fix.
+//! Checks relative to "today" take `as_of` so results never depend on the
+//! clock.
+
+mod day;
+mod practice;
+mod records;
+
+use crate::codes::Catalog;
+use crate::findings::Findings;
+use crate::icd10::CodeSet;
+use crate::input::{Inputs, Status};
+use crate::resolve::{self, Resolved};
+use chrono::{Datelike, NaiveDate};
+
+/// An inclusive range of dates of service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Period {
+    /// `2026-09` -> September 1 to 30, 2026.
+    pub fn month(text: &str) -> Result<Period, String> {
+        let bad = || format!("period '{text}' must be a month written YYYY-MM, e.g. 2026-09");
+        let (y, m) = text.trim().split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let y: i32 = y.parse().map_err(|_| bad())?;
+        let m: u32 = m.parse().map_err(|_| bad())?;
+        let from = NaiveDate::from_ymd_opt(y, m, 1).ok_or_else(bad)?;
+        let next = if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)
+        }
+        .ok_or_else(bad)?;
+        Ok(Period { from, to: next.pred_opt().ok_or_else(bad)? })
+    }
+
+    pub fn contains(&self, d: NaiveDate) -> bool {
+        self.from <= d && d <= self.to
+    }
+
+    /// `202609` for a calendar month, else `20260905-20260912`.
+    pub fn label(&self) -> String {
+        let whole_month = self.from.day() == 1
+            && Period::month(&self.from.format("%Y-%m").to_string()).ok() == Some(*self);
+        if whole_month {
+            self.from.format("%Y%m").to_string()
+        } else {
+            format!("{}-{}", self.from.format("%Y%m%d"), self.to.format("%Y%m%d"))
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub as_of: NaiveDate,
+    pub period: Option<Period>,
+}
+
+/// What validation learned: resolved lines for every completed session in
+/// the period (parallel to `inputs.sessions`), and the findings.
+#[derive(Debug)]
+pub struct Validated {
+    pub resolved: Vec<Option<Resolved>>,
+}
+
+pub fn run(
+    inputs: &Inputs,
+    cat: &Catalog,
+    icd: &CodeSet,
+    opts: &Options,
+    findings: &mut Findings,
+) -> Validated {
+    practice::check(inputs, cat, findings);
+    records::patients(inputs, opts, findings);
+    records::payments(inputs, opts, findings);
+    let default_pos = inputs.practice.default_place_of_service.as_str();
+    let mut resolved = Vec::with_capacity(inputs.sessions.len());
+    for s in &inputs.sessions {
+        let in_period = opts.period.is_none_or(|p| p.contains(s.date));
+        if s.status != Status::Completed || !in_period {
+            resolved.push(None);
+            continue;
+        }
+        records::session(inputs, s, icd, cat, opts, findings);
+        resolved.push(Some(resolve::session(s, default_pos, cat, findings)));
+    }
+    records::duplicate_sessions(inputs, findings);
+    day::check(inputs, cat, &resolved, findings);
+    findings.sort();
+    Validated { resolved }
+}

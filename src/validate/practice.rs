@@ -1,0 +1,66 @@
+//! practice.toml: identifiers insurers match claims against.
+
+use crate::codes::Catalog;
+use crate::findings::{At, Findings};
+use crate::input::{Inputs, PRACTICE_FILE};
+use crate::{ein, npi, taxonomy};
+
+pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
+    let p = &inputs.practice;
+    let at = |needle: &str, id: &str| At::new(PRACTICE_FILE, inputs.practice_line(needle), id);
+    if let Err(e) = ein::check(&p.tax_id) {
+        f.error(&at("tax_id", "practice"), "tax_id", "bad-ein", e);
+    }
+    if let Some(n) = &p.npi {
+        if let Err(e) = npi::check(n) {
+            f.error(&at("npi", "practice"), "npi", "bad-npi", e);
+        } else if !n.starts_with('2') {
+            f.warning(
+                &at("npi", "practice"),
+                "npi",
+                "npi-type",
+                format!("organization NPI {n} starts with 1, which marks an individual (type 1): a group bills with its type 2 NPI, starting with 2 — check NPPES"),
+            );
+        }
+    }
+    if let Err(e) = taxonomy::check(&p.taxonomy) {
+        f.error(&at("taxonomy", "practice"), "taxonomy", "bad-taxonomy", e);
+    }
+    if !cat.places.contains_key(&p.default_place_of_service) {
+        f.error(
+            &at("default_place_of_service", "practice"),
+            "default_place_of_service",
+            "unknown-pos",
+            format!("default place of service '{}' is not a known code: use 11 for an office", p.default_place_of_service),
+        );
+    }
+    for field in [("legal_name", &p.legal_name), ("phone", &p.phone)] {
+        if field.1.trim().is_empty() {
+            f.error(&at(field.0, "practice"), field.0, "missing-value", format!("{} is empty", field.0));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for prov in &p.providers {
+        let line = inputs.practice_line(&format!("\"{}\"", prov.id));
+        let at = At::new(PRACTICE_FILE, line, &prov.id);
+        if !seen.insert(&prov.id) {
+            f.error(&at, "id", "duplicate-id", format!("provider id '{}' is listed twice", prov.id));
+        }
+        if let Err(e) = npi::check(&prov.npi) {
+            f.error(&at, "npi", "bad-npi", format!("provider '{}': {e}", prov.id));
+        }
+        if let Err(e) = taxonomy::check(&prov.taxonomy) {
+            f.error(&at, "taxonomy", "bad-taxonomy", format!("provider '{}': {e}", prov.id));
+        }
+        for (name, v) in [
+            ("name", &prov.name),
+            ("credentials", &prov.credentials),
+            ("license", &prov.license),
+            ("license_state", &prov.license_state),
+        ] {
+            if v.trim().is_empty() {
+                f.error(&at, name, "missing-value", format!("provider '{}': {name} is empty; insurers require it", prov.id));
+            }
+        }
+    }
+}

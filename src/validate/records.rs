@@ -1,0 +1,179 @@
+//! Checks on single records: references, dates, diagnoses, duplicates.
+
+use super::Options;
+use crate::codes::Catalog;
+use crate::findings::{At, Findings};
+use crate::icd10::{self, Check, CodeSet};
+use crate::input::{Inputs, Session, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use chrono::NaiveDate;
+use std::collections::{HashMap, HashSet};
+
+/// Timely filing: plans ask for claims within 90 days and refuse them after
+/// a year.
+const FILING_WARN_DAYS: i64 = 90;
+const FILING_LIMIT_DAYS: i64 = 365;
+const MAX_DIAGNOSES: usize = 12;
+/// Longer than any infusion or visit the clinics run: a typo.
+const MAX_MINUTES: u32 = 480;
+
+pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for p in &inputs.patients {
+        let at = At::new(PATIENTS_FILE, p.line, &p.patient_id);
+        if let Some(first) = seen.insert(&p.patient_id, p.line) {
+            f.error(&at, "patient_id", "duplicate-id", format!(
+                "patient_id {} is already used on line {first}: give each patient one row", p.patient_id));
+        }
+        if p.dob > opts.as_of {
+            f.error(&at, "dob", "date-in-future", "date of birth is in the future: check the year");
+        } else if opts.as_of.years_since(p.dob).unwrap_or(0) > 120 {
+            f.error(&at, "dob", "bad-date", "date of birth is more than 120 years ago: check the year");
+        }
+        if p.subscriber_name.is_some() && p.subscriber_relationship.is_none() {
+            f.error(&at, "subscriber_relationship", "missing-value",
+                "subscriber_name is set but subscriber_relationship is empty: fill in self, spouse, child or other");
+        }
+        if p.address.state.len() != 2 {
+            f.warning(&at, "state", "bad-value", "state should be the two-letter postal code, e.g. CO");
+        }
+    }
+}
+
+pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
+    let patients: HashSet<&str> = inputs.patients.iter().map(|p| p.patient_id.as_str()).collect();
+    let sessions: HashMap<&str, &Session> =
+        inputs.sessions.iter().map(|s| (s.session_id.as_str(), s)).collect();
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for p in &inputs.payments {
+        let at = At::new(PAYMENTS_FILE, p.line, &p.payment_id);
+        if let Some(first) = seen.insert(&p.payment_id, p.line) {
+            f.error(&at, "payment_id", "duplicate-id", format!(
+                "payment_id {} is already used on line {first}: each payment needs its own id", p.payment_id));
+        }
+        if !patients.contains(p.patient_id.as_str()) {
+            f.error(&at, "patient_id", "unknown-patient", format!(
+                "patient {} is not in patients.csv (or its row has errors): check the id or fix the patient row", p.patient_id));
+        }
+        if let Some(sid) = &p.session_id {
+            match sessions.get(sid.as_str()) {
+                None => f.error(&at, "session_id", "unknown-session", format!(
+                    "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
+                Some(s) if s.patient_id != p.patient_id => f.error(&at, "session_id", "session-patient-mismatch", format!(
+                    "session {sid} belongs to patient {}, not {}: check both ids", s.patient_id, p.patient_id)),
+                Some(_) => {}
+            }
+        }
+        if p.date > opts.as_of {
+            f.error(&at, "date", "date-in-future", format!("payment date {} is after {}: check the date", p.date, opts.as_of));
+        }
+    }
+}
+
+pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
+    let mut seen: HashMap<&str, u64> = HashMap::new();
+    for s in &inputs.sessions {
+        if let Some(first) = seen.insert(&s.session_id, s.line) {
+            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "session_id", "duplicate-id", format!(
+                "session_id {} is already used on line {first}: a session is billed once; give distinct visits distinct ids", s.session_id));
+        }
+    }
+}
+
+pub fn session(inputs: &Inputs, s: &Session, icd: &CodeSet, cat: &Catalog, opts: &Options, f: &mut Findings) {
+    let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
+    match inputs.patients.iter().find(|p| p.patient_id == s.patient_id) {
+        None => f.error(&at, "patient_id", "unknown-patient", format!(
+            "patient {} is not in patients.csv (or its row has errors): check the id or fix the patient row", s.patient_id)),
+        Some(p) if s.date < p.dob => f.error(&at, "date", "before-birth", format!(
+            "date of service is before patient {}'s date of birth: check both dates", s.patient_id)),
+        Some(_) => {}
+    }
+    if inputs.provider(&s.provider_id).is_none() {
+        let ids: Vec<&str> = inputs.practice.providers.iter().map(|p| p.id.as_str()).collect();
+        f.error(&at, "provider_id", "unknown-provider", format!(
+            "provider '{}' is not in practice.toml: use one of {}", s.provider_id, ids.join(", ")));
+    } else if let Some(prov) = inputs.provider(&s.provider_id) {
+        if crate::npi::check(&prov.npi).is_err() {
+            f.error(&at, "provider_id", "provider-invalid", format!(
+                "provider '{}' has an invalid NPI in practice.toml: fix it there, then re-run", prov.id));
+        }
+    }
+    dates(s, opts, &at, f);
+    if let Some(m) = s.minutes {
+        if m > MAX_MINUTES {
+            f.error(&at, "minutes", "too-many-minutes", format!(
+                "{m} minutes is more than {MAX_MINUTES} (8 hours): check the value"));
+        }
+    }
+    diagnoses(s, icd, cat, &at, f);
+}
+
+fn dates(s: &Session, opts: &Options, at: &At, f: &mut Findings) {
+    if s.date > opts.as_of {
+        f.error(at, "date", "date-in-future", format!(
+            "date of service {} is after {}: a superbill covers services already rendered", s.date, opts.as_of));
+        return;
+    }
+    let age = (opts.as_of - s.date).num_days();
+    if age > FILING_LIMIT_DAYS {
+        f.error(at, "date", "filing-limit", format!(
+            "date of service {} is {age} days old, past the typical 1-year filing limit: insurers will refuse it", s.date));
+    } else if age > FILING_WARN_DAYS {
+        f.warning(at, "date", "filing-late", format!(
+            "date of service {} is {age} days old: many plans want claims within 90 days, tell the patient to file soon", s.date));
+    }
+}
+
+fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Findings) {
+    if s.diagnoses.len() > MAX_DIAGNOSES {
+        f.error(at, "diagnoses", "too-many-diagnoses", format!(
+            "{} diagnoses listed; a claim takes at most 12 (A-L): keep the 12 that the services treat", s.diagnoses.len()));
+    }
+    let mut seen = HashSet::new();
+    for code in &s.diagnoses {
+        if !seen.insert(code) {
+            f.warning(at, "diagnoses", "duplicate-diagnosis", format!("{} is listed twice", icd10::dotted(code)));
+            continue;
+        }
+        icd_code(code, s.date, icd, at, f);
+    }
+    for rule in &cat.pairing.excludes1 {
+        if let Some((a, b)) = rule.clash(&s.diagnoses) {
+            f.error(at, "diagnoses", "excludes1", format!(
+                "{} and {} are an Excludes1 pair: {}", icd10::dotted(a), icd10::dotted(b), rule.reason));
+        }
+    }
+}
+
+fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Findings) {
+    let dotted = icd10::dotted(code);
+    let check = match icd.check(code, date) {
+        Check::NoRelease { nearest, verdict } => {
+            f.warning(at, "diagnoses", "icd-no-release", format!(
+                "no loaded ICD-10-CM release covers {date} (nearest: {}): import the release in force on that date with `superbill codes import-icd10cm`", nearest.name));
+            *verdict
+        }
+        other => other,
+    };
+    match check {
+        Check::Billable { .. } | Check::NoRelease { .. } => {}
+        Check::Header { billable_children, .. } => {
+            let shown: Vec<String> = billable_children.iter().take(6)
+                .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description)).collect();
+            let more = billable_children.len().saturating_sub(6);
+            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            f.error(at, "diagnoses", "icd-header", format!(
+                "{dotted} is a category header, not billable: choose the specific code, e.g. {}{tail}", shown.join("; ")));
+        }
+        Check::Absent { suggestions, .. } => {
+            let hint = if suggestions.is_empty() {
+                "check the code in `superbill codes search`".to_string()
+            } else {
+                format!("did you mean {}?", suggestions.iter()
+                    .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description)).collect::<Vec<_>>().join("; "))
+            };
+            f.error(at, "diagnoses", "icd-absent", format!(
+                "{dotted} is not an ICD-10-CM code valid on {date}: {hint}"));
+        }
+    }
+}
