@@ -97,3 +97,110 @@ mod tests {
         assert_eq!(text, "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n-40.00,1\r\n");
     }
 }
+
+use crate::build::Outcome;
+use crate::superbill::Superbill;
+
+pub const LEDGER_HEADER: [&str; 11] = [
+    "superbill_number", "patient_id", "session_id", "date_of_service", "provider_npi",
+    "place_of_service", "code", "modifiers", "units", "diagnosis_pointers", "charge",
+];
+
+/// One row per service line.
+pub fn ledger_csv(superbills: &[Superbill]) -> Vec<u8> {
+    let mut csv = Csv::new(&LEDGER_HEADER);
+    for sb in superbills {
+        for l in &sb.lines {
+            csv.row([
+                sb.number.as_str(),
+                sb.patient.patient_id.as_str(),
+                l.session_id.as_str(),
+                &l.date.to_string(),
+                l.provider_npi.as_str(),
+                l.place_of_service.as_str(),
+                l.code.as_str(),
+                &l.modifiers.join(";"),
+                &l.units.to_string(),
+                l.pointers.as_str(),
+                &l.charge.plain(),
+            ]);
+        }
+    }
+    csv.finish()
+}
+
+pub const SUMMARY_HEADER: [&str; 10] = [
+    "superbill_number", "patient_id", "period", "sessions", "lines", "charged", "paid", "balance",
+    "file", "credit",
+];
+
+/// One row per superbill; `credit` is what the patient has paid beyond all
+/// charges billed so far (negative when refunds exceeded payments).
+pub fn summary_csv(superbills: &[Superbill], outcome: &Outcome, file_of: impl Fn(&Superbill) -> String) -> Vec<u8> {
+    let mut csv = Csv::new(&SUMMARY_HEADER);
+    for sb in superbills {
+        let mut sessions: Vec<&str> = sb.lines.iter().map(|l| l.session_id.as_str()).collect();
+        sessions.dedup();
+        let credit = outcome.ledger.credit.get(&sb.patient.patient_id).copied().unwrap_or_default();
+        csv.row([
+            sb.number.clone(),
+            sb.patient.patient_id.clone(),
+            format!("{}..{}", sb.period_from, sb.period_to),
+            sessions.len().to_string(),
+            sb.lines.len().to_string(),
+            sb.total_charged.plain(),
+            sb.total_paid.plain(),
+            sb.balance.plain(),
+            file_of(sb),
+            credit.plain(),
+        ]);
+    }
+    csv.finish()
+}
+
+pub const PAYMENTS_HEADER: [&str; 10] = [
+    "payment_id", "patient_id", "date", "method", "reference", "amount", "session_id",
+    "superbill_number", "applied", "status",
+];
+
+/// Each payment and how it was applied: one row per session it paid
+/// toward, plus one for any part left unapplied, so each payment's rows sum
+/// to its amount.
+pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8> {
+    use crate::money::Cents;
+    let mut csv = Csv::new(&PAYMENTS_HEADER);
+    let mut allocs: std::collections::HashMap<&str, Vec<&crate::ledger::Allocation>> = Default::default();
+    for a in &outcome.ledger.allocations {
+        allocs.entry(a.payment_id.as_str()).or_default().push(a);
+    }
+    let mut payments: Vec<&crate::input::Payment> = inputs.payments.iter()
+        .filter(|p| outcome.ledger.unapplied.contains_key(&p.payment_id))
+        .collect();
+    payments.sort_by(|a, b| (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id)));
+    for p in payments {
+        let base = |session: &str, number: &str, applied: Cents, status: &str| {
+            vec![
+                cell(&p.payment_id), cell(&p.patient_id), p.date.to_string(), cell(&p.method),
+                cell(p.reference.as_deref().unwrap_or("")), p.amount.plain(), cell(session),
+                cell(number), applied.plain(), status.to_string(),
+            ]
+        };
+        for a in allocs.get(p.payment_id.as_str()).into_iter().flatten() {
+            let (number, status) = match outcome.session_superbill.get(&a.session_id) {
+                Some(n) => (n.as_str(), if a.amount.is_negative() { "refunded" } else { "applied" }),
+                None => ("", "applied outside this period"),
+            };
+            csv.row_raw(base(&a.session_id, number, a.amount, status));
+        }
+        let left = outcome.ledger.unapplied[&p.payment_id];
+        if left != Cents::ZERO {
+            let status = match &p.session_id {
+                Some(s) if !outcome.session_superbill.contains_key(s) && !left.is_negative() => "held for its session",
+                _ if left.is_negative() => "refunded from credit",
+                _ => "credit",
+            };
+            csv.row_raw(base(p.session_id.as_deref().unwrap_or(""), "", left, status));
+        }
+    }
+    csv.finish()
+}

@@ -7,6 +7,8 @@
 //! payments) -> `render` (PDF) / `export` (CSV) -> `atomic` (writes).
 
 pub mod atomic;
+pub mod batch;
+pub mod build;
 pub mod cmd;
 pub mod codes;
 pub mod ein;
@@ -15,6 +17,8 @@ pub mod export;
 pub mod findings;
 pub mod icd10;
 pub mod input;
+pub mod ledger;
+pub mod manifest;
 pub mod money;
 pub mod ndc;
 pub mod npi;

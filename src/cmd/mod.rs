@@ -38,3 +38,16 @@ pub fn load(dir: &Path, findings: &mut Findings) -> Result<Loaded> {
     let icd = CodeSet::load(&dir.join("codes").join("icd10cm"))?;
     Ok(Loaded { inputs, catalog, icd })
 }
+
+/// Renderer options from practice.toml (paths relative to the practice).
+pub fn render_options(loaded: &Loaded) -> crate::render::RenderOptions {
+    let dir = &loaded.inputs.dir;
+    let p = &loaded.inputs.practice;
+    crate::render::RenderOptions {
+        practice_dir: Some(dir.clone()),
+        logo: p.logo.as_ref().map(|f| dir.join(f)),
+        signature: p.signature.as_ref().map(|f| dir.join(f)),
+        font: p.font.as_ref().map(|f| dir.join(f)),
+        font_bold: p.font_bold.as_ref().map(|f| dir.join(f)),
+    }
+}

@@ -1,1 +1,728 @@
-//! ICD-10-CM code sets (placeholder; being built).
+//! ICD-10-CM diagnosis codes: which codes exist in the release covering a
+//! date of service, which are billable (leaves) and which are headers that
+//! need a more specific code. Insurers reject superbills with header codes,
+//! and a code valid today may be gone after the next October release, so
+//! every check is made against a dated release.
+//!
+//! The binary embeds the table made by `import::run_import` from the CDC's
+//! tabular XML; a practice can add later releases as `*.tsv` files in its
+//! `codes/icd10cm/` directory without a new build.
+
+pub mod import;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+
+use crate::error::{Error, Result};
+
+const EMBEDDED: &[&str] = &[include_str!("../../codes/icd10cm/FY2026-April.tsv")];
+
+/// How many billable children `lookup_text` lists before summarising.
+const SHOWN_CHILDREN: usize = 12;
+const MAX_SUGGESTIONS: usize = 5;
+
+/// `" f33.2 "` -> `"F332"`: the form tables and comparisons use.
+pub fn normalize(code: &str) -> String {
+    code.trim().replace('.', "").to_ascii_uppercase()
+}
+
+/// `F332` -> `F33.2`: the form people read and claim forms print.
+pub fn dotted(code: &str) -> String {
+    let code = normalize(code);
+    match code.get(3..) {
+        Some(rest) if !rest.is_empty() => format!("{}.{}", &code[..3], rest),
+        _ => code,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Without the dot, upper case.
+    pub code: String,
+    pub billable: bool,
+    pub description: String,
+}
+
+impl Entry {
+    pub fn dotted(&self) -> String {
+        dotted(&self.code)
+    }
+}
+
+/// One release of the code set, valid for dates of service
+/// `valid_from..=valid_to`.
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub name: String,
+    pub valid_from: NaiveDate,
+    pub valid_to: NaiveDate,
+    /// The tabular XML file the table was derived from.
+    pub source: String,
+    /// Sorted by code, so that a header's descendants are one contiguous
+    /// run (ICD-10-CM is hierarchical by prefix).
+    pub entries: Vec<Entry>,
+}
+
+impl Release {
+    /// Parses a table written by `import::import_tabular`; `origin` names the
+    /// file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Release> {
+        let bad = |line: usize, msg: String| Error::config(origin, format!("line {line}: {msg}"));
+        let (mut name, mut from, mut to, mut source, mut count) = (None, None, None, None, None);
+        let mut entries = Vec::with_capacity(text.len() / 80);
+        for (i, line) in text.lines().enumerate() {
+            if let Some(meta) = line.strip_prefix('#') {
+                let Some((key, value)) = meta.split_once(':') else {
+                    continue;
+                };
+                let value = value.trim();
+                let date = || {
+                    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                        .map_err(|_| bad(i + 1, format!("{value} is not a YYYY-MM-DD date")))
+                };
+                match key.trim() {
+                    "name" => name = Some(value.to_string()),
+                    "valid_from" => from = Some(date()?),
+                    "valid_to" => to = Some(date()?),
+                    "source" => source = Some(value.to_string()),
+                    "count" => count = value.parse::<usize>().ok(),
+                    _ => {}
+                }
+                continue;
+            }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let mut fields = line.splitn(3, '\t');
+            let (Some(code), Some(kind), Some(description)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                return Err(bad(i + 1, "expected CODE<TAB>B|H<TAB>description".into()));
+            };
+            let billable = match kind {
+                "B" => true,
+                "H" => false,
+                other => return Err(bad(i + 1, format!("'{other}' is neither B nor H"))),
+            };
+            entries.push(Entry {
+                // Tables are written normalized; only hand edits need the work.
+                code: if code
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                {
+                    code.to_string()
+                } else {
+                    normalize(code)
+                },
+                billable,
+                description: description.trim_end().to_string(),
+            });
+        }
+        let missing = |key: &str| Error::config(origin, format!("missing '# {key}:' line"));
+        let mut release = Release {
+            name: name.ok_or_else(|| missing("name"))?,
+            valid_from: from.ok_or_else(|| missing("valid_from"))?,
+            valid_to: to.ok_or_else(|| missing("valid_to"))?,
+            source: source.unwrap_or_default(),
+            entries,
+        };
+        let got = release.entries.len();
+        if let Some(n) = count.filter(|n| *n != got) {
+            let msg = format!("'# count: {n}' but {got} codes (truncated?)");
+            return Err(Error::config(origin, msg));
+        }
+        // A hand-edited table may be out of order; lookups need it sorted.
+        if !release.entries.windows(2).all(|w| w[0].code < w[1].code) {
+            release.entries.sort_by(|a, b| a.code.cmp(&b.code));
+            if let Some(w) = release.entries.windows(2).find(|w| w[0].code == w[1].code) {
+                let msg = format!("code {} appears twice", w[0].code);
+                return Err(Error::config(origin, msg));
+            }
+        }
+        Ok(release)
+    }
+
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && date <= self.valid_to
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Entry> {
+        let code = normalize(code);
+        self.entries
+            .binary_search_by(|e| e.code.as_str().cmp(&code))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// All entries whose code starts with `prefix` (normalized), in order.
+    fn with_prefix(&self, prefix: &str) -> &[Entry] {
+        let start = self.entries.partition_point(|e| e.code.as_str() < prefix);
+        let len = self.entries[start..].partition_point(|e| e.code.starts_with(prefix));
+        &self.entries[start..start + len]
+    }
+
+    /// Billable/header/absent as far as this release knows, whatever its dates.
+    pub fn check(&self, code: &str) -> Check<'_> {
+        let code = normalize(code);
+        match self.get(&code) {
+            Some(entry) if entry.billable => Check::Billable {
+                entry,
+                release: self,
+            },
+            Some(entry) => Check::Header {
+                entry,
+                release: self,
+                billable_children: self
+                    .with_prefix(&code)
+                    .iter()
+                    .filter(|e| e.billable)
+                    .collect(),
+            },
+            None => Check::Absent {
+                release: self,
+                suggestions: self.suggest(&code),
+            },
+        }
+    }
+
+    /// Billable codes under the longest prefix of `code` that exists, e.g.
+    /// F41.2 -> F41.0, F41.1, F41.3, ... Stops at the 3-character category:
+    /// below that, codes share a chapter letter, not a meaning.
+    fn suggest(&self, code: &str) -> Vec<&Entry> {
+        let mut end = code.len();
+        while end >= 3 {
+            // Codes are ASCII; a non-ASCII input has no prefix to offer.
+            let Some(prefix) = code.get(..end) else {
+                return Vec::new();
+            };
+            let found = self.with_prefix(prefix);
+            if !found.is_empty() {
+                return found
+                    .iter()
+                    .filter(|e| e.billable)
+                    .take(MAX_SUGGESTIONS)
+                    .collect();
+            }
+            end -= 1;
+        }
+        Vec::new()
+    }
+
+    /// Every word must appear in the description (case-insensitive) or be
+    /// the start of the code; billable codes first, then by code.
+    pub fn search(&self, words: &str, limit: usize) -> Vec<&Entry> {
+        let words: Vec<(String, String)> = words
+            .split_whitespace()
+            .map(|w| (w.to_lowercase(), normalize(w)))
+            .collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        let mut found: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| {
+                let desc = e.description.to_lowercase();
+                words
+                    .iter()
+                    .all(|(w, as_code)| desc.contains(w) || e.code.starts_with(as_code))
+            })
+            .collect();
+        // Stable sort keeps code order within each group.
+        found.sort_by_key(|e| !e.billable);
+        found.truncate(limit);
+        found
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "ICD-10-CM {} (valid {} to {})",
+            self.name, self.valid_from, self.valid_to
+        )
+    }
+}
+
+/// The answer to "may I bill this code on this date?".
+#[derive(Debug)]
+pub enum Check<'a> {
+    Billable {
+        entry: &'a Entry,
+        release: &'a Release,
+    },
+    /// A category or subcategory: a claim needs one of its billable
+    /// descendants (all of them, sorted; callers show the first few).
+    Header {
+        entry: &'a Entry,
+        release: &'a Release,
+        billable_children: Vec<&'a Entry>,
+    },
+    /// Not a code in this release; up to five billable codes sharing the
+    /// longest prefix.
+    Absent {
+        release: &'a Release,
+        suggestions: Vec<&'a Entry>,
+    },
+    /// No loaded release covers the date: callers warn and name the release
+    /// to import. `verdict` is the nearest release's answer, usually still
+    /// right since most codes survive from one release to the next.
+    NoRelease {
+        nearest: &'a Release,
+        verdict: Box<Check<'a>>,
+    },
+}
+
+impl<'a> Check<'a> {
+    /// The answer itself, looking through `NoRelease`.
+    pub fn verdict(&self) -> &Check<'a> {
+        match self {
+            Check::NoRelease { verdict, .. } => verdict,
+            other => other,
+        }
+    }
+
+    pub fn is_billable(&self) -> bool {
+        matches!(self.verdict(), Check::Billable { .. })
+    }
+
+    pub fn entry(&self) -> Option<&'a Entry> {
+        match self.verdict() {
+            Check::Billable { entry, .. } | Check::Header { entry, .. } => Some(entry),
+            _ => None,
+        }
+    }
+}
+
+/// The releases the program knows: the embedded ones plus a practice's.
+#[derive(Debug, Clone)]
+pub struct CodeSet {
+    /// Borrowed for the embedded releases so `load` does not copy ~100k
+    /// entries per release.
+    releases: Vec<Cow<'static, Release>>,
+}
+
+impl CodeSet {
+    /// The releases built into the binary, parsed once on first use.
+    pub fn embedded() -> &'static CodeSet {
+        static RELEASES: OnceLock<Vec<Release>> = OnceLock::new();
+        static SET: OnceLock<CodeSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            let releases = RELEASES.get_or_init(|| {
+                EMBEDDED
+                    .iter()
+                    .map(|t| Release::parse(t, "embedded ICD-10-CM table").expect("embedded table"))
+                    .collect()
+            });
+            CodeSet {
+                releases: releases.iter().map(Cow::Borrowed).collect(),
+            }
+        })
+    }
+
+    /// The embedded releases plus every `*.tsv` in `dir` (a practice's or
+    /// project's `codes/icd10cm/`); a file with an embedded release's name
+    /// replaces it. A missing directory just means no extra releases.
+    pub fn load(dir: &Path) -> Result<CodeSet> {
+        let mut set = CodeSet::embedded().clone();
+        let listing = match std::fs::read_dir(dir) {
+            Ok(listing) => listing,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(set),
+            Err(e) => return Err(Error::io(dir, e)),
+        };
+        let mut paths = Vec::new();
+        for item in listing {
+            let path = item.map_err(|e| Error::io(dir, e))?.path();
+            if path.extension().is_some_and(|x| x == "tsv") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            set.add(Release::parse(&text, &path.display().to_string())?);
+        }
+        Ok(set)
+    }
+
+    /// Adds a release, replacing one of the same name.
+    pub fn add(&mut self, release: Release) {
+        self.releases.retain(|r| r.name != release.name);
+        self.releases.push(Cow::Owned(release));
+    }
+
+    pub fn releases(&self) -> impl Iterator<Item = &Release> {
+        self.releases.iter().map(|r| r.as_ref())
+    }
+
+    /// The release covering `date`; the newest (latest start) if several
+    /// overlap, since an April update amends the October release.
+    pub fn release_for(&self, date: NaiveDate) -> Option<&Release> {
+        self.releases()
+            .filter(|r| r.covers(date))
+            .max_by_key(|r| r.valid_from)
+    }
+
+    /// The covering release, else the one whose validity ends or starts
+    /// closest to `date` (the newer one on a tie).
+    pub fn nearest_release(&self, date: NaiveDate) -> &Release {
+        if let Some(r) = self.release_for(date) {
+            return r;
+        }
+        let distance = |r: &Release| {
+            let gap = if date < r.valid_from {
+                r.valid_from - date
+            } else {
+                date - r.valid_to
+            };
+            gap.num_days()
+        };
+        self.releases()
+            .min_by_key(|r| (distance(r), std::cmp::Reverse(r.valid_from)))
+            .expect("a code set always has the embedded release")
+    }
+
+    pub fn check(&self, code: &str, date: NaiveDate) -> Check<'_> {
+        match self.release_for(date) {
+            Some(release) => release.check(code),
+            None => {
+                let nearest = self.nearest_release(date);
+                Check::NoRelease {
+                    nearest,
+                    verdict: Box::new(nearest.check(code)),
+                }
+            }
+        }
+    }
+
+    /// The code's description in the release for `date` (or the nearest).
+    pub fn describe(&self, code: &str, date: NaiveDate) -> Option<&str> {
+        let entry = self.nearest_release(date).get(code)?;
+        Some(entry.description.as_str())
+    }
+
+    /// Searches the release for today's date (or the nearest one).
+    pub fn search(&self, words: &str, limit: usize) -> Vec<&Entry> {
+        self.nearest_release(today()).search(words, limit)
+    }
+
+    /// What `superbill codes lookup CODE` prints; `date` defaults to today.
+    pub fn lookup_text(&self, code: &str, date: Option<NaiveDate>) -> String {
+        let date = date.unwrap_or_else(today);
+        let check = self.check(code, date);
+        let mut out = String::new();
+        if let Check::NoRelease { nearest, .. } = &check {
+            out.push_str(&no_release_warning(date, nearest));
+        }
+        let line = |e: &Entry| format!("  {:<9} {}\n", e.dotted(), e.description);
+        let release = match check.verdict() {
+            Check::Billable { entry, release } => {
+                out.push_str(&format!(
+                    "{} {} — billable\n",
+                    entry.dotted(),
+                    entry.description
+                ));
+                release
+            }
+            Check::Header {
+                entry,
+                release,
+                billable_children,
+            } => {
+                out.push_str(&format!(
+                    "{} {} — header, not billable; choose one of:\n",
+                    entry.dotted(),
+                    entry.description
+                ));
+                for e in billable_children.iter().take(SHOWN_CHILDREN) {
+                    out.push_str(&line(e));
+                }
+                if billable_children.len() > SHOWN_CHILDREN {
+                    out.push_str(&format!(
+                        "  ... and {} more (superbill codes search {})\n",
+                        billable_children.len() - SHOWN_CHILDREN,
+                        entry.dotted()
+                    ));
+                }
+                release
+            }
+            Check::Absent {
+                release,
+                suggestions,
+            } => {
+                out.push_str(&format!("{} is not an ICD-10-CM code", dotted(code)));
+                if suggestions.is_empty() {
+                    out.push_str("; try `superbill codes search WORDS`\n");
+                } else {
+                    out.push_str("; codes nearby:\n");
+                    for e in suggestions {
+                        out.push_str(&line(e));
+                    }
+                }
+                release
+            }
+            Check::NoRelease { nearest, .. } => nearest,
+        };
+        out.push_str(&format!(
+            "({} for dates of service on {date})\n",
+            release.label()
+        ));
+        out
+    }
+
+    /// What `superbill codes search WORDS` prints; `date` defaults to today.
+    pub fn search_text(&self, words: &str, date: Option<NaiveDate>, limit: usize) -> String {
+        let date = date.unwrap_or_else(today);
+        let mut out = String::new();
+        let release = match self.release_for(date) {
+            Some(r) => r,
+            None => {
+                let nearest = self.nearest_release(date);
+                out.push_str(&no_release_warning(date, nearest));
+                nearest
+            }
+        };
+        let found = release.search(words, limit);
+        if found.is_empty() {
+            out.push_str(&format!("no ICD-10-CM code matches '{}'\n", words.trim()));
+        }
+        for e in &found {
+            let kind = if e.billable { "billable" } else { "header" };
+            out.push_str(&format!(
+                "{:<9} {:<8} {}\n",
+                e.dotted(),
+                kind,
+                e.description
+            ));
+        }
+        if found.len() == limit {
+            out.push_str(&format!("(first {limit} matches; add words to narrow)\n"));
+        }
+        out.push_str(&format!("({})\n", release.label()));
+        out
+    }
+}
+
+fn no_release_warning(date: NaiveDate, nearest: &Release) -> String {
+    format!(
+        "warning: no loaded ICD-10-CM release covers {date}; answering from {} ({} to {}). \
+         Import the release for that date with `superbill codes import-icd10cm <tabular.xml>`.\n",
+        nearest.name, nearest.valid_from, nearest.valid_to
+    )
+}
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    /// A date inside the embedded FY2026-April release.
+    fn dos() -> NaiveDate {
+        d(2026, 5, 14)
+    }
+
+    fn codes(entries: &[&Entry]) -> Vec<String> {
+        entries.iter().map(|e| e.dotted()).collect()
+    }
+
+    fn header_children(code: &str) -> Vec<String> {
+        match CodeSet::embedded().check(code, dos()) {
+            Check::Header {
+                entry,
+                billable_children,
+                ..
+            } => {
+                assert!(!entry.billable);
+                codes(&billable_children)
+            }
+            other => panic!("{code}: expected a header, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn normalizes_and_dots_codes() {
+        assert_eq!(normalize(" f33.2 "), "F332");
+        assert_eq!(dotted("F332"), "F33.2");
+        assert_eq!(dotted("F17210"), "F17.210");
+        assert_eq!(dotted("F33"), "F33");
+        assert_eq!(dotted("t36.0x1a"), "T36.0X1A");
+    }
+
+    #[test]
+    fn billable_codes_with_or_without_the_dot() {
+        let set = CodeSet::embedded();
+        for code in ["F33.2", "F332", "f33.2", "F17.210", "T36.0X1A"] {
+            let check = set.check(code, dos());
+            assert!(check.is_billable(), "{code}: {check:?}");
+            let Check::Billable { release, .. } = check else {
+                unreachable!()
+            };
+            assert_eq!(release.name, "FY2026-April");
+        }
+        assert_eq!(
+            set.describe("F33.2", dos()),
+            Some("Major depressive disorder, recurrent severe without psychotic features")
+        );
+    }
+
+    #[test]
+    fn headers_list_their_billable_descendants() {
+        let f33 = header_children("F33");
+        assert_eq!(&f33[..4], ["F33.0", "F33.1", "F33.2", "F33.3"]);
+        assert!(f33.contains(&"F33.41".to_string()) && !f33.contains(&"F33.4".to_string()));
+        assert_eq!(header_children("F43.1"), ["F43.10", "F43.11", "F43.12"]);
+        assert_eq!(
+            header_children("G90.51"),
+            ["G90.511", "G90.512", "G90.513", "G90.519"]
+        );
+        assert_eq!(
+            header_children("F17.21"),
+            ["F17.210", "F17.211", "F17.213", "F17.218", "F17.219"]
+        );
+        assert_eq!(
+            header_children("T36.0X1"),
+            ["T36.0X1A", "T36.0X1D", "T36.0X1S"]
+        );
+    }
+
+    #[test]
+    fn absent_codes_get_nearby_suggestions() {
+        let set = CodeSet::embedded();
+        match set.check("F41.2", dos()) {
+            Check::Absent { suggestions, .. } => {
+                let got = codes(&suggestions);
+                assert!(
+                    got.len() <= 5 && got.contains(&"F41.9".to_string()),
+                    "{got:?}"
+                );
+                assert!(suggestions
+                    .iter()
+                    .all(|e| e.billable && e.code.starts_with("F41")));
+            }
+            other => panic!("F41.2: {other:?}"),
+        }
+        let empty = set.check("", dos());
+        assert!(matches!(empty, Check::Absent { ref suggestions, .. } if suggestions.is_empty()));
+        assert!(matches!(set.check("ÄÖÜ9", dos()), Check::Absent { .. }));
+        // Category S06 codes with 6th character 7/8 only take 7th character A.
+        assert!(set.check("S06.1X7A", dos()).is_billable());
+        assert!(matches!(set.check("S06.1X7D", dos()), Check::Absent { .. }));
+    }
+
+    #[test]
+    fn dates_outside_every_release_name_the_nearest() {
+        let set = CodeSet::embedded();
+        for date in [d(2026, 10, 1), d(2025, 1, 1)] {
+            match set.check("F33.2", date) {
+                Check::NoRelease { nearest, verdict } => {
+                    assert_eq!(nearest.name, "FY2026-April");
+                    assert!(verdict.is_billable());
+                }
+                other => panic!("{date}: {other:?}"),
+            }
+        }
+        assert!(set.release_for(d(2026, 9, 30)).is_some());
+        let text = set.lookup_text("F33.2", Some(d(2026, 10, 1)));
+        assert!(text.starts_with("warning: no loaded") && text.contains("FY2026-April"));
+    }
+
+    #[test]
+    fn search_finds_words_in_any_order_billable_first() {
+        let release = CodeSet::embedded().release_for(dos()).unwrap();
+        let found = release.search("major depressive recurrent severe", 20);
+        assert!(
+            found.iter().any(|e| e.code == "F332"),
+            "{:?}",
+            codes(&found)
+        );
+        assert!(found
+            .iter()
+            .all(|e| e.description.to_lowercase().contains("severe")));
+        let by_code = release.search("f43.1", 10);
+        assert_eq!(codes(&by_code), ["F43.10", "F43.11", "F43.12", "F43.1"]);
+        assert!(release.search("  ", 10).is_empty());
+    }
+
+    const NEXT: &str = "# name: FY2027\n# valid_from: 2026-10-01\n# valid_to: 2027-09-30\n\
+        # count: 3\n\
+        F33\tH\tMajor depressive disorder, recurrent\n\
+        F332\tH\tMajor depressive disorder, recurrent severe without psychotic features\n\
+        F3320\tB\tMajor depressive disorder, recurrent severe, imagined split\n";
+
+    #[test]
+    fn picks_the_release_by_date_of_service() {
+        let mut set = CodeSet::embedded().clone();
+        set.add(Release::parse(NEXT, "test").unwrap());
+        assert_eq!(
+            set.release_for(d(2026, 9, 30)).unwrap().name,
+            "FY2026-April"
+        );
+        assert_eq!(set.release_for(d(2026, 10, 1)).unwrap().name, "FY2027");
+        assert_eq!(set.nearest_release(d(2030, 1, 1)).name, "FY2027");
+        assert!(set.check("F33.2", d(2026, 9, 30)).is_billable());
+        assert!(matches!(
+            set.check("F33.2", d(2026, 10, 1)),
+            Check::Header { .. }
+        ));
+        assert!(matches!(
+            set.check("F41.9", d(2026, 10, 1)),
+            Check::Absent { .. }
+        ));
+    }
+
+    #[test]
+    fn load_adds_and_replaces_releases_from_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("FY2027.tsv"), NEXT).unwrap();
+        let replaced = NEXT
+            .replace("FY2027", "FY2026-April")
+            .replace("2026-10-01", "2026-04-01");
+        std::fs::write(dir.path().join("mine.tsv"), replaced).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a table").unwrap();
+        let set = CodeSet::load(dir.path()).unwrap();
+        assert_eq!(set.releases().count(), 2);
+        assert_eq!(set.release_for(d(2026, 5, 1)).unwrap().entries.len(), 3);
+        let missing = CodeSet::load(&dir.path().join("missing")).unwrap();
+        assert_eq!(missing.releases().count(), 1);
+        let truncated = NEXT.replace("# count: 3", "# count: 4");
+        std::fs::write(dir.path().join("bad.tsv"), truncated).unwrap();
+        assert!(CodeSet::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn lookup_text_explains_headers_and_billable_codes() {
+        let set = CodeSet::embedded();
+        let header = set.lookup_text("F33", Some(dos()));
+        assert!(header.starts_with(
+            "F33 Major depressive disorder, recurrent — header, not billable; choose one of:\n"
+        ));
+        assert!(header.contains("F33.2") && header.contains("ICD-10-CM FY2026-April"));
+        let billable = set.lookup_text("f332", Some(dos()));
+        assert!(billable.starts_with(
+            "F33.2 Major depressive disorder, recurrent severe without psychotic features — billable\n"
+        ));
+        let absent = set.lookup_text("F41.2", Some(dos()));
+        assert!(absent.contains("not an ICD-10-CM code") && absent.contains("F41.9"));
+        assert!(set
+            .search_text("generalized anxiety", Some(dos()), 5)
+            .contains("F41.1"));
+    }
+
+    /// Run with `--release --nocapture` to see the start-up cost.
+    #[test]
+    fn embedded_table_parse_time() {
+        let start = std::time::Instant::now();
+        let release = Release::parse(EMBEDDED[0], "embedded").unwrap();
+        let took = start.elapsed();
+        assert!(release.entries.len() > 98_000);
+        eprintln!("parsed {} entries in {took:?}", release.entries.len());
+    }
+}

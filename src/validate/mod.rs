@@ -92,6 +92,7 @@ pub fn run(
         resolved.push(Some(resolve::session(s, default_pos, cat, findings)));
     }
     records::duplicate_sessions(inputs, findings);
+    records::sessions_of_bad_patients(inputs, &resolved, findings);
     day::check(inputs, cat, &resolved, findings);
     findings.sort();
     Validated { resolved }

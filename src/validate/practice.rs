@@ -14,13 +14,6 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
     if let Some(n) = &p.npi {
         if let Err(e) = npi::check(n) {
             f.error(&at("npi", "practice"), "npi", "bad-npi", e);
-        } else if !n.starts_with('2') {
-            f.warning(
-                &at("npi", "practice"),
-                "npi",
-                "npi-type",
-                format!("organization NPI {n} starts with 1, which marks an individual (type 1): a group bills with its type 2 NPI, starting with 2 — check NPPES"),
-            );
         }
     }
     if let Err(e) = taxonomy::check(&p.taxonomy) {

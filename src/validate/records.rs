@@ -177,3 +177,21 @@ fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Finding
         }
     }
 }
+
+/// A session cannot be billed for a patient whose own row has errors (the
+/// superbill would carry them); point staff at that row.
+pub fn sessions_of_bad_patients(inputs: &Inputs, resolved: &[Option<crate::resolve::Resolved>], f: &mut Findings) {
+    let bad: HashMap<&str, u64> = inputs.patients.iter()
+        .filter(|p| f.has_error_at(PATIENTS_FILE, p.line))
+        .map(|p| (p.patient_id.as_str(), p.line))
+        .collect();
+    if bad.is_empty() {
+        return;
+    }
+    for (s, r) in inputs.sessions.iter().zip(resolved) {
+        if let (Some(_), Some(line)) = (r, bad.get(s.patient_id.as_str())) {
+            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "patient_id", "patient-invalid", format!(
+                "patient {} has errors at patients.csv line {line}: fix that row, then re-run", s.patient_id));
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Building superbills: one per patient with billable sessions in the
+//! period, as pure data. Also decides the fate of every input row, so the
+//! run can prove rows read = billed + skipped + rejected.
+
+use crate::cmd::Loaded;
+use crate::findings::{At, Findings};
+use crate::icd10;
+use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use crate::ledger::{self, Charge, Ledger};
+use crate::money::Cents;
+use crate::resolve::{self, Resolved};
+use crate::superbill::*;
+use crate::validate::{Period, Validated};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// What happened to one input row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fate {
+    Billed,
+    Skipped(&'static str),
+    Rejected,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub superbills: Vec<Superbill>,
+    pub ledger: Ledger,
+    /// Per input file: the fate of every row read, by line.
+    pub fates: Vec<(&'static str, Vec<(u64, Fate)>)>,
+    /// Superbill number of each billed session.
+    pub session_superbill: HashMap<String, String>,
+}
+
+pub struct Request<'a> {
+    pub period: Period,
+    pub statement_date: NaiveDate,
+    /// Only this patient (`superbill render`).
+    pub patient: Option<&'a str>,
+}
+
+pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, findings: &mut Findings) -> Outcome {
+    let inputs = &loaded.inputs;
+    let bad = error_lines(findings);
+    let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
+    // Billable sessions in the period, grouped by patient, in date order.
+    let mut mine: BTreeMap<&str, Vec<(usize, &Session, &Resolved)>> = BTreeMap::new();
+    for (i, s) in inputs.sessions.iter().enumerate() {
+        if let Some(r) = &validated.resolved[i] {
+            if s.status == Status::Completed && req.period.contains(s.date) && ok(SESSIONS_FILE, s.line)
+                && req.patient.is_none_or(|p| p == s.patient_id)
+            {
+                mine.entry(&s.patient_id).or_default().push((i, s, r));
+            }
+        }
+    }
+    let ledger = ledger::apply(&charges(loaded, validated, req, &ok), &payments_ok(inputs, &ok));
+    let patients: HashMap<&str, &Patient> = inputs.patients.iter().map(|p| (p.patient_id.as_str(), p)).collect();
+    let mut out = Vec::new();
+    let mut session_superbill = HashMap::new();
+    for (pid, mut list) in mine {
+        list.sort_by(|a, b| (a.1.date, &a.1.session_id).cmp(&(b.1.date, &b.1.session_id)));
+        let number = format!("SB-{}-{}", req.period.label(), pid);
+        let sb = one(loaded, patients[pid], &number, &list, &ledger, req, findings);
+        for l in &sb.lines {
+            session_superbill.insert(l.session_id.clone(), number.clone());
+        }
+        if !sb.lines.is_empty() {
+            out.push(sb);
+        }
+    }
+    let fates = fates(inputs, req, &error_lines(findings), &out, &ledger, &session_superbill);
+    Outcome { superbills: out, ledger, fates, session_superbill }
+}
+
+fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
+    findings.items.iter()
+        .filter(|f| f.severity == crate::findings::Severity::Error)
+        .map(|f| (f.file.clone(), f.line))
+        .collect()
+}
+
+/// Every error-free completed session up to the period's end carries a
+/// charge: payments are applied across months, oldest charges first.
+fn charges(loaded: &Loaded, validated: &Validated, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Vec<Charge> {
+    let inputs = &loaded.inputs;
+    let mut out = Vec::new();
+    for (i, s) in inputs.sessions.iter().enumerate() {
+        if s.status != Status::Completed || s.date > req.period.to || !ok(SESSIONS_FILE, s.line) {
+            continue;
+        }
+        let amount = match &validated.resolved[i] {
+            Some(r) => total(r),
+            None => {
+                // Outside the validated period: resolve quietly; a session
+                // with problems of its own carries no charge here.
+                let mut scratch = Findings::default();
+                let r = resolve::session(s, &inputs.practice.default_place_of_service, &loaded.catalog, &mut scratch);
+                if scratch.has_errors() {
+                    continue;
+                }
+                total(&r)
+            }
+        };
+        out.push(Charge { session_id: s.session_id.clone(), patient_id: s.patient_id.clone(), date: s.date, amount });
+    }
+    out
+}
+
+fn total(r: &Resolved) -> Cents {
+    r.lines.iter().map(|l| l.charge()).sum()
+}
+
+fn payments_ok(inputs: &Inputs, ok: &dyn Fn(&str, u64) -> bool) -> Vec<crate::input::Payment> {
+    inputs.payments.iter().filter(|p| ok(PAYMENTS_FILE, p.line)).cloned().collect()
+}
+
+fn one(
+    loaded: &Loaded,
+    p: &Patient,
+    number: &str,
+    sessions: &[(usize, &Session, &Resolved)],
+    ledger: &Ledger,
+    req: &Request,
+    findings: &mut Findings,
+) -> Superbill {
+    let inputs = &loaded.inputs;
+    let practice = &inputs.practice;
+    let mut diagnoses: Vec<String> = Vec::new();
+    let mut providers: Vec<ProviderBlock> = Vec::new();
+    let mut lines = Vec::new();
+    let mut included = Vec::new();
+    for (_, s, r) in sessions {
+        let new: Vec<&String> = s.diagnoses.iter().filter(|d| !diagnoses.contains(d)).collect();
+        if diagnoses.len() + new.len() > 12 {
+            findings.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
+                "with this session superbill {number} would list more than 12 diagnoses (A-L): bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
+            continue;
+        }
+        diagnoses.extend(new.into_iter().cloned());
+        let prov = inputs.provider(&s.provider_id).expect("validated provider");
+        if !providers.iter().any(|b| b.id == prov.id) {
+            providers.push(ProviderBlock {
+                id: prov.id.clone(),
+                name: prov.display_name(),
+                npi: prov.npi.clone(),
+                license: prov.license.clone(),
+                license_state: prov.license_state.clone(),
+                taxonomy: prov.taxonomy.clone(),
+            });
+        }
+        let pointers: String = s.diagnoses.iter().take(4)
+            .map(|d| (b'A' + diagnoses.iter().position(|x| x == d).unwrap_or(0) as u8) as char)
+            .collect();
+        for l in &r.lines {
+            lines.push(ServiceLine {
+                session_id: s.session_id.clone(),
+                date: s.date,
+                place_of_service: r.place_of_service.clone(),
+                code: l.code.clone(),
+                modifiers: l.modifiers.clone(),
+                pointers: pointers.clone(),
+                units: l.units,
+                unit_fee: l.unit_fee,
+                charge: l.charge(),
+                provider_npi: prov.npi.clone(),
+                description: l.description.clone(),
+                drug: l.drug.clone(),
+            });
+        }
+        included.push(s.session_id.as_str());
+    }
+    let diagnoses = diagnoses.iter().enumerate().map(|(i, code)| Diagnosis {
+        letter: (b'A' + i as u8) as char,
+        code: icd10::dotted(code),
+        description: loaded.icd.describe(code, req.period.to).unwrap_or("").to_string(),
+    }).collect();
+    let payments = payments_for(inputs, ledger, &included);
+    let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
+    let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
+    let shows_cpt = lines.iter().any(|l| loaded.catalog.procedure(&l.code).is_some_and(|c| c.is_cpt()));
+    Superbill {
+        number: number.to_string(),
+        statement_date: req.statement_date,
+        period_from: req.period.from,
+        period_to: req.period.to,
+        practice: BillingEntity {
+            legal_name: practice.legal_name.clone(),
+            address_lines: address_lines(&practice.address),
+            phone: practice.phone.clone(),
+            tax_id: crate::ein::format(&practice.tax_id),
+            npi: practice.npi.clone(),
+            taxonomy: practice.taxonomy.clone(),
+        },
+        facility: practice.service_facility.as_ref().filter(|f| f.address != practice.address).map(|f| Party {
+            name: f.name.clone(),
+            address_lines: address_lines(&f.address),
+        }),
+        patient: PatientBlock {
+            patient_id: p.patient_id.clone(),
+            name: p.full_name(),
+            dob: p.dob,
+            sex: p.sex.clone(),
+            address_lines: address_lines(&p.address),
+            phone: p.phone.clone(),
+            payer: p.payer.clone(),
+            member_id: p.member_id.clone(),
+            group_number: p.group_number.clone(),
+            subscriber: p.subscriber().map(|(n, r)| (n.to_string(), r.to_string())),
+        },
+        providers,
+        diagnoses,
+        lines,
+        payments,
+        total_charged,
+        total_paid,
+        balance: total_charged - total_paid,
+        shows_cpt,
+    }
+}
+
+fn address_lines(a: &crate::input::Address) -> Vec<String> {
+    let mut v = vec![a.line1.clone()];
+    if let Some(l2) = &a.line2 {
+        v.push(l2.clone());
+    }
+    v.push(a.city_line());
+    v
+}
+
+/// Each payment's allocations to these sessions, summed per payment, in
+/// payment date order.
+fn payments_for(inputs: &Inputs, ledger: &Ledger, sessions: &[&str]) -> Vec<PaymentLine> {
+    let mut sums: BTreeMap<&str, Cents> = BTreeMap::new();
+    for a in &ledger.allocations {
+        if sessions.contains(&a.session_id.as_str()) {
+            *sums.entry(a.payment_id.as_str()).or_default() += a.amount;
+        }
+    }
+    let mut out: Vec<PaymentLine> = inputs.payments.iter()
+        .filter_map(|p| {
+            let amount = *sums.get(p.payment_id.as_str())?;
+            (amount != Cents::ZERO).then(|| PaymentLine {
+                payment_id: p.payment_id.clone(),
+                date: p.date,
+                method: p.method.clone(),
+                reference: p.reference.clone(),
+                amount,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.date, &a.payment_id).cmp(&(b.date, &b.payment_id)));
+    out
+}
+
+fn fates(
+    inputs: &Inputs,
+    req: &Request,
+    bad: &HashSet<(String, u64)>,
+    superbills: &[Superbill],
+    ledger: &Ledger,
+    session_superbill: &HashMap<String, String>,
+) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
+    let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
+    let billed_patients: HashSet<&str> = superbills.iter().map(|s| s.patient.patient_id.as_str()).collect();
+    let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
+    let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();
+    let paid_here: HashSet<&str> = ledger.allocations.iter()
+        .filter(|a| session_superbill.contains_key(&a.session_id))
+        .map(|a| a.payment_id.as_str())
+        .collect();
+    let payments: HashMap<u64, &str> = inputs.payments.iter().map(|p| (p.line, p.payment_id.as_str())).collect();
+    let mut out = Vec::new();
+    for rows in &inputs.rows {
+        let mut v = Vec::with_capacity(rows.lines.len());
+        for &line in &rows.lines {
+            let fate = if is_bad(rows.file, line) {
+                Fate::Rejected
+            } else {
+                match rows.file {
+                    SESSIONS_FILE => match sessions.get(&line) {
+                        Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
+                        Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
+                        Some(s) if !req.period.contains(s.date) => Fate::Skipped("outside the period"),
+                        Some(s) if req.patient.is_some_and(|p| p != s.patient_id) => Fate::Skipped("other patient"),
+                        Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
+                        _ => Fate::Rejected,
+                    },
+                    PATIENTS_FILE => match patients.get(&line) {
+                        Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
+                        Some(_) => Fate::Skipped("no billable sessions in the period"),
+                        None => Fate::Rejected,
+                    },
+                    _ => match payments.get(&line) {
+                        Some(id) if paid_here.contains(id) => Fate::Billed,
+                        Some(_) => Fate::Skipped("applied outside this run or held as credit"),
+                        None => Fate::Rejected,
+                    },
+                }
+            };
+            v.push((line, fate));
+        }
+        out.push((rows.file, v));
+    }
+    out
+}

@@ -1,1 +1,0 @@
-//! Procedure code tables, pairing rules and service mappings (placeholder).

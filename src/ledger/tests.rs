@@ -1,0 +1,96 @@
+use super::*;
+
+fn d(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 9, day).unwrap()
+}
+
+fn charge(id: &str, day: u32, cents: i64) -> Charge {
+    Charge { session_id: id.into(), patient_id: "P1".into(), date: d(day), amount: Cents(cents) }
+}
+
+fn payment(id: &str, day: u32, cents: i64, session: Option<&str>) -> Payment {
+    Payment {
+        line: 2,
+        payment_id: id.into(),
+        patient_id: "P1".into(),
+        session_id: session.map(str::to_string),
+        date: d(day),
+        amount: Cents(cents),
+        method: "card".into(),
+        reference: None,
+    }
+}
+
+/// Every payment is fully accounted for by its allocations and remainder.
+fn conserved(l: &Ledger, payments: &[Payment]) {
+    for p in payments {
+        let applied: Cents = l.allocations.iter().filter(|a| a.payment_id == p.payment_id).map(|a| a.amount).sum();
+        assert_eq!(applied + l.unapplied[&p.payment_id], p.amount, "{}", p.payment_id);
+    }
+}
+
+#[test]
+fn package_prepayment_pays_oldest_first_and_leaves_credit() {
+    let charges = [charge("S2", 10, 50_000), charge("S1", 3, 50_000), charge("S3", 17, 50_000)];
+    let pays = [payment("PAY1", 1, 120_000, None)];
+    let l = apply(&charges, &pays);
+    assert_eq!(l.paid["S1"], Cents(50_000));
+    assert_eq!(l.paid["S2"], Cents(50_000));
+    assert_eq!(l.paid["S3"], Cents(20_000));
+    assert!(!l.credit.contains_key("P1"));
+    conserved(&l, &pays);
+
+    let l = apply(&charges, &[payment("PAY1", 1, 160_000, None)]);
+    assert_eq!(l.credit["P1"], Cents(10_000));
+}
+
+#[test]
+fn named_session_is_paid_first_and_excess_goes_to_the_oldest() {
+    let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
+    let pays = [payment("PAY1", 10, 60_000, Some("S2"))];
+    let l = apply(&charges, &pays);
+    assert_eq!(l.paid["S2"], Cents(50_000));
+    assert_eq!(l.paid["S1"], Cents(10_000));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn refund_takes_credit_first_then_newest_charges() {
+    let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
+    let pays = [payment("PAY1", 1, 110_000, None), payment("REF1", 20, -30_000, None)];
+    let l = apply(&charges, &pays);
+    // 10,000 of credit refunded, then 20,000 taken back from S2 (newest).
+    assert_eq!(l.paid["S1"], Cents(50_000));
+    assert_eq!(l.paid["S2"], Cents(30_000));
+    assert!(!l.credit.contains_key("P1"));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn refund_of_more_than_was_paid_leaves_negative_credit() {
+    let pays = [payment("PAY1", 1, 10_000, None), payment("REF1", 2, -15_000, None)];
+    let l = apply(&[], &pays);
+    assert_eq!(l.credit["P1"], Cents(-5_000));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn patients_never_share_money() {
+    let mut other = charge("S9", 1, 40_000);
+    other.patient_id = "P2".into();
+    let charges = [charge("S1", 3, 50_000), other];
+    let l = apply(&charges, &[payment("PAY1", 1, 90_000, None)]);
+    assert_eq!(l.paid["S1"], Cents(50_000));
+    assert_eq!(l.paid["S9"], Cents::ZERO);
+    assert_eq!(l.credit["P1"], Cents(40_000));
+}
+
+#[test]
+fn payment_for_a_session_not_billed_here_waits() {
+    let charges = [charge("S1", 3, 50_000)];
+    let pays = [payment("PAY1", 20, 50_000, Some("S-OCT"))];
+    let l = apply(&charges, &pays);
+    assert_eq!(l.paid["S1"], Cents::ZERO);
+    assert_eq!(l.unapplied["PAY1"], Cents(50_000));
+    conserved(&l, &pays);
+}

@@ -1,0 +1,247 @@
+//! A thin drawing layer over printpdf `Op`s: absolute positions measured
+//! from the top of the page, text measured with the font's glyph advances,
+//! truncation with an ellipsis and word wrapping.
+
+use super::fonts::{FontMode, FontSet, Weight};
+use printpdf::{
+    Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
+    XObjectId, XObjectTransform,
+};
+
+/// US Letter, in points.
+pub const PAGE_W: f32 = 612.0;
+pub const PAGE_H: f32 = 792.0;
+
+pub type Rgb3 = (f32, f32, f32);
+pub const INK: Rgb3 = (0.11, 0.12, 0.14);
+pub const MUTED: Rgb3 = (0.40, 0.43, 0.48);
+pub const ACCENT: Rgb3 = (0.09, 0.24, 0.44);
+pub const RULE: Rgb3 = (0.78, 0.80, 0.83);
+pub const SHADE: Rgb3 = (0.93, 0.95, 0.97);
+pub const GOOD: Rgb3 = (0.05, 0.45, 0.25);
+
+fn color(c: Rgb3) -> Color {
+    Color::Rgb(Rgb {
+        r: c.0,
+        g: c.1,
+        b: c.2,
+        icc_profile: None,
+    })
+}
+
+pub struct Canvas<'a> {
+    pub fonts: &'a FontSet,
+    pub mode: FontMode,
+    pub ops: Vec<Op>,
+    font: Option<(Weight, f32)>,
+    fill: Option<Rgb3>,
+    ellipsis: &'static str,
+}
+
+impl<'a> Canvas<'a> {
+    pub fn new(fonts: &'a FontSet, mode: FontMode) -> Canvas<'a> {
+        let ellipsis = if fonts.regular.has_glyph('\u{2026}') && fonts.bold.has_glyph('\u{2026}') {
+            "\u{2026}"
+        } else {
+            "..."
+        };
+        Canvas {
+            fonts,
+            mode,
+            ops: Vec::with_capacity(512),
+            font: None,
+            fill: None,
+            ellipsis,
+        }
+    }
+
+    /// Hands over this page's ops and resets the cached text state.
+    pub fn take(&mut self) -> Vec<Op> {
+        self.font = None;
+        self.fill = None;
+        std::mem::take(&mut self.ops)
+    }
+
+    pub fn width(&self, s: &str, w: Weight, size: f32) -> f32 {
+        self.fonts.face(w).width(s, size)
+    }
+
+    fn set_fill(&mut self, c: Rgb3) {
+        if self.fill != Some(c) {
+            self.ops.push(Op::SetFillColor { col: color(c) });
+            self.fill = Some(c);
+        }
+    }
+
+    /// Draws `s` with its baseline `y` points below the top of the page.
+    pub fn text(&mut self, x: f32, y: f32, s: &str, w: Weight, size: f32, c: Rgb3) {
+        if s.is_empty() {
+            return;
+        }
+        self.set_fill(c);
+        self.ops.push(Op::StartTextSection);
+        if self.font != Some((w, size)) {
+            self.ops.push(Op::SetFont {
+                font: self.mode.handle(w),
+                size: Pt(size),
+            });
+            self.font = Some((w, size));
+        }
+        self.ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y)),
+        });
+        // Tabs and newlines in data print as spaces (they are not glyphs).
+        let text: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        self.ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text)],
+        });
+        self.ops.push(Op::EndTextSection);
+    }
+
+    /// Text whose right edge is at `x_right`.
+    pub fn text_right(&mut self, x_right: f32, y: f32, s: &str, w: Weight, size: f32, c: Rgb3) {
+        let x = x_right - self.width(s, w, size);
+        self.text(x, y, s, w, size, c);
+    }
+
+    /// Text cut to `max` points wide (with an ellipsis when cut).
+    pub fn text_fit(&mut self, x: f32, y: f32, s: &str, max: f32, w: Weight, size: f32, c: Rgb3) {
+        let fitted = self.fit(s, max, w, size);
+        self.text(x, y, &fitted, w, size, c);
+    }
+
+    pub fn hline(&mut self, x1: f32, x2: f32, y: f32, thickness: f32, c: Rgb3) {
+        self.ops.push(Op::SetOutlineColor { col: color(c) });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
+        let p = |x: f32| LinePoint {
+            p: Point {
+                x: Pt(x),
+                y: Pt(PAGE_H - y),
+            },
+            bezier: false,
+        };
+        self.ops.push(Op::DrawLine {
+            line: Line {
+                points: vec![p(x1), p(x2)],
+                is_closed: false,
+            },
+        });
+    }
+
+    /// A filled rectangle whose top-left corner is (`x`, `y` from the top).
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb3) {
+        self.set_fill(c);
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: Pt(x),
+                y: Pt(PAGE_H - y - h),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(PaintMode::Fill),
+                winding_order: None,
+            },
+        });
+    }
+
+    /// A stroked rectangle outline.
+    pub fn frame(&mut self, x: f32, y: f32, w: f32, h: f32, thickness: f32, c: Rgb3) {
+        self.ops.push(Op::SetOutlineColor { col: color(c) });
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: Pt(x),
+                y: Pt(PAGE_H - y - h),
+                width: Pt(w),
+                height: Pt(h),
+                mode: Some(PaintMode::Stroke),
+                winding_order: None,
+            },
+        });
+    }
+
+    /// Places an image XObject (registered under `id`) in the box whose
+    /// top-left corner is (`x`, `y` from the top).
+    pub fn image(&mut self, id: &str, x: f32, y: f32, w: f32, h: f32) {
+        self.ops.push(Op::UseXobject {
+            id: XObjectId(id.to_string()),
+            transform: XObjectTransform {
+                translate_x: Some(Pt(x)),
+                translate_y: Some(Pt(PAGE_H - y - h)),
+                rotate: None,
+                scale_x: Some(w),
+                scale_y: Some(h),
+                dpi: None,
+                no_auto_scale: true,
+            },
+        });
+    }
+
+    /// `s` cut to fit `max` points, ending in an ellipsis when cut.
+    pub fn fit(&self, s: &str, max: f32, w: Weight, size: f32) -> String {
+        if self.width(s, w, size) <= max {
+            return s.to_string();
+        }
+        let room = max - self.width(self.ellipsis, w, size);
+        let mut out = String::new();
+        let mut used = 0.0;
+        for ch in s.chars() {
+            let cw = self.width(ch.encode_utf8(&mut [0u8; 4]), w, size);
+            if used + cw > room {
+                break;
+            }
+            used += cw;
+            out.push(ch);
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push_str(self.ellipsis);
+        out
+    }
+
+    /// Word-wraps `s` into lines of at most `max` points; at most
+    /// `max_lines` lines, the last one cut with an ellipsis if needed.
+    /// Words wider than a line are broken.
+    pub fn wrap(&self, s: &str, max: f32, w: Weight, size: f32, max_lines: usize) -> Vec<String> {
+        let mut lines: Vec<String> = Vec::new();
+        let mut cur = String::new();
+        for word in s.split_whitespace() {
+            let candidate = if cur.is_empty() {
+                word.to_string()
+            } else {
+                format!("{cur} {word}")
+            };
+            if self.width(&candidate, w, size) <= max {
+                cur = candidate;
+                continue;
+            }
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            // A word longer than the line: break it by characters.
+            let mut piece = String::new();
+            for ch in word.chars() {
+                piece.push(ch);
+                if self.width(&piece, w, size) > max && piece.chars().count() > 1 {
+                    piece.pop();
+                    lines.push(std::mem::take(&mut piece));
+                    piece.push(ch);
+                }
+            }
+            cur = piece;
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        if lines.len() > max_lines.max(1) {
+            let keep = max_lines.max(1);
+            let rest = lines[keep - 1..].join(" ");
+            lines.truncate(keep - 1);
+            let mut last = self.fit(&rest, max, w, size);
+            if !last.ends_with(self.ellipsis) {
+                last.push_str(self.ellipsis);
+            }
+            lines.push(last);
+        }
+        lines
+    }
+}

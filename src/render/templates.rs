@@ -1,0 +1,167 @@
+//! Practice-specific prose (title, "how to file" note, attestation, footer)
+//! as handlebars templates. Defaults are compiled in; a practice overrides
+//! one by placing a file of the same name in `<practice_dir>/templates/`.
+//! Templates only produce text: the layout code wraps it onto the page.
+
+use crate::money::Cents;
+use crate::superbill::Superbill;
+use chrono::NaiveDate;
+use handlebars::{handlebars_helper, Handlebars, RenderErrorReason};
+use serde::Serialize;
+use std::path::Path;
+
+/// Every template the renderer uses, with its compiled-in default.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("title.hbs", include_str!("../../templates/title.hbs")),
+    ("patient_note.hbs", include_str!("../../templates/patient_note.hbs")),
+    ("attestation.hbs", include_str!("../../templates/attestation.hbs")),
+    ("footer.hbs", include_str!("../../templates/footer.hbs")),
+];
+
+/// What a template can use. Deliberately small (it is serialised for every
+/// render) and free of patient identity: no patient name, DOB or member ID.
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateContext {
+    pub practice_name: String,
+    pub practice_phone: String,
+    pub superbill_number: String,
+    /// ISO dates (`2026-09-14`); format them with the `date` helper.
+    pub statement_date: String,
+    pub period_from: String,
+    pub period_to: String,
+    /// Plain amounts (`1250.00`); format them with the `money` helper.
+    pub total_charged: Cents,
+    pub total_paid: Cents,
+    pub balance: Cents,
+    pub paid_in_full: bool,
+    pub payer: String,
+    /// "Maya Okafor, MD", one per rendering provider.
+    pub provider_names: Vec<String>,
+    /// The provider who signs: the first rendering provider.
+    pub signing_provider: String,
+    pub line_count: usize,
+}
+
+impl TemplateContext {
+    pub fn new(sb: &Superbill) -> TemplateContext {
+        TemplateContext {
+            practice_name: sb.practice.legal_name.clone(),
+            practice_phone: sb.practice.phone.clone(),
+            superbill_number: sb.number.clone(),
+            statement_date: sb.statement_date.to_string(),
+            period_from: sb.period_from.to_string(),
+            period_to: sb.period_to.to_string(),
+            total_charged: sb.total_charged,
+            total_paid: sb.total_paid,
+            balance: sb.balance,
+            paid_in_full: sb.balance == Cents::ZERO,
+            payer: sb.patient.payer.clone(),
+            provider_names: sb.providers.iter().map(|p| p.name.clone()).collect(),
+            signing_provider: sb.providers.first().map(|p| p.name.clone()).unwrap_or_default(),
+            line_count: sb.lines.len(),
+        }
+    }
+
+    /// A context with every field filled, used to test-render templates
+    /// when the renderer is built, so a typo fails before a batch starts.
+    fn probe() -> TemplateContext {
+        TemplateContext {
+            practice_name: "Practice".into(),
+            practice_phone: "555-0100".into(),
+            superbill_number: "SB-0".into(),
+            statement_date: "2026-01-31".into(),
+            period_from: "2026-01-01".into(),
+            period_to: "2026-01-31".into(),
+            total_charged: Cents(100),
+            total_paid: Cents(100),
+            balance: Cents::ZERO,
+            paid_in_full: true,
+            payer: "Payer".into(),
+            provider_names: vec!["Provider, MD".into()],
+            signing_provider: "Provider, MD".into(),
+            line_count: 1,
+        }
+    }
+}
+
+handlebars_helper!(money: |v: Json| {
+    let text = match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Cents::parse(&text).map(|c| c.display()).unwrap_or(text)
+});
+
+handlebars_helper!(date: |v: str, {format: str = "long"}| {
+    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) if format == "short" => d.format("%m/%d/%Y").to_string(),
+        Ok(d) => d.format("%B %-d, %Y").to_string(),
+        Err(_) => v.to_string(),
+    }
+});
+
+pub struct Templates {
+    hb: Handlebars<'static>,
+}
+
+impl Templates {
+    /// Compiles the defaults and any overrides in `<practice_dir>/templates/`,
+    /// then test-renders each one so a missing field is reported now.
+    pub fn load(practice_dir: Option<&Path>) -> crate::Result<Templates> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(handlebars::no_escape);
+        hb.register_helper("money", Box::new(money));
+        hb.register_helper("date", Box::new(date));
+        for (name, default) in TEMPLATES {
+            let overridden = practice_dir.map(|d| d.join("templates").join(name));
+            let source = match overridden.as_deref().filter(|p| p.is_file()) {
+                Some(p) => std::fs::read_to_string(p).map_err(|e| crate::Error::io(p, e))?,
+                None => (*default).to_string(),
+            };
+            hb.register_template_string(name, source)
+                .map_err(|e| crate::Error::Template {
+                    template: (*name).to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        let templates = Templates { hb };
+        let probe = TemplateContext::probe();
+        for (name, _) in TEMPLATES {
+            templates.render(name, &probe)?;
+        }
+        Ok(templates)
+    }
+
+    pub fn render(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
+        self.hb.render(name, ctx).map_err(|e| {
+            let at = match (e.line_no, e.column_no) {
+                (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+                _ => String::new(),
+            };
+            let what = match e.reason() {
+                RenderErrorReason::MissingVariable(Some(field)) => format!(
+                    "unknown field '{field}' (fields: practice_name, practice_phone, \
+                     superbill_number, statement_date, period_from, period_to, \
+                     total_charged, total_paid, balance, paid_in_full, payer, \
+                     provider_names, signing_provider, line_count)"
+                ),
+                other => other.to_string(),
+            };
+            crate::Error::Template {
+                template: name.to_string(),
+                message: format!("{at}{what}"),
+            }
+        })
+    }
+}
+
+/// Splits rendered template text into paragraphs: blank lines separate
+/// paragraphs, single newlines and runs of spaces collapse to one space.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.replace('\r', "")
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}

@@ -1,0 +1,324 @@
+//! Renders superbills and reads the PDFs back (lopdf text extraction,
+//! qpdf when installed).
+
+#[path = "common/fixture.rs"]
+mod fixture;
+
+use fixture::{sample, sample_with_lines, EIN, NPI_OKAFOR, NPI_REYES, ORG_NPI};
+use superbill::money::Cents;
+use superbill::render::{RenderOptions, Renderer};
+use superbill::Error;
+
+fn renderer() -> Renderer {
+    Renderer::new(RenderOptions::default()).expect("default renderer")
+}
+
+/// Text of each page, in content order.
+fn pages_text(pdf: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(pdf).expect("PDF loads");
+    let n = doc.get_pages().len() as u32;
+    (1..=n).map(|p| doc.extract_text(&[p]).expect("text")).collect()
+}
+
+fn embeds_font(pdf: &[u8]) -> bool {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    doc.objects.values().any(|o| {
+        o.as_dict()
+            .map(|d| d.has(b"FontFile2") || d.has(b"FontFile3"))
+            .unwrap_or(false)
+    })
+}
+
+/// Optional: `SUPERBILL_KEEP_PDF=dir` keeps the rendered files for a look.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Ok(dir) = std::env::var("SUPERBILL_KEEP_PDF") {
+        std::fs::write(std::path::Path::new(&dir).join(name), pdf).unwrap();
+    }
+}
+
+#[test]
+fn sample_shows_every_required_field() {
+    let sb = sample();
+    let pdf = renderer().render(&sb).unwrap();
+    keep("sample.pdf", &pdf);
+    let pages = pages_text(&pdf);
+    let all = pages.join("\n");
+    let n = pages.len();
+    for needle in [
+        "Clearwater Ketamine Wellness, PLLC",
+        "1200 Harbor View Drive, Suite 310",
+        "(503) 555-0142",
+        EIN,
+        ORG_NPI,
+        "261QM0801X",
+        "SB-202609-P0001",
+        "October 2, 2026",
+        "09/01/2026",
+        "09/30/2026",
+        "Rivera, Elena M",
+        "P0001",
+        "03/22/1986",
+        "48 Alder Street, Apt 2B",
+        "(503) 555-0187",
+        "Aetna Open Access PPO",
+        "W123456789",
+        "GRP-004512",
+        "Rivera, Marco J",
+        "Spouse",
+        "Maya Okafor, MD",
+        "Daniel Reyes, PMHNP",
+        NPI_OKAFOR,
+        NPI_REYES,
+        "MD-88231 (OR)",
+        "NP-10477 (OR)",
+        "2084P0800X",
+        "363LP0808X",
+        "F33.2",
+        "F43.12",
+        "F41.1",
+        "G89.4",
+        "Generalized anxiety disorder",
+        "N400409205105 ML1.2",
+        "Ketamine HCl 50 mg/mL injection",
+        "J0013",
+        "N450458002802 UN3",
+        "Visa",
+        "ch_3QX81742",
+        "HSA card",
+        "PAID IN FULL",
+        "CPT is a registered trademark of the American Medical Association.",
+        &format!("Page 1 of {n}"),
+    ] {
+        assert!(all.contains(needle), "missing {needle:?} in:\n{all}");
+    }
+    for line in &sb.lines {
+        assert!(all.contains(&line.code), "code {}", line.code);
+        assert!(all.contains(&line.charge.display()), "charge {}", line.charge.display());
+        assert!(all.contains(&line.unit_fee.display()));
+    }
+    assert!(all.contains("84"), "J0013 units");
+    for total in [sb.total_charged, sb.total_paid] {
+        assert!(all.contains(&total.display()));
+    }
+    assert!(all.contains("$0.00"), "balance");
+    // Both providers: the rendering-NPI column is shown.
+    assert!(all.contains("Rendering NPI"));
+}
+
+#[test]
+fn forty_lines_paginate_with_repeated_header_and_totals_last() {
+    let sb = sample_with_lines(40);
+    let pdf = renderer().render(&sb).unwrap();
+    keep("forty.pdf", &pdf);
+    let pages = pages_text(&pdf);
+    let n = pages.len();
+    assert!(n >= 2, "{n} pages");
+    let sum: Cents = sb.lines.iter().map(|l| l.charge).sum();
+    assert_eq!(sum, sb.total_charged);
+    for (i, text) in pages.iter().enumerate() {
+        assert!(text.contains("Fee / unit") && text.contains("Description"), "table header on page {}", i + 1);
+        assert!(text.contains("SB-202609-P0001"), "number on page {}", i + 1);
+        assert!(text.contains("Rivera, Elena M"), "patient on page {}", i + 1);
+        assert!(text.contains(&format!("Page {} of {n}", i + 1)));
+        let last = i + 1 == n;
+        assert_eq!(text.contains("Total charged"), last, "totals only on the last page");
+        assert_eq!(text.contains("PROVIDER ATTESTATION"), last);
+    }
+    assert!(pages[n - 1].contains(&sum.display()));
+    // Every line's code appears, in order, across the pages.
+    let count = |code: &str| pages.iter().map(|p| p.matches(code).count()).sum::<usize>();
+    assert_eq!(count("J3490"), sb.lines.iter().filter(|l| l.code == "J3490").count());
+}
+
+#[test]
+fn renders_are_byte_identical_across_calls_and_threads() {
+    let r = renderer();
+    let sb = sample_with_lines(30);
+    let a = r.render(&sb).unwrap();
+    let b = r.render(&sb).unwrap();
+    assert!(a == b, "two renders differ");
+    let other = Renderer::new(RenderOptions::default()).unwrap().render(&sb).unwrap();
+    assert!(a == other, "a second renderer differs");
+    let (t1, t2) = std::thread::scope(|s| {
+        let h1 = s.spawn(|| r.render(&sb).unwrap());
+        let h2 = s.spawn(|| r.render(&sb).unwrap());
+        (h1.join().unwrap(), h2.join().unwrap())
+    });
+    assert!(t1 == a && t2 == a, "threaded renders differ");
+    // Also with an embedded font.
+    let mut uni = sb.clone();
+    uni.patient.name = "Nguyễn, An".into();
+    assert!(r.render(&uni).unwrap() == r.render(&uni).unwrap());
+}
+
+#[test]
+fn metadata_has_no_patient_identity() {
+    let sb = sample();
+    let pdf = renderer().render(&sb).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let info_ref = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = doc.get_dictionary(info_ref).unwrap();
+    let text = |k: &[u8]| {
+        let bytes = info.get(k).unwrap().as_str().unwrap().to_vec();
+        lopdf::decode_text_string(&lopdf::Object::String(bytes, lopdf::StringFormat::Literal))
+            .unwrap()
+    };
+    assert_eq!(text(b"Title"), "Superbill SB-202609-P0001");
+    assert_eq!(text(b"Author"), "Clearwater Ketamine Wellness, PLLC");
+    assert!(text(b"Subject").contains("09/01/2026"));
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(!raw.contains("Rivera") && !raw.contains("1986"));
+}
+
+#[test]
+fn unicode_names_embed_a_font_and_extract_correctly() {
+    let r = renderer();
+    for name in ["Nguyễn, An", "Dvořák, Antonín", "Łukasz, Wiśniewski"] {
+        let mut sb = sample();
+        sb.patient.name = name.into();
+        let pdf = r.render(&sb).unwrap();
+        keep("unicode.pdf", &pdf);
+        assert!(embeds_font(&pdf), "{name}: font embedded");
+        let text = pages_text(&pdf).join("\n");
+        assert!(text.contains(name), "{name} round-trips:\n{text}");
+        assert!(text.contains("Clearwater Ketamine Wellness, PLLC"));
+    }
+    for name in ["Muñoz, Zoë", "O'Brien, Siobhán"] {
+        let mut sb = sample();
+        sb.patient.name = name.into();
+        let pdf = r.render(&sb).unwrap();
+        assert!(!embeds_font(&pdf), "{name}: built-in fonts");
+        assert!(pages_text(&pdf).join("\n").contains(name), "{name} round-trips");
+    }
+}
+
+#[test]
+fn missing_glyph_is_an_error_naming_number_and_field() {
+    let mut sb = sample();
+    sb.patient.name = "Tanaka 山田, Hana".into();
+    let err = renderer().render(&sb).unwrap_err().to_string();
+    assert!(err.contains("SB-202609-P0001"), "{err}");
+    assert!(err.contains("patient.name"), "{err}");
+    assert!(!err.contains("Tanaka"), "no patient name in errors: {err}");
+}
+
+#[test]
+fn practice_template_with_unknown_field_fails_at_build() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/attestation.hbs"),
+        "Signed for {{practice_name}} by {{practice_director}}.",
+    )
+    .unwrap();
+    let opts = RenderOptions {
+        practice_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    match Renderer::new(opts) {
+        Err(Error::Template { template, message }) => {
+            assert_eq!(template, "attestation.hbs");
+            assert!(message.contains("practice_director"), "{message}");
+        }
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("template with an unknown field accepted"),
+    }
+}
+
+#[test]
+fn practice_template_overrides_default() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/patient_note.hbs"),
+        "Paid {{money total_paid}} on {{date statement_date}} ({{date statement_date format=\"short\"}}). O'Brien & Sons <ok>",
+    )
+    .unwrap();
+    let opts = RenderOptions {
+        practice_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let sb = sample();
+    let pdf = Renderer::new(opts).unwrap().render(&sb).unwrap();
+    let text = pages_text(&pdf).join("\n");
+    let expect = format!(
+        "Paid {} on October 2, 2026 (10/02/2026). O'Brien & Sons <ok>",
+        sb.total_paid.display()
+    );
+    assert!(text.contains(&expect), "{text}");
+}
+
+#[test]
+fn two_page_superbill_is_small() {
+    let r = renderer();
+    let one = r.render(&sample()).unwrap();
+    assert_eq!(pages_text(&one).len(), 1, "the sample fits one page");
+    let sb = sample_with_lines(30);
+    let pdf = r.render(&sb).unwrap();
+    assert_eq!(pages_text(&pdf).len(), 2);
+    assert!(pdf.len() < 20_000, "{} bytes", pdf.len());
+    println!("1 page: {} bytes, 2 pages: {} bytes", one.len(), pdf.len());
+}
+
+#[test]
+fn long_text_is_truncated_not_overflowing() {
+    let mut sb = sample();
+    sb.lines[0].description = "Extraordinarily long practice description ".repeat(8);
+    sb.patient.address_lines[0] = "A very long street address line that keeps going ".repeat(4);
+    sb.lines[0].modifiers = vec!["25".into(), "59".into(), "XE".into(), "XS".into()];
+    let pdf = renderer().render(&sb).unwrap();
+    let text = pages_text(&pdf).join("\n");
+    assert!(text.contains('\u{2026}'), "ellipsis marks the cut");
+}
+
+#[test]
+fn qpdf_check_passes() {
+    let have_qpdf = std::process::Command::new("qpdf").arg("--version").output().is_ok();
+    if !have_qpdf {
+        println!("note: qpdf not on PATH; skipping the structural check");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = renderer();
+    let mut uni = sample_with_lines(40);
+    uni.patient.name = "Nguyễn, An".into();
+    for (name, sb) in [("builtin.pdf", sample_with_lines(40)), ("embedded.pdf", uni)] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, r.render(&sb).unwrap()).unwrap();
+        let out = std::process::Command::new("qpdf").arg("--check").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "qpdf --check {name}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Timing and sizes, for the record:
+/// `cargo test --release --test render_pdf -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_speed_and_size() {
+    let r = renderer();
+    let mut uni = sample_with_lines(30);
+    uni.patient.name = "Nguyễn, An".into();
+    let mut uni1 = sample();
+    uni1.patient.name = "Nguyễn, An".into();
+    let cases = [
+        ("1 page, built-in", sample()),
+        ("2 pages, built-in", sample_with_lines(30)),
+        ("1 page, embedded", uni1),
+        ("2 pages, embedded", uni),
+    ];
+    for (name, sb) in cases {
+        let bytes = r.render(&sb).unwrap();
+        let n = 300;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(r.render(&sb).unwrap());
+        }
+        let ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+        println!("{name}: {} pages, {} bytes, {ms:.2} ms", pages_text(&bytes).len(), bytes.len());
+    }
+}
