@@ -54,14 +54,16 @@ pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, finding
             }
         }
     }
-    let ledger = ledger::apply(&charges(loaded, validated, req, &ok), &payments_ok(inputs, &ok));
+    let charges = charges(loaded, validated, req, &ok);
+    let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, req.period.to, &ok));
     let patients: HashMap<&str, &Patient> = inputs.patients.iter().map(|p| (p.patient_id.as_str(), p)).collect();
     let mut out = Vec::new();
     let mut session_superbill = HashMap::new();
+    let idx = PaymentIndex::new(inputs, &ledger);
     for (pid, mut list) in mine {
         list.sort_by(|a, b| (a.1.date, &a.1.session_id).cmp(&(b.1.date, &b.1.session_id)));
         let number = format!("SB-{}-{}", req.period.label(), pid);
-        let sb = one(loaded, patients[pid], &number, &list, &ledger, req, findings);
+        let sb = one(loaded, patients[pid], &number, &list, &idx, req, findings);
         for l in &sb.lines {
             session_superbill.insert(l.session_id.clone(), number.clone());
         }
@@ -70,6 +72,7 @@ pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, finding
         }
     }
     let fates = fates(inputs, req, &error_lines(findings), &out, &ledger, &session_superbill);
+    drop(idx);
     Outcome { superbills: out, ledger, fates, session_superbill }
 }
 
@@ -111,8 +114,21 @@ fn total(r: &Resolved) -> Cents {
     r.lines.iter().map(|l| l.charge()).sum()
 }
 
-fn payments_ok(inputs: &Inputs, ok: &dyn Fn(&str, u64) -> bool) -> Vec<crate::input::Payment> {
-    inputs.payments.iter().filter(|p| ok(PAYMENTS_FILE, p.line)).cloned().collect()
+/// Payments the period's ledger sees: error-free, and either naming a
+/// session it charges (a late payment for it counts) or, without a
+/// session, made by the period's end. Prepayments for later sessions wait
+/// for their month instead of showing as credit now.
+fn payments_ok(inputs: &Inputs, charges: &[Charge], end: NaiveDate, ok: &dyn Fn(&str, u64) -> bool) -> Vec<crate::input::Payment> {
+    let charged: HashSet<&str> = charges.iter().map(|c| c.session_id.as_str()).collect();
+    let later: HashSet<&str> = inputs.sessions.iter().filter(|s| s.date > end).map(|s| s.session_id.as_str()).collect();
+    inputs.payments.iter()
+        .filter(|p| ok(PAYMENTS_FILE, p.line))
+        .filter(|p| match &p.session_id {
+            Some(s) => charged.contains(s.as_str()) || (p.date <= end && !later.contains(s.as_str())),
+            None => p.date <= end,
+        })
+        .cloned()
+        .collect()
 }
 
 fn one(
@@ -120,7 +136,7 @@ fn one(
     p: &Patient,
     number: &str,
     sessions: &[(usize, &Session, &Resolved)],
-    ledger: &Ledger,
+    idx: &PaymentIndex,
     req: &Request,
     findings: &mut Findings,
 ) -> Superbill {
@@ -175,7 +191,7 @@ fn one(
         code: icd10::dotted(code),
         description: loaded.icd.describe(code, req.period.to).unwrap_or("").to_string(),
     }).collect();
-    let payments = payments_for(inputs, ledger, &included);
+    let payments = payments_for(idx, &included);
     let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
     let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
     let shows_cpt = lines.iter().any(|l| loaded.catalog.procedure(&l.code).is_some_and(|c| c.is_cpt()));
@@ -230,27 +246,45 @@ fn address_lines(a: &crate::input::Address) -> Vec<String> {
 
 /// Each payment's allocations to these sessions, summed per payment, in
 /// payment date order.
-fn payments_for(inputs: &Inputs, ledger: &Ledger, sessions: &[&str]) -> Vec<PaymentLine> {
+fn payments_for(idx: &PaymentIndex, sessions: &[&str]) -> Vec<PaymentLine> {
     let mut sums: BTreeMap<&str, Cents> = BTreeMap::new();
-    for a in &ledger.allocations {
-        if sessions.contains(&a.session_id.as_str()) {
+    for s in sessions {
+        for a in idx.by_session.get(s).into_iter().flatten() {
             *sums.entry(a.payment_id.as_str()).or_default() += a.amount;
         }
     }
-    let mut out: Vec<PaymentLine> = inputs.payments.iter()
-        .filter_map(|p| {
-            let amount = *sums.get(p.payment_id.as_str())?;
-            (amount != Cents::ZERO).then(|| PaymentLine {
+    let mut out: Vec<PaymentLine> = sums
+        .into_iter()
+        .filter(|(_, amount)| *amount != Cents::ZERO)
+        .map(|(id, amount)| {
+            let p = idx.payments[id];
+            PaymentLine {
                 payment_id: p.payment_id.clone(),
                 date: p.date,
                 method: p.method.clone(),
                 reference: p.reference.clone(),
                 amount,
-            })
+            }
         })
         .collect();
     out.sort_by(|a, b| (a.date, &a.payment_id).cmp(&(b.date, &b.payment_id)));
     out
+}
+
+/// Lookups built once per run: superbills are many and allocations more.
+struct PaymentIndex<'a> {
+    by_session: HashMap<&'a str, Vec<&'a ledger::Allocation>>,
+    payments: HashMap<&'a str, &'a crate::input::Payment>,
+}
+
+impl<'a> PaymentIndex<'a> {
+    fn new(inputs: &'a Inputs, ledger: &'a Ledger) -> Self {
+        let mut by_session: HashMap<&str, Vec<&ledger::Allocation>> = HashMap::new();
+        for a in &ledger.allocations {
+            by_session.entry(a.session_id.as_str()).or_default().push(a);
+        }
+        PaymentIndex { by_session, payments: inputs.payments.iter().map(|p| (p.payment_id.as_str(), p)).collect() }
+    }
 }
 
 fn fates(

@@ -37,12 +37,19 @@ impl Cents {
             s = &s[1..s.len() - 1];
         }
         if let Some(rest) = s.strip_prefix('-') {
-            negative = !negative;
+            if negative {
+                return Err(format!("'{text}' has more than one minus sign"));
+            }
+            negative = true;
             s = rest;
         }
         s = s.strip_prefix('$').unwrap_or(s).trim_start();
+        // `-$40` and `$-40` are both seen; `--40` or `(-40)` are typos.
         if let Some(rest) = s.strip_prefix('-') {
-            negative = !negative;
+            if negative {
+                return Err(format!("'{text}' has more than one minus sign"));
+            }
+            negative = true;
             s = rest;
         }
         let (whole, frac) = match s.split_once('.') {

@@ -235,6 +235,11 @@ impl Resolver<'_> {
             self.unit_error("procedures", "wrong-code", msg);
             return;
         }
+        if let Some(why) = proc_.not_valid_on(self.s.date) {
+            let hint = proc_.replaced_by().map(|r| format!(": bill {r} instead")).unwrap_or_default();
+            self.unit_error("procedures", "code-not-effective", format!("{why}{hint}"));
+            return;
+        }
         let units = match (code, given) {
             (_, Some(u)) => {
                 self.check_given_units(code, u);

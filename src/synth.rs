@@ -39,6 +39,16 @@ pub struct SynthOptions {
 }
 
 impl SynthOptions {
+    /// The options of the committed `samples/cedar-ridge` month.
+    pub fn cedar_ridge() -> SynthOptions {
+        SynthOptions {
+            patients: 45,
+            months: 1,
+            start: NaiveDate::from_ymd_opt(2026, 9, 1).expect("valid date"),
+            seed: CEDAR_RIDGE_SEED,
+        }
+    }
+
     /// `YYYY-MM` (as the CLI takes `--start`) to the first day of that month.
     pub fn parse_month(text: &str) -> Result<NaiveDate> {
         let t = text.trim();
@@ -1083,7 +1093,7 @@ fn therapy_visit(
         }
     } else if plan.telehealth && (idx < COVERAGE_PATIENTS || rng.chance(70)) {
         let mut s = Sess::new(day, who, "telehealth-psychotherapy", Some(minutes), None);
-        s.pos = if n % 2 == 0 { "10" } else { "" };
+        s.pos = if n.is_multiple_of(2) { "10" } else { "" };
         s
     } else {
         Sess::new(day, who, "psychotherapy", Some(minutes), None)
@@ -1196,6 +1206,11 @@ impl Fees {
 
 // ---------------------------------------------------------------- payments
 
+/// Whole dollars in cents.
+const fn dollars(d: i64) -> i64 {
+    d * 100
+}
+
 struct PaymentRow {
     session_id: Option<String>,
     date: NaiveDate,
@@ -1261,7 +1276,7 @@ impl Payer {
                 Status::NoShow => {}
                 Status::Cancelled => {
                     // A booking deposit, refunded on cancellation.
-                    let deposit = 100_00;
+                    let deposit = dollars(100);
                     let reference = format!("ch_3Q{}", rng.alnum(22));
                     out.push(PaymentRow {
                         session_id: Some(s.id.clone()),
@@ -1282,10 +1297,10 @@ impl Payer {
                 Status::Completed => {
                     let mut cents = fees.charge(s);
                     if Some(i) == last_completed {
-                        if self.underpays && cents > 100_00 {
-                            cents -= 100_00;
+                        if self.underpays && cents > dollars(100) {
+                            cents -= dollars(100);
                         } else if self.overpays {
-                            cents += 50_00;
+                            cents += dollars(50);
                         }
                     }
                     let date = if self.method == "check" {
@@ -1293,7 +1308,7 @@ impl Payer {
                     } else {
                         s.date
                     };
-                    let split = cents >= 200_00 && rng.chance(4);
+                    let split = cents >= dollars(200) && rng.chance(4);
                     if split {
                         // Part on the HSA card, the rest on a personal card.
                         let hsa = (cents / 2 / 100) * 100;
@@ -1873,22 +1888,28 @@ mod tests {
         let fees = Fees::builtin();
         let d = NaiveDate::from_ymd_opt(2026, 9, 14).unwrap();
         let s = |svc, min, dose| Sess::new(d, PSYCHIATRIST, svc, min, dose);
-        assert_eq!(fees.charge(&s("ketamine-iv", Some(40), Some(50))), 535_00);
+        assert_eq!(
+            fees.charge(&s("ketamine-iv", Some(40), Some(50))),
+            dollars(535)
+        );
         // 151 minutes: 96365 + 2 x 96366.
-        assert_eq!(fees.charge(&s("ketamine-iv", Some(151), Some(200))), 835_00);
-        assert_eq!(fees.charge(&s("spravato", None, Some(84))), 875_00);
+        assert_eq!(
+            fees.charge(&s("ketamine-iv", Some(151), Some(200))),
+            dollars(835)
+        );
+        assert_eq!(fees.charge(&s("spravato", None, Some(84))), dollars(875));
         // J0013 x 56 + 99215 + 99417 x 4 (100 minutes).
         assert_eq!(
             fees.charge(&s("spravato-split", Some(100), Some(56))),
-            546_00 + 295_00 + 300_00
+            dollars(546) + dollars(295) + dollars(300)
         );
         assert_eq!(
             fees.charge(&Sess::explicit(d, PSYCHIATRIST, "99215;99417x2", 70)),
-            445_00
+            dollars(445)
         );
         let mut p = s("psychotherapy", Some(45), None);
         p.procedures = "90785";
-        assert_eq!(fees.charge(&p), 195_00 + 25_00);
+        assert_eq!(fees.charge(&p), dollars(195) + dollars(25));
     }
 
     #[test]
@@ -1899,6 +1920,31 @@ mod tests {
         );
         assert!(SynthOptions::parse_month("2026-13").is_err());
         assert!(SynthOptions::parse_month("Sept").is_err());
+    }
+
+    /// The committed sample is exactly what the generator writes: after a
+    /// change to the generator or the fees, regenerate it with
+    /// `write_cedar_ridge_sample` and review the diff.
+    #[test]
+    fn committed_sample_matches_the_generator() {
+        let d = dir("committed");
+        let o = SynthOptions::cedar_ridge();
+        assert_eq!(o, opts(45, 1));
+        generate(&o, d.path()).unwrap();
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cedar-ridge");
+        for f in [
+            "practice.toml",
+            "patients.csv",
+            "sessions.csv",
+            "payments.csv",
+        ] {
+            let committed = fs::read(sample.join(f)).unwrap();
+            let fresh = fs::read(d.path().join(f)).unwrap();
+            assert!(
+                committed == fresh,
+                "samples/cedar-ridge/{f} differs from the generator's output"
+            );
+        }
     }
 
     /// Timing at benchmark size (run with `--ignored --nocapture`).
@@ -1920,7 +1966,7 @@ mod tests {
     #[ignore]
     fn write_cedar_ridge_sample() {
         let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cedar-ridge");
-        let stats = generate(&opts(45, 1), &out).unwrap();
+        let stats = generate(&SynthOptions::cedar_ridge(), &out).unwrap();
         eprintln!("{stats:?}");
     }
 }

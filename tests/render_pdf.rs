@@ -17,7 +17,9 @@ fn renderer() -> Renderer {
 fn pages_text(pdf: &[u8]) -> Vec<String> {
     let doc = lopdf::Document::load_mem(pdf).expect("PDF loads");
     let n = doc.get_pages().len() as u32;
-    (1..=n).map(|p| doc.extract_text(&[p]).expect("text")).collect()
+    (1..=n)
+        .map(|p| doc.extract_text(&[p]).expect("text"))
+        .collect()
 }
 
 fn embeds_font(pdf: &[u8]) -> bool {
@@ -93,7 +95,11 @@ fn sample_shows_every_required_field() {
     }
     for line in &sb.lines {
         assert!(all.contains(&line.code), "code {}", line.code);
-        assert!(all.contains(&line.charge.display()), "charge {}", line.charge.display());
+        assert!(
+            all.contains(&line.charge.display()),
+            "charge {}",
+            line.charge.display()
+        );
         assert!(all.contains(&line.unit_fee.display()));
     }
     assert!(all.contains("84"), "J0013 units");
@@ -116,18 +122,33 @@ fn forty_lines_paginate_with_repeated_header_and_totals_last() {
     let sum: Cents = sb.lines.iter().map(|l| l.charge).sum();
     assert_eq!(sum, sb.total_charged);
     for (i, text) in pages.iter().enumerate() {
-        assert!(text.contains("Fee / unit") && text.contains("Description"), "table header on page {}", i + 1);
+        assert!(
+            text.contains("Fee / unit") && text.contains("Description"),
+            "table header on page {}",
+            i + 1
+        );
         assert!(text.contains("SB-202609-P0001"), "number on page {}", i + 1);
-        assert!(text.contains("Rivera, Elena M"), "patient on page {}", i + 1);
+        assert!(
+            text.contains("Rivera, Elena M"),
+            "patient on page {}",
+            i + 1
+        );
         assert!(text.contains(&format!("Page {} of {n}", i + 1)));
         let last = i + 1 == n;
-        assert_eq!(text.contains("Total charged"), last, "totals only on the last page");
+        assert_eq!(
+            text.contains("Total charged"),
+            last,
+            "totals only on the last page"
+        );
         assert_eq!(text.contains("PROVIDER ATTESTATION"), last);
     }
     assert!(pages[n - 1].contains(&sum.display()));
     // Every line's code appears, in order, across the pages.
     let count = |code: &str| pages.iter().map(|p| p.matches(code).count()).sum::<usize>();
-    assert_eq!(count("J3490"), sb.lines.iter().filter(|l| l.code == "J3490").count());
+    assert_eq!(
+        count("J3490"),
+        sb.lines.iter().filter(|l| l.code == "J3490").count()
+    );
 }
 
 #[test]
@@ -137,7 +158,10 @@ fn renders_are_byte_identical_across_calls_and_threads() {
     let a = r.render(&sb).unwrap();
     let b = r.render(&sb).unwrap();
     assert!(a == b, "two renders differ");
-    let other = Renderer::new(RenderOptions::default()).unwrap().render(&sb).unwrap();
+    let other = Renderer::new(RenderOptions::default())
+        .unwrap()
+        .render(&sb)
+        .unwrap();
     assert!(a == other, "a second renderer differs");
     let (t1, t2) = std::thread::scope(|s| {
         let h1 = s.spawn(|| r.render(&sb).unwrap());
@@ -188,7 +212,10 @@ fn unicode_names_embed_a_font_and_extract_correctly() {
         sb.patient.name = name.into();
         let pdf = r.render(&sb).unwrap();
         assert!(!embeds_font(&pdf), "{name}: built-in fonts");
-        assert!(pages_text(&pdf).join("\n").contains(name), "{name} round-trips");
+        assert!(
+            pages_text(&pdf).join("\n").contains(name),
+            "{name} round-trips"
+        );
     }
 }
 
@@ -269,11 +296,18 @@ fn long_text_is_truncated_not_overflowing() {
     let pdf = renderer().render(&sb).unwrap();
     let text = pages_text(&pdf).join("\n");
     assert!(text.contains('\u{2026}'), "ellipsis marks the cut");
+    assert!(
+        text.contains("25 59 XE XS"),
+        "four modifiers fit their column"
+    );
 }
 
 #[test]
 fn qpdf_check_passes() {
-    let have_qpdf = std::process::Command::new("qpdf").arg("--version").output().is_ok();
+    let have_qpdf = std::process::Command::new("qpdf")
+        .arg("--version")
+        .output()
+        .is_ok();
     if !have_qpdf {
         println!("note: qpdf not on PATH; skipping the structural check");
         return;
@@ -282,10 +316,17 @@ fn qpdf_check_passes() {
     let r = renderer();
     let mut uni = sample_with_lines(40);
     uni.patient.name = "Nguyễn, An".into();
-    for (name, sb) in [("builtin.pdf", sample_with_lines(40)), ("embedded.pdf", uni)] {
+    for (name, sb) in [
+        ("builtin.pdf", sample_with_lines(40)),
+        ("embedded.pdf", uni),
+    ] {
         let path = dir.path().join(name);
         std::fs::write(&path, r.render(&sb).unwrap()).unwrap();
-        let out = std::process::Command::new("qpdf").arg("--check").arg(&path).output().unwrap();
+        let out = std::process::Command::new("qpdf")
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "qpdf --check {name}: {}{}",
@@ -319,6 +360,68 @@ fn measure_speed_and_size() {
             std::hint::black_box(r.render(&sb).unwrap());
         }
         let ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
-        println!("{name}: {} pages, {} bytes, {ms:.2} ms", pages_text(&bytes).len(), bytes.len());
+        println!(
+            "{name}: {} pages, {} bytes, {ms:.2} ms",
+            pages_text(&bytes).len(),
+            bytes.len()
+        );
     }
+}
+/// A 48x24 RGBA PNG (a navy disc and a translucent green bar).
+const LOGO_PNG: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 48, 0, 0, 0, 24, 8, 6,
+    0, 0, 0, 188, 253, 126, 220, 0, 0, 0, 96, 73, 68, 65, 84, 120, 218, 99, 96, 24, 5, 67, 0, 136,
+    219, 22, 252, 199, 133, 135, 172, 195, 7, 189, 71, 72, 113, 252, 160, 243, 4, 57, 142, 31, 52,
+    158, 160, 196, 241, 3, 238, 9, 106, 56, 126, 64, 61, 65, 75, 15, 240, 22, 59, 156, 160, 38,
+    166, 169, 227, 177, 121, 98, 212, 3, 163, 30, 24, 245, 192, 168, 7, 134, 185, 7, 70, 43, 178,
+    225, 212, 156, 24, 109, 141, 142, 248, 254, 192, 176, 232, 145, 13, 139, 62, 241, 80, 0, 0,
+    215, 25, 92, 5, 130, 30, 180, 39, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
+
+#[test]
+fn logo_and_signature_images_are_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("logo.png");
+    std::fs::write(&png, LOGO_PNG).unwrap();
+    let opts = RenderOptions {
+        logo: Some(png.clone()),
+        signature: Some(png),
+        ..Default::default()
+    };
+    let r = Renderer::new(opts).unwrap();
+    let sb = sample();
+    let pdf = r.render(&sb).unwrap();
+    keep("logo.pdf", &pdf);
+    assert!(pdf == r.render(&sb).unwrap(), "deterministic with images");
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let images = doc
+        .objects
+        .values()
+        .filter(|o| {
+            o.as_stream()
+                .map(|s| s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image"))
+                .unwrap_or(false)
+        })
+        .count();
+    assert_eq!(images, 4, "logo and signature, each with its soft mask");
+    assert!(pages_text(&pdf).join("\n").contains("PAID IN FULL"));
+    let path = dir.path().join("bad.png");
+    std::fs::write(&path, b"not a png").unwrap();
+    let bad = RenderOptions {
+        logo: Some(path),
+        ..Default::default()
+    };
+    assert!(Renderer::new(bad).is_err());
+}
+
+#[test]
+fn ama_notice_only_with_cpt_and_balance_without_stamp() {
+    let mut sb = sample();
+    sb.shows_cpt = false;
+    sb.total_paid = Cents(sb.total_paid.0 - 10_000);
+    sb.balance = Cents(10_000);
+    let text = pages_text(&renderer().render(&sb).unwrap()).join("\n");
+    assert!(!text.contains("American Medical Association"));
+    assert!(!text.contains("PAID IN FULL"));
+    assert!(text.contains("$100.00"), "balance due shown");
 }

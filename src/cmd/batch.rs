@@ -84,7 +84,8 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
         ("warnings", w.to_string()),
         ("elapsed", format!("{:.2}s", started.elapsed().as_secs_f64())),
     ];
-    for (k, v) in rows {
+    let peak = peak_memory_mb().map(|mb| ("peak memory", format!("{mb} MB")));
+    for (k, v) in rows.into_iter().chain(peak) {
         println!("{k:<16} {v:>14}");
     }
     let changed = r.files.iter().filter(|f| f.1).count();
@@ -100,4 +101,12 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             println!("Rejected rows are listed in {}: fix them and run the batch again.", opts.out.join("rejects.csv").display());
         }
     }
+}
+
+/// Peak resident memory of this process (Linux; None elsewhere).
+fn peak_memory_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.div_ceil(1024))
 }

@@ -31,6 +31,9 @@ pub struct Procedure {
     pub description: String,
     pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
+    /// The code that took over from a retired one (S0013 -> J0013).
+    #[serde(default)]
+    pub replaced_by: Option<String>,
 }
 
 impl Procedure {
@@ -38,16 +41,20 @@ impl Procedure {
         self.system.eq_ignore_ascii_case("CPT")
     }
 
+    pub fn replaced_by(&self) -> Option<&str> {
+        self.replaced_by.as_deref().filter(|s| !s.is_empty())
+    }
+
     /// None when the code is valid on `date`, else why not.
     pub fn not_valid_on(&self, date: NaiveDate) -> Option<String> {
         if let Some(from) = self.effective_from {
             if date < from {
-                return Some(format!("{} takes effect on {from}", self.code));
+                return Some(format!("{} is not valid on {date}: it takes effect on {from}", self.code));
             }
         }
         if let Some(to) = self.effective_to {
             if date > to {
-                return Some(format!("{} ended on {to}", self.code));
+                return Some(format!("{} is not valid on {date}: it ended on {to}", self.code));
             }
         }
         None
@@ -244,7 +251,7 @@ mod tests {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let s0013 = cat.procedure("S0013").unwrap();
         assert!(s0013.not_valid_on(d("2025-12-31")).is_none());
-        assert!(s0013.not_valid_on(d("2026-09-14")).unwrap().contains("ended on 2025-12-31"));
+        assert!(s0013.not_valid_on(d("2026-09-14")).unwrap().contains("not valid on 2026-09-14: it ended on 2025-12-31"));
         let j0013 = cat.procedure("J0013").unwrap();
         assert!(j0013.not_valid_on(d("2025-12-31")).unwrap().contains("takes effect"));
         assert!(j0013.not_valid_on(d("2026-01-01")).is_none());

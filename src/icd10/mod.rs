@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::{Error, Result};
 
@@ -38,12 +38,14 @@ pub fn dotted(code: &str) -> String {
     }
 }
 
+/// Fields borrow from the embedded table (no copy of ~100k lines at
+/// start-up) and own their text when read from a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Without the dot, upper case.
-    pub code: String,
+    pub code: Cow<'static, str>,
     pub billable: bool,
-    pub description: String,
+    pub description: Cow<'static, str>,
 }
 
 impl Entry {
@@ -70,6 +72,20 @@ impl Release {
     /// Parses a table written by `import::import_tabular`; `origin` names the
     /// file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Release> {
+        Release::parse_with(text, origin, |s| Cow::Owned(s.to_string()))
+    }
+
+    /// `parse` for text that lives forever (the embedded table): entries
+    /// borrow from it.
+    pub fn parse_static(text: &'static str, origin: &str) -> Result<Release> {
+        Release::parse_with(text, origin, Cow::Borrowed)
+    }
+
+    fn parse_with<'t>(
+        text: &'t str,
+        origin: &str,
+        keep: impl Fn(&'t str) -> Cow<'static, str>,
+    ) -> Result<Release> {
         let bad = |line: usize, msg: String| Error::config(origin, format!("line {line}: {msg}"));
         let (mut name, mut from, mut to, mut source, mut count) = (None, None, None, None, None);
         let mut entries = Vec::with_capacity(text.len() / 80);
@@ -113,12 +129,12 @@ impl Release {
                     .bytes()
                     .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
                 {
-                    code.to_string()
+                    keep(code)
                 } else {
-                    normalize(code)
+                    Cow::Owned(normalize(code))
                 },
                 billable,
-                description: description.trim_end().to_string(),
+                description: keep(description.trim_end()),
             });
         }
         let missing = |key: &str| Error::config(origin, format!("missing '# {key}:' line"));
@@ -152,14 +168,14 @@ impl Release {
     pub fn get(&self, code: &str) -> Option<&Entry> {
         let code = normalize(code);
         self.entries
-            .binary_search_by(|e| e.code.as_str().cmp(&code))
+            .binary_search_by(|e| e.code.as_ref().cmp(code.as_str()))
             .ok()
             .map(|i| &self.entries[i])
     }
 
     /// All entries whose code starts with `prefix` (normalized), in order.
     fn with_prefix(&self, prefix: &str) -> &[Entry] {
-        let start = self.entries.partition_point(|e| e.code.as_str() < prefix);
+        let start = self.entries.partition_point(|e| e.code.as_ref() < prefix);
         let len = self.entries[start..].partition_point(|e| e.code.starts_with(prefix));
         &self.entries[start..start + len]
     }
@@ -239,7 +255,7 @@ impl Release {
 
     fn label(&self) -> String {
         format!(
-            "ICD-10-CM {} (valid {} to {})",
+            "ICD-10-CM {}, valid {} to {}",
             self.name, self.valid_from, self.valid_to
         )
     }
@@ -312,7 +328,10 @@ impl CodeSet {
             let releases = RELEASES.get_or_init(|| {
                 EMBEDDED
                     .iter()
-                    .map(|t| Release::parse(t, "embedded ICD-10-CM table").expect("embedded table"))
+                    .map(|t| {
+                        Release::parse_static(t, "embedded ICD-10-CM table")
+                            .expect("embedded table")
+                    })
                     .collect()
             });
             CodeSet {
@@ -399,7 +418,7 @@ impl CodeSet {
     /// The code's description in the release for `date` (or the nearest).
     pub fn describe(&self, code: &str, date: NaiveDate) -> Option<&str> {
         let entry = self.nearest_release(date).get(code)?;
-        Some(entry.description.as_str())
+        Some(entry.description.as_ref())
     }
 
     /// Searches the release for today's date (or the nearest one).
@@ -440,9 +459,8 @@ impl CodeSet {
                 }
                 if billable_children.len() > SHOWN_CHILDREN {
                     out.push_str(&format!(
-                        "  ... and {} more (superbill codes search {})\n",
-                        billable_children.len() - SHOWN_CHILDREN,
-                        entry.dotted()
+                        "  ... and {} more; look up a more specific code to narrow\n",
+                        billable_children.len() - SHOWN_CHILDREN
                     ));
                 }
                 release
@@ -465,7 +483,7 @@ impl CodeSet {
             Check::NoRelease { nearest, .. } => nearest,
         };
         out.push_str(&format!(
-            "({} for dates of service on {date})\n",
+            "(answered by {} for a date of service on {date})\n",
             release.label()
         ));
         out
@@ -505,9 +523,21 @@ impl CodeSet {
 }
 
 fn no_release_warning(date: NaiveDate, nearest: &Release) -> String {
+    // Releases start each October 1 (fiscal year = next calendar year),
+    // sometimes amended by an April 1 update.
+    let fy = if date.month() >= 10 {
+        date.year() + 1
+    } else {
+        date.year()
+    };
+    let april = if (4..=9).contains(&date.month()) {
+        " (or its April update)"
+    } else {
+        ""
+    };
     format!(
         "warning: no loaded ICD-10-CM release covers {date}; answering from {} ({} to {}). \
-         Import the release for that date with `superbill codes import-icd10cm <tabular.xml>`.\n",
+         Import the FY{fy} tabular{april} with `superbill codes import-icd10cm <tabular.xml>`.\n",
         nearest.name, nearest.valid_from, nearest.valid_to
     )
 }
@@ -632,6 +662,7 @@ mod tests {
         assert!(set.release_for(d(2026, 9, 30)).is_some());
         let text = set.lookup_text("F33.2", Some(d(2026, 10, 1)));
         assert!(text.starts_with("warning: no loaded") && text.contains("FY2026-April"));
+        assert!(text.contains("Import the FY2027 tabular"));
     }
 
     #[test]
@@ -720,7 +751,7 @@ mod tests {
     #[test]
     fn embedded_table_parse_time() {
         let start = std::time::Instant::now();
-        let release = Release::parse(EMBEDDED[0], "embedded").unwrap();
+        let release = Release::parse_static(EMBEDDED[0], "embedded").unwrap();
         let took = start.elapsed();
         assert!(release.entries.len() > 98_000);
         eprintln!("parsed {} entries in {took:?}", release.entries.len());

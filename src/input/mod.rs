@@ -27,6 +27,9 @@ pub struct Inputs {
     pub payments: Vec<Payment>,
     /// Rows read per file, readable or not: (file, count, every line).
     pub rows: Vec<FileRows>,
+    /// patient_id -> line of every patients.csv row that names one, errors
+    /// or not, so a session can point at its patient's broken row.
+    pub patient_lines: std::collections::HashMap<String, u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +64,9 @@ impl Inputs {
         let patients_t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
         let sessions_t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
         let payments_t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
+        let patient_lines = patients_t.rows.iter()
+            .filter_map(|r| Some((patients_t.get(r, "patient_id")?.to_string(), r.line)))
+            .collect();
         let patients = records::patients(&patients_t, tz, findings);
         let sessions = records::sessions(&sessions_t, tz, findings);
         let payments = records::payments(&payments_t, tz, findings);
@@ -83,6 +89,7 @@ impl Inputs {
             sessions,
             payments,
             rows,
+            patient_lines,
         })
     }
 

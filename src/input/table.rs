@@ -39,6 +39,30 @@ pub fn normalize_header(h: &str) -> String {
         .collect()
 }
 
+/// Physical line of a byte offset, counted incrementally (offsets only grow).
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl LineCounter<'_> {
+    fn at(&mut self, byte: u64) -> u64 {
+        // With CRLF the reader reports a record as starting at the `\n`
+        // that ends the previous one (or at blank lines before it): step
+        // over line ends, which never begin a record.
+        let mut to = (byte as usize).min(self.bytes.len());
+        while matches!(self.bytes.get(to), Some(b'\r' | b'\n')) {
+            to += 1;
+        }
+        if to > self.offset {
+            self.line += self.bytes[self.offset..to].iter().filter(|b| **b == b'\n').count() as u64;
+            self.offset = to;
+        }
+        self.line
+    }
+}
+
 impl Table {
     /// Reads `path`; `file` is the name used in findings. `required` and
     /// `optional` are the columns the caller understands; others are
@@ -74,6 +98,9 @@ impl Table {
             missing: Vec::new(),
         };
         let mut record = csv::ByteRecord::new();
+        // Lines are counted from byte offsets: the csv crate's own line
+        // counter drifts after a quoted cell in CRLF files.
+        let mut lines = LineCounter { bytes, offset: 0, line: 1 };
         let mut header_len = 0;
         let mut have_header = false;
         loop {
@@ -83,7 +110,7 @@ impl Table {
                 Err(e) => {
                     // A quoting error leaves the reader unable to find the
                     // next row boundary reliably: report and stop.
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = e.position().map(|p| lines.at(p.byte())).unwrap_or(0);
                     findings.error(
                         &At::new(file, line, ""),
                         "",
@@ -96,7 +123,7 @@ impl Table {
                     break;
                 }
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let line = record.position().map(|p| lines.at(p.byte())).unwrap_or(0);
             if !have_header {
                 have_header = true;
                 header_len = record.len();
@@ -249,6 +276,14 @@ mod tests {
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.get(&t.rows[1], "patient_id"), Some("P2"));
         assert_eq!(t.rows[1].line, 4);
+    }
+
+    #[test]
+    fn lines_stay_right_after_quoted_cells_in_crlf_files() {
+        let mut f = Findings::default();
+        let t = Table::parse(b"a,b\r\n1,\"x, y\"\r\n2,z\r\n3,\"multi\r\nline\"\r\n4,w\r\n", "x.csv", &["a", "b"], &[], &mut f);
+        let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 6]);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::fonts::{FontMode, FontSet, Weight};
 use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, TextMatrix,
-    XObjectId, XObjectTransform,
+    Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, TextMatrix, XObjectId,
+    XObjectTransform,
 };
 
 /// US Letter, in points.
@@ -91,7 +91,10 @@ impl<'a> Canvas<'a> {
             matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y)),
         });
         // Tabs and newlines in data print as spaces (they are not glyphs).
-        let text: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let text: String = s
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         self.ops.push(Op::ShowText {
             items: vec![TextItem::Text(text)],
         });
@@ -105,6 +108,7 @@ impl<'a> Canvas<'a> {
     }
 
     /// Text cut to `max` points wide (with an ellipsis when cut).
+    #[allow(clippy::too_many_arguments)]
     pub fn text_fit(&mut self, x: f32, y: f32, s: &str, max: f32, w: Weight, size: f32, c: Rgb3) {
         let fitted = self.fit(s, max, w, size);
         self.text(x, y, &fitted, w, size, c);

@@ -11,6 +11,7 @@
 //! (subset) Liberation Sans or the configured font; a character the font
 //! cannot draw is an error naming the superbill and the field.
 
+mod closing;
 mod draw;
 mod fonts;
 mod layout;
@@ -58,7 +59,11 @@ impl Renderer {
         let fonts = fonts::FontSet::load(opts.font.as_deref(), opts.font_bold.as_deref())?;
         let templates = templates::Templates::load(opts.practice_dir.as_deref())?;
         let logo = opts.logo.as_deref().map(pdf::prepare_png).transpose()?;
-        let signature = opts.signature.as_deref().map(pdf::prepare_png).transpose()?;
+        let signature = opts
+            .signature
+            .as_deref()
+            .map(pdf::prepare_png)
+            .transpose()?;
         Ok(Renderer {
             fonts,
             templates,
@@ -85,9 +90,8 @@ impl Renderer {
         };
 
         let fields = printed_fields(sb, &prose);
-        let mode = fonts::choose_mode(&self.fonts, &fields).map_err(|m| {
-            crate::Error::Other(format!("superbill {}: {m}", sb.number))
-        })?;
+        let mode = fonts::choose_mode(&self.fonts, &fields)
+            .map_err(|m| crate::Error::Other(format!("superbill {}: {m}", sb.number)))?;
 
         let images = layout::ImageInfo {
             logo: self.logo.as_ref().map(|i| i.aspect),
@@ -218,7 +222,9 @@ mod tests {
 
     #[test]
     fn win_ansi_check() {
-        assert!("Zoë Muñoz — O'Brien & Sons €".chars().all(fonts::is_win_ansi));
+        assert!("Zoë Muñoz — O'Brien & Sons €"
+            .chars()
+            .all(fonts::is_win_ansi));
         assert!(!"Nguyễn".chars().all(fonts::is_win_ansi));
         assert!(!"Dvořák".chars().all(fonts::is_win_ansi));
         assert!(!"Łukasz".chars().all(fonts::is_win_ansi));

@@ -35,10 +35,16 @@ fn image_stream(w: usize, h: usize, space: &str, data: Vec<u8>) -> ExternalStrea
     dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
     dict.insert("Width".to_string(), DictItem::Int(w as i64));
     dict.insert("Height".to_string(), DictItem::Int(h as i64));
-    dict.insert("ColorSpace".to_string(), DictItem::Name(space.as_bytes().to_vec()));
+    dict.insert(
+        "ColorSpace".to_string(),
+        DictItem::Name(space.as_bytes().to_vec()),
+    );
     dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
     if compressed {
-        dict.insert("Filter".to_string(), DictItem::Name(b"FlateDecode".to_vec()));
+        dict.insert(
+            "Filter".to_string(),
+            DictItem::Name(b"FlateDecode".to_vec()),
+        );
     }
     ExternalStream {
         dict,
@@ -60,7 +66,10 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
     let samples: Vec<u8> = match &img.pixels {
         RawImageData::U8(v) => v.clone(),
         RawImageData::U16(v) => v.iter().map(|s| (s >> 8) as u8).collect(),
-        RawImageData::F32(v) => v.iter().map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8).collect(),
+        RawImageData::F32(v) => v
+            .iter()
+            .map(|s| (s.clamp(0.0, 1.0) * 255.0) as u8)
+            .collect(),
     };
     let (channels, has_alpha, gray) = match img.data_format {
         RawImageFormat::R8 | RawImageFormat::R16 => (1, false, true),
@@ -75,7 +84,10 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
     if samples.len() < w * h * channels {
         return Err(crate::Error::config(path, "image data is truncated"));
     }
-    let bgr = matches!(img.data_format, RawImageFormat::BGR8 | RawImageFormat::BGRA8);
+    let bgr = matches!(
+        img.data_format,
+        RawImageFormat::BGR8 | RawImageFormat::BGRA8
+    );
     let color_n = if gray { 1 } else { 3 };
     let mut color = Vec::with_capacity(w * h * color_n);
     let mut alpha = Vec::with_capacity(if has_alpha { w * h } else { 0 });
@@ -95,7 +107,9 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
     let mut stream = image_stream(w, h, space, color);
     if has_alpha && alpha.iter().any(|&a| a != 255) {
         let mask = image_stream(w, h, "DeviceGray", alpha);
-        stream.dict.insert("SMask".to_string(), DictItem::Stream { stream: mask });
+        stream
+            .dict
+            .insert("SMask".to_string(), DictItem::Stream { stream: mask });
     }
     Ok(PreparedImage {
         xobject: ExternalXObject {
@@ -129,21 +143,35 @@ pub fn assemble(
     info.subject = meta.subject;
     info.creator = "superbill".into();
     info.producer = format!("superbill {} (printpdf)", env!("CARGO_PKG_VERSION"));
-    let noon = meta.date.and_hms_opt(12, 0, 0).unwrap_or_default().and_utc().timestamp();
+    let noon = meta
+        .date
+        .and_hms_opt(12, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp();
     let when = printpdf::OffsetDateTime::from_unix_timestamp(noon)
         .map_err(|e| crate::Error::Other(format!("statement date: {e}")))?;
-    info.creation_date = when.clone();
-    info.modification_date = when.clone();
+    info.creation_date = when;
+    info.modification_date = when;
     info.metadata_date = when;
 
     if mode == FontMode::Embedded {
         let fm = &mut doc.resources.fonts.map;
-        fm.insert(FontId(REGULAR_ID.into()), PdfFont::new(fonts.regular.parsed.clone()));
-        fm.insert(FontId(BOLD_ID.into()), PdfFont::new(fonts.bold.parsed.clone()));
+        fm.insert(
+            FontId(REGULAR_ID.into()),
+            PdfFont::new(fonts.regular.parsed.clone()),
+        );
+        fm.insert(
+            FontId(BOLD_ID.into()),
+            PdfFont::new(fonts.bold.parsed.clone()),
+        );
     }
     for (id, x) in images {
         let map = &mut doc.resources.xobjects.map;
-        map.insert(XObjectId((*id).to_string()), XObject::External((*x).clone()));
+        map.insert(
+            XObjectId((*id).to_string()),
+            XObject::External((*x).clone()),
+        );
     }
     let media = Rect::from_wh(Pt(PAGE_W), Pt(PAGE_H));
     doc.pages = pages
@@ -170,7 +198,8 @@ pub fn assemble(
     }
     let digest = Sha256::digest(format!("superbill:{}", meta.number).as_bytes());
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
-    lo.trailer.set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    lo.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
     lo.compress();
     let mut out = Vec::new();
     lo.save_to(&mut out)

@@ -2,10 +2,9 @@
 //! rendering providers, diagnoses, the service table, the closing block
 //! (payments, totals, notes, attestation) and the footer.
 
-use super::draw::{Canvas, ACCENT, GOOD, INK, MUTED, RULE};
+use super::draw::{Canvas, ACCENT, INK, MUTED, RULE};
 use super::fonts::Weight::{Bold, Regular};
 use super::layout::{ImageInfo, Pager, LEFT, RIGHT, TOP};
-use crate::money::Cents;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
 
@@ -90,31 +89,73 @@ pub fn header(p: &mut Pager, prose: &Prose, images: ImageInfo) {
         x += w + 12.0;
         logo_bottom = TOP + h;
     }
-    let left_w = 330.0 - (x - LEFT);
+    // The name shares its row with the title, the other rows with the
+    // statement identifiers (which start at RIGHT - 200).
+    let title_w = prose
+        .title
+        .first()
+        .map(|t| c.width(t, Bold, 16.0).min(230.0))
+        .unwrap_or(0.0);
+    let name_w = RIGHT - title_w - 16.0 - x;
+    let left_w = RIGHT - 212.0 - x;
     let pr = &sb.practice;
-    c.text_fit(x, TOP + 12.0, &pr.legal_name, left_w, Bold, 13.0, INK);
+    let size = if c.width(&pr.legal_name, Bold, 13.0) <= name_w {
+        13.0
+    } else {
+        11.0
+    };
+    c.text_fit(x, TOP + 12.0, &pr.legal_name, name_w, Bold, size, INK);
     let mut y = TOP + 25.0;
     for line in &pr.address_lines {
         c.text_fit(x, y, line, left_w, Regular, 8.5, INK);
         y += 10.5;
     }
-    c.text_fit(x, y, &format!("Phone {}", pr.phone), left_w, Regular, 8.5, INK);
+    c.text_fit(
+        x,
+        y,
+        &format!("Phone {}", pr.phone),
+        left_w,
+        Regular,
+        8.5,
+        INK,
+    );
     y += 10.5;
     let npi = pr.npi.as_deref().unwrap_or("\u{2014}");
-    let ids = format!("Tax ID (EIN) {}   NPI {}   Taxonomy {}", pr.tax_id, npi, pr.taxonomy);
-    c.text_fit(x, y, &ids, left_w, Regular, 8.0, MUTED);
+    let ids = [
+        format!("Tax ID (EIN) {}", pr.tax_id),
+        format!("NPI {npi}"),
+        format!("Taxonomy {}", pr.taxonomy),
+    ];
+    let mut ix = x;
+    for id in &ids {
+        let w = c.width(id, Regular, 8.0);
+        if ix > x && ix + w > x + left_w {
+            ix = x;
+            y += 10.0;
+        }
+        c.text_fit(ix, y, id, x + left_w - ix, Regular, 8.0, MUTED);
+        ix += w + 10.0;
+    }
     let left_bottom = y.max(logo_bottom);
 
     // Right: title and the statement's identifiers.
     let mut ry = TOP + 12.0;
     for (i, line) in prose.title.iter().enumerate() {
-        let (w, size, col) = if i == 0 { (Bold, 16.0, ACCENT) } else { (Regular, 8.5, MUTED) };
+        let (w, size, col) = if i == 0 {
+            (Bold, 16.0, ACCENT)
+        } else {
+            (Regular, 8.5, MUTED)
+        };
         let fitted = c.fit(line, 230.0, w, size);
         c.text_right(RIGHT, ry, &fitted, w, size, col);
         ry += if i == 0 { 12.0 } else { 10.5 };
     }
     ry += 5.0;
-    let period = format!("{} \u{2013} {}", short_date(sb.period_from), short_date(sb.period_to));
+    let period = format!(
+        "{} \u{2013} {}",
+        short_date(sb.period_from),
+        short_date(sb.period_to)
+    );
     for (label, value) in [
         ("Superbill no.", sb.number.as_str()),
         ("Statement date", &long_date(sb.statement_date)),
@@ -165,13 +206,24 @@ pub fn parties(p: &mut Pager) {
     let mut y = heading(c, LEFT, top, COL_W, "BILLING PROVIDER");
     y = kv(c, LEFT, y, "Name", &pr.legal_name, true);
     y = kv(c, LEFT, y, "Tax ID (EIN)", &pr.tax_id, false);
-    y = kv(c, LEFT, y, "NPI (group)", pr.npi.as_deref().unwrap_or("\u{2014}"), false);
+    y = kv(
+        c,
+        LEFT,
+        y,
+        "NPI (group)",
+        pr.npi.as_deref().unwrap_or("\u{2014}"),
+        false,
+    );
     y = kv(c, LEFT, y, "Taxonomy", &pr.taxonomy, false);
     if let Some(f) = &sb.facility {
         y = kv(c, LEFT, y, "Service facility", &f.name, false);
         y = kv_lines(c, LEFT, y, "", &f.address_lines);
     }
-    let title = if sb.several_providers() { "RENDERING PROVIDERS" } else { "RENDERING PROVIDER" };
+    let title = if sb.several_providers() {
+        "RENDERING PROVIDERS"
+    } else {
+        "RENDERING PROVIDER"
+    };
     let mut ry = heading(c, RIGHT_COL, top, COL_W, title);
     for (i, prov) in sb.providers.iter().enumerate() {
         if i > 0 {
@@ -180,7 +232,11 @@ pub fn parties(p: &mut Pager) {
         c.text_fit(RIGHT_COL, ry, &prov.name, COL_W, Bold, 8.5, INK);
         ry += ROW;
         let lic = format!("{} ({})", prov.license, prov.license_state);
-        let pairs = [("NPI", prov.npi.as_str()), ("License", &lic), ("Taxonomy", &prov.taxonomy)];
+        let pairs = [
+            ("NPI", prov.npi.as_str()),
+            ("License", &lic),
+            ("Taxonomy", &prov.taxonomy),
+        ];
         ry = inline_pairs(c, RIGHT_COL, ry, &pairs);
     }
     p.y = y.max(ry) + GAP - ROW + 2.0;
@@ -212,105 +268,8 @@ pub fn services_heading(p: &mut Pager) {
     p.y = heading(&mut p.c, LEFT, p.y, RIGHT - LEFT, "SERVICES") - 8.0;
 }
 
+pub use super::closing::closing;
 pub use super::table::Table;
-
-/// Payments and totals side by side, then the patient note and the
-/// provider attestation with the signature line.
-pub fn closing(p: &mut Pager, prose: &Prose, images: ImageInfo) {
-    let sb = p.sb;
-    p.ensure(70.0);
-    let top = p.y;
-    // Totals on the right.
-    let c = &mut p.c;
-    let tx = RIGHT - 190.0;
-    let mut ty = heading(c, tx, top, 190.0, "SUMMARY");
-    for (label, v) in [("Total charged", sb.total_charged), ("Total paid", sb.total_paid)] {
-        c.text(tx, ty, label, Regular, 8.5, INK);
-        c.text_right(RIGHT, ty, &v.display(), Regular, 8.5, INK);
-        ty += 12.0;
-    }
-    c.hline(tx, RIGHT, ty - 7.0, 0.5, RULE);
-    ty += 2.0;
-    c.text(tx, ty, "Balance due", Bold, 10.0, INK);
-    c.text_right(RIGHT, ty, &sb.balance.display(), Bold, 10.0, INK);
-    ty += 7.0;
-    if sb.balance == Cents::ZERO {
-        c.frame(tx, ty, 190.0, 18.0, 1.2, GOOD);
-        let stamp = "PAID IN FULL";
-        let w = c.width(stamp, Bold, 12.0);
-        c.text(tx + (190.0 - w) / 2.0, ty + 13.3, stamp, Bold, 12.0, GOOD);
-        ty += 18.0;
-    }
-    let right_bottom = ty + 2.0;
-
-    // Payments on the left.
-    let pw = tx - 24.0 - LEFT;
-    let cols = [LEFT, LEFT + 54.0, LEFT + 134.0];
-    p.y = heading(&mut p.c, LEFT, top, pw, "PAYMENTS RECEIVED");
-    if sb.payments.is_empty() {
-        p.c.text(LEFT, p.y, "No payments recorded.", Regular, 8.5, MUTED);
-        p.y += 12.0;
-    } else {
-        let c = &mut p.c;
-        for (x, label) in cols.iter().zip(["Date", "Method", "Reference"]) {
-            c.text(*x, p.y, label, Bold, 7.5, MUTED);
-        }
-        c.text_right(LEFT + pw, p.y, "Amount", Bold, 7.5, MUTED);
-        p.y += 11.0;
-        for pay in &sb.payments {
-            p.ensure(11.0);
-            let c = &mut p.c;
-            let y = p.y;
-            c.text(cols[0], y, &short_date(pay.date), Regular, 8.5, INK);
-            c.text_fit(cols[1], y, &pay.method, 76.0, Regular, 8.5, INK);
-            let reference = pay.reference.as_deref().unwrap_or("\u{2014}");
-            c.text_fit(cols[2], y, reference, LEFT + pw - 60.0 - cols[2], Regular, 8.5, INK);
-            c.text_right(LEFT + pw, y, &pay.amount.display(), Regular, 8.5, INK);
-            p.y += 11.0;
-        }
-    }
-    p.y = p.y.max(right_bottom) + 4.0;
-
-    paragraphs(p, "NOTE TO PATIENT", &prose.note);
-    paragraphs(p, "PROVIDER ATTESTATION", &prose.attestation);
-
-    // Signature and date lines.
-    p.ensure(34.0);
-    let line_y = p.y + 22.0;
-    let c = &mut p.c;
-    if let Some(aspect) = images.signature {
-        let h = 28.0;
-        let w = (h * aspect).min(200.0);
-        c.image(SIGNATURE_ID, LEFT + 6.0, line_y - 1.0 - w / aspect, w, w / aspect);
-    }
-    c.hline(LEFT, LEFT + 250.0, line_y, 0.6, INK);
-    let signer = sb.providers.first().map(|p| p.name.as_str()).unwrap_or("");
-    let under = format!("Signature of rendering provider \u{2014} {signer}");
-    c.text_fit(LEFT, line_y + 9.0, &under, 250.0, Regular, 7.5, MUTED);
-    let dx = LEFT + 290.0;
-    c.text(dx + 2.0, line_y - 4.0, &long_date(sb.statement_date), Regular, 9.0, INK);
-    c.hline(dx, dx + 150.0, line_y, 0.6, INK);
-    c.text(dx, line_y + 9.0, "Date", Regular, 7.5, MUTED);
-    p.y = line_y + 10.0;
-}
-
-fn paragraphs(p: &mut Pager, title: &str, paras: &[String]) {
-    if paras.is_empty() {
-        return;
-    }
-    p.ensure(40.0);
-    p.y = heading(&mut p.c, LEFT, p.y, RIGHT - LEFT, title) + 1.5;
-    for para in paras {
-        let lines = p.c.wrap(para, RIGHT - LEFT, Regular, 8.0, 40);
-        for line in lines {
-            p.ensure(10.0);
-            p.c.text(LEFT, p.y, &line, Regular, 8.0, INK);
-            p.y += 10.0;
-        }
-        p.y += 2.0;
-    }
-    p.y += 3.0;
-}
 
 /// The footer of page `page` of `total`: superbill number and patient name
 /// (so a loose page can be matched), practice footer text, AMA notice.
@@ -319,9 +278,28 @@ pub fn footer(c: &mut Canvas, sb: &Superbill, prose: &Prose, page: usize, total:
     let page_no = format!("Page {page} of {total}");
     let pw = c.width(&page_no, Bold, 7.5);
     c.text_right(RIGHT, 752.0, &page_no, Bold, 7.5, INK);
-    let who = format!("Superbill {} \u{00B7} Patient: {}", sb.number, sb.patient.name);
-    c.text_fit(LEFT, 752.0, &who, RIGHT - LEFT - pw - 20.0, Regular, 7.5, MUTED);
-    c.text_fit(LEFT, 761.5, &prose.footer, RIGHT - LEFT, Regular, 7.0, MUTED);
+    let who = format!(
+        "Superbill {} \u{00B7} Patient: {}",
+        sb.number, sb.patient.name
+    );
+    c.text_fit(
+        LEFT,
+        752.0,
+        &who,
+        RIGHT - LEFT - pw - 20.0,
+        Regular,
+        7.5,
+        MUTED,
+    );
+    c.text_fit(
+        LEFT,
+        761.5,
+        &prose.footer,
+        RIGHT - LEFT,
+        Regular,
+        7.0,
+        MUTED,
+    );
     if sb.shows_cpt {
         c.text_fit(LEFT, 770.5, AMA, RIGHT - LEFT, Regular, 6.5, MUTED);
     }

@@ -7,7 +7,7 @@ use super::draw::{Canvas, INK, MUTED, RULE, SHADE};
 use super::fonts::Weight::{Bold, Regular};
 use super::layout::{Pager, LEFT, RIGHT};
 use super::sections::short_date;
-use crate::superbill::{Superbill, ServiceLine};
+use crate::superbill::{ServiceLine, Superbill};
 
 const SIZE: f32 = 8.0;
 const LINE: f32 = 10.0;
@@ -47,26 +47,30 @@ impl<'a> Table<'a> {
     pub fn new(c: &Canvas, sb: &'a Superbill) -> Table<'a> {
         let mut spec: Vec<(Kind, f32, bool)> = vec![
             (Kind::Date, 48.0, false),
-            (Kind::Pos, 22.0, false),
+            (Kind::Pos, 20.0, false),
             (Kind::Code, 36.0, false),
-            (Kind::Mods, 42.0, false),
-            (Kind::Dx, 30.0, false),
+            (Kind::Mods, 52.0, false),
+            (Kind::Dx, 28.0, false),
             (Kind::Desc, 0.0, false),
         ];
         if sb.several_providers() {
-            spec.push((Kind::Npi, 54.0, false));
+            spec.push((Kind::Npi, 50.0, false));
         }
         spec.extend([
             (Kind::Units, 26.0, true),
-            (Kind::Fee, 50.0, true),
-            (Kind::Charge, 56.0, true),
+            (Kind::Fee, 48.0, true),
+            (Kind::Charge, 54.0, true),
         ]);
         let fixed: f32 = spec.iter().map(|s| s.1).sum();
         let mut x = LEFT;
         let cols: Vec<(Kind, Col)> = spec
             .into_iter()
             .map(|(k, w, right)| {
-                let w = if k == Kind::Desc { RIGHT - LEFT - fixed } else { w };
+                let w = if k == Kind::Desc {
+                    RIGHT - LEFT - fixed
+                } else {
+                    w
+                };
                 let col = Col { x, w, right };
                 x += w;
                 (k, col)
@@ -91,11 +95,15 @@ impl<'a> Table<'a> {
     }
 
     fn col(&self, k: Kind) -> Col {
-        self.cols.iter().find(|(kind, _)| *kind == k).map(|c| c.1).unwrap_or(Col {
-            x: LEFT,
-            w: 0.0,
-            right: false,
-        })
+        self.cols
+            .iter()
+            .find(|(kind, _)| *kind == k)
+            .map(|c| c.1)
+            .unwrap_or(Col {
+                x: LEFT,
+                w: 0.0,
+                right: false,
+            })
     }
 
     fn cell(&self, c: &mut Canvas, k: Kind, y: f32, s: &str, bold: bool) {
@@ -148,7 +156,14 @@ impl<'a> Table<'a> {
         self.cell(c, Kind::Dx, base, &line.pointers, false);
         let desc = self.col(Kind::Desc);
         for (k, text) in self.desc_lines[i].iter().enumerate() {
-            c.text(desc.x + PAD, base + k as f32 * LINE, text, Regular, SIZE, INK);
+            c.text(
+                desc.x + PAD,
+                base + k as f32 * LINE,
+                text,
+                Regular,
+                SIZE,
+                INK,
+            );
         }
         if self.sb.several_providers() {
             self.cell(c, Kind::Npi, base, &line.provider_npi, false);
@@ -167,7 +182,15 @@ impl<'a> Table<'a> {
             let ndc_w = desc.x - code.x - 2.0 * PAD;
             c.text_fit(code.x + PAD, sy + 7.6, &ndc, ndc_w, Bold, 7.5, INK);
             let name_w = units.x - desc.x - 2.0 * PAD;
-            c.text_fit(desc.x + PAD, sy + 7.6, &drug.name, name_w, Regular, 7.5, MUTED);
+            c.text_fit(
+                desc.x + PAD,
+                sy + 7.6,
+                &drug.name,
+                name_w,
+                Regular,
+                7.5,
+                MUTED,
+            );
         }
         c.hline(LEFT, RIGHT, y + h, 0.3, RULE);
         p.y += h;

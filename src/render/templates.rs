@@ -13,8 +13,14 @@ use std::path::Path;
 /// Every template the renderer uses, with its compiled-in default.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("title.hbs", include_str!("../../templates/title.hbs")),
-    ("patient_note.hbs", include_str!("../../templates/patient_note.hbs")),
-    ("attestation.hbs", include_str!("../../templates/attestation.hbs")),
+    (
+        "patient_note.hbs",
+        include_str!("../../templates/patient_note.hbs"),
+    ),
+    (
+        "attestation.hbs",
+        include_str!("../../templates/attestation.hbs"),
+    ),
     ("footer.hbs", include_str!("../../templates/footer.hbs")),
 ];
 
@@ -57,7 +63,11 @@ impl TemplateContext {
             paid_in_full: sb.balance == Cents::ZERO,
             payer: sb.patient.payer.clone(),
             provider_names: sb.providers.iter().map(|p| p.name.clone()).collect(),
-            signing_provider: sb.providers.first().map(|p| p.name.clone()).unwrap_or_default(),
+            signing_provider: sb
+                .providers
+                .first()
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
             line_count: sb.lines.len(),
         }
     }

@@ -43,8 +43,8 @@ fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
     for l in &r.lines {
         if let Some(p) = cat.procedure(&l.code) {
             if let Some(why) = p.not_valid_on(s.date) {
-                let hint = if l.code == "S0013" { ": bill esketamine as J0013 from 2026-01-01" } else { "" };
-                f.error(&at, "procedures", "code-not-effective", format!("{why}, before the date of service {}{hint}", s.date));
+                let hint = p.replaced_by().map(|r| format!(": bill {r} instead")).unwrap_or_default();
+                f.error(&at, "procedures", "code-not-effective", format!("{why}{hint}"));
             }
         }
         if l.modifiers.len() > 4 {

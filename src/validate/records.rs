@@ -51,8 +51,7 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
                 "payment_id {} is already used on line {first}: each payment needs its own id", p.payment_id));
         }
         if !patients.contains(p.patient_id.as_str()) {
-            f.error(&at, "patient_id", "unknown-patient", format!(
-                "patient {} is not in patients.csv (or its row has errors): check the id or fix the patient row", p.patient_id));
+            unknown_patient(inputs, &p.patient_id, &at, f);
         }
         if let Some(sid) = &p.session_id {
             match sessions.get(sid.as_str()) {
@@ -69,6 +68,15 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
     }
 }
 
+fn unknown_patient(inputs: &Inputs, id: &str, at: &At, f: &mut Findings) {
+    match inputs.patient_lines.get(id) {
+        Some(line) => f.error(at, "patient_id", "patient-invalid", format!(
+            "patient {id}'s row (patients.csv line {line}) has errors: fix that row, then re-run")),
+        None => f.error(at, "patient_id", "unknown-patient", format!(
+            "patient {id} is not in patients.csv: check the id or add the patient")),
+    }
+}
+
 pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for s in &inputs.sessions {
@@ -82,8 +90,7 @@ pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
 pub fn session(inputs: &Inputs, s: &Session, icd: &CodeSet, cat: &Catalog, opts: &Options, f: &mut Findings) {
     let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
     match inputs.patients.iter().find(|p| p.patient_id == s.patient_id) {
-        None => f.error(&at, "patient_id", "unknown-patient", format!(
-            "patient {} is not in patients.csv (or its row has errors): check the id or fix the patient row", s.patient_id)),
+        None => unknown_patient(inputs, &s.patient_id, &at, f),
         Some(p) if s.date < p.dob => f.error(&at, "date", "before-birth", format!(
             "date of service is before patient {}'s date of birth: check both dates", s.patient_id)),
         Some(_) => {}

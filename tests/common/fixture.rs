@@ -35,10 +35,18 @@ struct L {
     drug: Option<(&'static str, &'static str, &'static str, &'static str)>,
 }
 
-const KETAMINE: (&str, &str, &str, &str) =
-    ("00409205105", "ML", "1.2", "Ketamine HCl 50 mg/mL injection");
-const SPRAVATO: (&str, &str, &str, &str) =
-    ("50458002802", "UN", "3", "Spravato (esketamine) 28 mg nasal spray device");
+const KETAMINE: (&str, &str, &str, &str) = (
+    "00409205105",
+    "ML",
+    "1.2",
+    "Ketamine HCl 50 mg/mL injection",
+);
+const SPRAVATO: (&str, &str, &str, &str) = (
+    "50458002802",
+    "UN",
+    "3",
+    "Spravato (esketamine) 28 mg nasal spray device",
+);
 
 /// One "visit pattern" per entry, cycled by `sample_with_lines`.
 const PATTERN: &[L] = &[
@@ -87,7 +95,7 @@ pub fn sample() -> Superbill {
 pub fn sample_with_lines(n: usize) -> Superbill {
     let lines: Vec<ServiceLine> = (0..n)
         .map(|i| {
-            // Lines 0-3 on day 2, 4-6 on day 9, 7 on day 16, ... (wrapping).
+            // Lines 0-3 on Sep 2, 4-6 on Sep 9, 7 on Sep 16; then weekly again.
             let visit = match i % PATTERN.len() {
                 0..=3 => 0,
                 4..=6 => 1,
@@ -121,7 +129,10 @@ pub fn sample_with_lines(n: usize) -> Superbill {
         period_to: d(2026, 9, 30),
         practice: BillingEntity {
             legal_name: s("Clearwater Ketamine Wellness, PLLC"),
-            address_lines: vec![s("1200 Harbor View Drive, Suite 310"), s("Portland, OR 97209")],
+            address_lines: vec![
+                s("1200 Harbor View Drive, Suite 310"),
+                s("Portland, OR 97209"),
+            ],
             phone: s("(503) 555-0142"),
             tax_id: s(EIN),
             npi: Some(s(ORG_NPI)),
@@ -159,10 +170,28 @@ pub fn sample_with_lines(n: usize) -> Superbill {
             },
         ],
         diagnoses: vec![
-            Diagnosis { letter: 'A', code: s("F33.2"), description: s("Major depressive disorder, recurrent severe without psychotic features") },
-            Diagnosis { letter: 'B', code: s("F43.12"), description: s("Post-traumatic stress disorder, chronic") },
-            Diagnosis { letter: 'C', code: s("F41.1"), description: s("Generalized anxiety disorder") },
-            Diagnosis { letter: 'D', code: s("G89.4"), description: s("Chronic pain syndrome") },
+            Diagnosis {
+                letter: 'A',
+                code: s("F33.2"),
+                description: s(
+                    "Major depressive disorder, recurrent severe without psychotic features",
+                ),
+            },
+            Diagnosis {
+                letter: 'B',
+                code: s("F43.12"),
+                description: s("Post-traumatic stress disorder, chronic"),
+            },
+            Diagnosis {
+                letter: 'C',
+                code: s("F41.1"),
+                description: s("Generalized anxiety disorder"),
+            },
+            Diagnosis {
+                letter: 'D',
+                code: s("G89.4"),
+                description: s("Chronic pain syndrome"),
+            },
         ],
         lines,
         payments,
