@@ -19,7 +19,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     let as_of = super::as_of(&args.practice);
     let opts = Options { as_of, period: Some(period) };
     let validated = validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut findings);
-    let patient = loaded.inputs.patients.iter().find(|p| p.patient_id == args.patient);
+    let patient = loaded.inputs.patient(&args.patient);
     let Some(patient) = patient else {
         return Err(Error::Usage(format!(
             "patient '{}' is not in patients.csv (or its row has errors; run `superbill validate`)",

@@ -30,6 +30,8 @@ pub struct Inputs {
     /// patient_id -> line of every patients.csv row that names one, errors
     /// or not, so a session can point at its patient's broken row.
     pub patient_lines: std::collections::HashMap<String, u64>,
+    /// patient_id -> index into `patients` (the first row with that id).
+    patient_index: std::collections::HashMap<String, usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +82,10 @@ impl Inputs {
             lines.sort_unstable();
             rows.push(FileRows { file: name, lines });
         }
+        let mut patient_index = std::collections::HashMap::new();
+        for (i, p) in patients.iter().enumerate() {
+            patient_index.entry(p.patient_id.clone()).or_insert(i);
+        }
         Ok(Inputs {
             dir: dir.to_path_buf(),
             practice,
@@ -90,6 +96,7 @@ impl Inputs {
             payments,
             rows,
             patient_lines,
+            patient_index,
         })
     }
 
@@ -101,6 +108,10 @@ impl Inputs {
             .position(|l| l.contains(needle))
             .map(|i| i as u64 + 1)
             .unwrap_or(0)
+    }
+
+    pub fn patient(&self, id: &str) -> Option<&Patient> {
+        self.patient_index.get(id).map(|&i| &self.patients[i])
     }
 
     pub fn provider(&self, id: &str) -> Option<&Provider> {

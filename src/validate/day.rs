@@ -17,6 +17,15 @@ struct DayLine<'a> {
 }
 
 pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &mut Findings) {
+    // A patient's first completed visit in the data: Spravato G-codes are
+    // for established patients only.
+    let mut first: std::collections::HashMap<&str, (chrono::NaiveDate, &str)> = Default::default();
+    for s in inputs.sessions.iter().filter(|s| s.status == crate::input::Status::Completed) {
+        let e = first.entry(&s.patient_id).or_insert((s.date, &s.session_id));
+        if (s.date, s.session_id.as_str()) < *e {
+            *e = (s.date, &s.session_id);
+        }
+    }
     let mut days: BTreeMap<(&str, chrono::NaiveDate, &str), Vec<DayLine>> = BTreeMap::new();
     for (s, r) in inputs.sessions.iter().zip(resolved) {
         let Some(r) = r else { continue };
@@ -26,6 +35,13 @@ pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &
                 .push(DayLine { session: s, pos: &r.place_of_service, line });
         }
         lines_alone(s, r, cat, f);
+        let is_first = first.get(s.patient_id.as_str()).is_some_and(|e| e.1 == s.session_id);
+        if is_first {
+            for l in r.lines.iter().filter(|l| cat.in_category(&l.code, "esketamine-visit")) {
+                f.warning(&at(s), "service", "new-patient-esketamine", format!(
+                    "{} is for established patients, but this is the patient's first visit on record: check for an earlier visit or bill the intake", l.code));
+            }
+        }
     }
     for lines in days.values() {
         day(lines, cat, f);

@@ -97,3 +97,6 @@ pub fn run(
     findings.sort();
     Validated { resolved }
 }
+
+#[cfg(test)]
+mod tests;

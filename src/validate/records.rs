@@ -89,7 +89,7 @@ pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
 
 pub fn session(inputs: &Inputs, s: &Session, icd: &CodeSet, cat: &Catalog, opts: &Options, f: &mut Findings) {
     let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
-    match inputs.patients.iter().find(|p| p.patient_id == s.patient_id) {
+    match inputs.patient(&s.patient_id) {
         None => unknown_patient(inputs, &s.patient_id, &at, f),
         Some(p) if s.date < p.dob => f.error(&at, "date", "before-birth", format!(
             "date of service is before patient {}'s date of birth: check both dates", s.patient_id)),
@@ -136,6 +136,13 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
         f.error(at, "diagnoses", "too-many-diagnoses", format!(
             "{} diagnoses listed; a claim takes at most 12 (A-L): keep the 12 that the services treat", s.diagnoses.len()));
     }
+    if icd.release_for(s.date).is_none() {
+        // Once per session: the codes are still checked against the
+        // nearest release below.
+        f.warning(at, "diagnoses", "icd-no-release", format!(
+            "no loaded ICD-10-CM release covers {} (nearest: {}): import the release in force on that date with `superbill codes import-icd10cm`",
+            s.date, icd.nearest_release(s.date).name));
+    }
     let mut seen = HashSet::new();
     for code in &s.diagnoses {
         if !seen.insert(code) {
@@ -155,11 +162,7 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
 fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Findings) {
     let dotted = icd10::dotted(code);
     let check = match icd.check(code, date) {
-        Check::NoRelease { nearest, verdict } => {
-            f.warning(at, "diagnoses", "icd-no-release", format!(
-                "no loaded ICD-10-CM release covers {date} (nearest: {}): import the release in force on that date with `superbill codes import-icd10cm`", nearest.name));
-            *verdict
-        }
+        Check::NoRelease { verdict, .. } => *verdict,
         other => other,
     };
     match check {

@@ -1,0 +1,51 @@
+//! The fictional practice: `practice.toml` and its providers' ids.
+
+pub(super) const PSYCHIATRIST: &str = "okafor";
+pub(super) const ANESTHESIOLOGIST: &str = "lindqvist";
+pub(super) const NURSE_PRACTITIONER: &str = "reyes";
+
+pub(super) const PRACTICE_TOML: &str = r#"# Cedar Ridge Ketamine & Wellness: a fictional practice (synthetic data).
+# NPIs, EIN and licenses are invented; the NPIs are check-digit valid
+# fictional numbers from the billing primer.
+legal_name = "Cedar Ridge Ketamine & Wellness, LLC"
+phone = "(303) 555-0142"
+tax_id = "84-1234567"
+npi = "1987654328"
+taxonomy = "261QM0801X"
+time_zone = "America/Denver"
+default_place_of_service = "11"
+
+[address]
+line1 = "2750 Larkspur Ridge Pkwy"
+line2 = "Suite 310"
+city = "Denver"
+state = "CO"
+zip = "80206"
+
+[[providers]]
+id = "okafor"
+name = "Maya Okafor"
+credentials = "MD"
+npi = "1234567893"
+taxonomy = "2084P0800X"
+license = "DR.0067291"
+license_state = "CO"
+
+[[providers]]
+id = "lindqvist"
+name = "Erik Lindqvist"
+credentials = "MD"
+npi = "2123456784"
+taxonomy = "207L00000X"
+license = "DR.0058814"
+license_state = "CO"
+
+[[providers]]
+id = "reyes"
+name = "Claire Reyes"
+credentials = "PMHNP-BC"
+npi = "1555555550"
+taxonomy = "363LP0808X"
+license = "APN.0104527"
+license_state = "CO"
+"#;
