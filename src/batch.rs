@@ -60,20 +60,48 @@ impl Report {
 }
 
 /// Runs the batch. `progress(done, total)` is called as superbills render.
-pub fn run(loaded: &Loaded, mut findings: Findings, opts: &BatchOptions, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Report> {
-    let vopts = Options { as_of: opts.as_of, period: Some(opts.period) };
-    let validated = validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &vopts, &mut findings);
-    let practice_errors: Vec<_> = findings.items.iter()
-        .filter(|f| f.severity == Severity::Error && f.file == PRACTICE_FILE && f.record_id == "practice")
+pub fn run(
+    loaded: &Loaded,
+    mut findings: Findings,
+    opts: &BatchOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Report> {
+    let vopts = Options {
+        as_of: opts.as_of,
+        period: Some(opts.period),
+    };
+    let validated = validate::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        &vopts,
+        &mut findings,
+    );
+    let practice_errors: Vec<_> = findings
+        .items
+        .iter()
+        .filter(|f| {
+            f.severity == Severity::Error && f.file == PRACTICE_FILE && f.record_id == "practice"
+        })
         .collect();
     if !practice_errors.is_empty() {
-        let list: Vec<String> = practice_errors.iter().map(|f| format!("  {}:{} {}: {}", f.file, f.line, f.field, f.message)).collect();
+        let list: Vec<String> = practice_errors
+            .iter()
+            .map(|f| format!("  {}:{} {}: {}", f.file, f.line, f.field, f.message))
+            .collect();
         return Err(Error::config(
             loaded.inputs.dir.join(PRACTICE_FILE),
-            format!("the practice's own identifiers have errors, so no superbill can be issued:\n{}", list.join("\n")),
+            format!(
+                "the practice's own identifiers have errors, so no superbill can be issued:\n{}",
+                list.join("\n")
+            ),
         ));
     }
-    let req = Request { period: opts.period, statement_date: opts.period.to.min(opts.as_of), patient: None };
+    let req = Request {
+        period: opts.period,
+        statement_date: opts.period.to.min(opts.as_of),
+        patient: None,
+    };
     let outcome = build::superbills(loaded, &validated, &req, &mut findings);
     findings.sort();
     let rows = count_rows(&outcome)?;
@@ -81,7 +109,11 @@ pub fn run(loaded: &Loaded, mut findings: Findings, opts: &BatchOptions, progres
     let sbs = &outcome.superbills;
     Ok(Report {
         superbills: sbs.len(),
-        patients: sbs.iter().map(|s| &s.patient.patient_id).collect::<std::collections::BTreeSet<_>>().len(),
+        patients: sbs
+            .iter()
+            .map(|s| &s.patient.patient_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
         lines: sbs.iter().map(|s| s.lines.len()).sum(),
         charged: sbs.iter().map(|s| s.total_charged).sum(),
         paid: sbs.iter().map(|s| s.total_paid).sum(),
@@ -97,7 +129,11 @@ pub fn run(loaded: &Loaded, mut findings: Findings, opts: &BatchOptions, progres
 fn count_rows(outcome: &Outcome) -> Result<Vec<RowCount>> {
     let mut out = Vec::new();
     for (file, fates) in &outcome.fates {
-        let mut c = RowCount { file, read: fates.len(), ..Default::default() };
+        let mut c = RowCount {
+            file,
+            read: fates.len(),
+            ..Default::default()
+        };
         for (_, f) in fates {
             match f {
                 Fate::Billed => c.billed += 1,
@@ -106,7 +142,9 @@ fn count_rows(outcome: &Outcome) -> Result<Vec<RowCount>> {
             }
         }
         if c.read != c.billed + c.skipped + c.rejected {
-            return Err(Error::Other(format!("internal error: {file} rows do not add up; please report this")));
+            return Err(Error::Other(format!(
+                "internal error: {file} rows do not add up; please report this"
+            )));
         }
         out.push(c);
     }
@@ -129,35 +167,58 @@ fn write_all(
     let sbs = &outcome.superbills;
     let mut pdfs: Vec<(String, String, bool)> = Vec::new(); // name, sha, written
     if opts.dry_run {
-        pdfs = sbs.iter().map(|sb| (pdf_name(sb), String::new(), !out.join(pdf_name(sb)).exists())).collect();
+        pdfs = sbs
+            .iter()
+            .map(|sb| {
+                (
+                    pdf_name(sb),
+                    String::new(),
+                    !out.join(pdf_name(sb)).exists(),
+                )
+            })
+            .collect();
     } else {
         atomic::create_private_dir(&out.join("superbills"))?;
         atomic::sweep_temp_files(out);
         atomic::sweep_temp_files(&out.join("superbills"));
         let renderer = Renderer::new(crate::cmd::render_options(loaded))?;
         let done = Mutex::new(0usize);
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build()
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.jobs.max(1))
+            .build()
             .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
         let results: Vec<Result<(String, String, bool)>> = pool.install(|| {
-            sbs.par_iter().map(|sb| {
-                let bytes = renderer.render(sb)?;
-                let name = pdf_name(sb);
-                let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
-                let mut d = done.lock().expect("progress lock");
-                *d += 1;
-                progress(*d, sbs.len());
-                Ok((name, sha256_hex(&bytes), written))
-            }).collect()
+            sbs.par_iter()
+                .map(|sb| {
+                    let bytes = renderer.render(sb)?;
+                    let name = pdf_name(sb);
+                    let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
+                    let mut d = done.lock().expect("progress lock");
+                    *d += 1;
+                    progress(*d, sbs.len());
+                    Ok((name, sha256_hex(&bytes), written))
+                })
+                .collect()
         });
         for r in results {
             pdfs.push(r?);
         }
         remove_stale(out, &opts.period, sbs)?;
     }
-    let rejects: Vec<_> = findings.items.iter().filter(|f| f.severity == Severity::Error).collect();
+    let rejects: Vec<_> = findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
     outputs.insert("ledger.csv".into(), (export::ledger_csv(sbs), false));
-    outputs.insert("payments.csv".into(), (export::payments_csv(&loaded.inputs, outcome), false));
-    outputs.insert("summary.csv".into(), (export::summary_csv(sbs, outcome, pdf_name), false));
+    outputs.insert(
+        "payments.csv".into(),
+        (export::payments_csv(&loaded.inputs, outcome), false),
+    );
+    outputs.insert(
+        "summary.csv".into(),
+        (export::summary_csv(sbs, outcome, pdf_name), false),
+    );
     outputs.insert("rejects.csv".into(), (export::findings_csv(rejects), false));
     let mut manifest = Manifest {
         tool: "superbill",
@@ -193,8 +254,11 @@ fn write_all(
 fn remove_stale(out: &Path, period: &Period, sbs: &[Superbill]) -> Result<()> {
     let dir = out.join("superbills");
     let prefix = format!("SB-{}-", period.label());
-    let keep: std::collections::HashSet<String> = sbs.iter().map(|s| format!("{}.pdf", s.number)).collect();
-    let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(()) };
+    let keep: std::collections::HashSet<String> =
+        sbs.iter().map(|s| format!("{}.pdf", s.number)).collect();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
         if name.starts_with(&prefix) && name.ends_with(".pdf") && !keep.contains(&name) {
@@ -206,7 +270,14 @@ fn remove_stale(out: &Path, period: &Period, sbs: &[Superbill]) -> Result<()> {
 
 fn input_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for name in ["practice.toml", "patients.csv", "sessions.csv", "payments.csv", "services.toml", "fees.csv"] {
+    for name in [
+        "practice.toml",
+        "patients.csv",
+        "sessions.csv",
+        "payments.csv",
+        "services.toml",
+        "fees.csv",
+    ] {
         let path = dir.join(name);
         match std::fs::read(&path) {
             Ok(bytes) => {

@@ -39,7 +39,12 @@ pub struct Request<'a> {
     pub patient: Option<&'a str>,
 }
 
-pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, findings: &mut Findings) -> Outcome {
+pub fn superbills(
+    loaded: &Loaded,
+    validated: &Validated,
+    req: &Request,
+    findings: &mut Findings,
+) -> Outcome {
     let inputs = &loaded.inputs;
     let bad = error_lines(findings);
     let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
@@ -47,7 +52,9 @@ pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, finding
     let mut mine: BTreeMap<&str, Vec<(usize, &Session, &Resolved)>> = BTreeMap::new();
     for (i, s) in inputs.sessions.iter().enumerate() {
         if let Some(r) = &validated.resolved[i] {
-            if s.status == Status::Completed && req.period.contains(s.date) && ok(SESSIONS_FILE, s.line)
+            if s.status == Status::Completed
+                && req.period.contains(s.date)
+                && ok(SESSIONS_FILE, s.line)
                 && req.patient.is_none_or(|p| p == s.patient_id)
             {
                 mine.entry(&s.patient_id).or_default().push((i, s, r));
@@ -56,7 +63,11 @@ pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, finding
     }
     let charges = charges(loaded, validated, req, &ok);
     let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, req.period.to, &ok));
-    let patients: HashMap<&str, &Patient> = inputs.patients.iter().map(|p| (p.patient_id.as_str(), p)).collect();
+    let patients: HashMap<&str, &Patient> = inputs
+        .patients
+        .iter()
+        .map(|p| (p.patient_id.as_str(), p))
+        .collect();
     let mut out = Vec::new();
     let mut session_superbill = HashMap::new();
     let idx = PaymentIndex::new(inputs, &ledger);
@@ -71,13 +82,27 @@ pub fn superbills(loaded: &Loaded, validated: &Validated, req: &Request, finding
             out.push(sb);
         }
     }
-    let fates = fates(inputs, req, &error_lines(findings), &out, &ledger, &session_superbill);
+    let fates = fates(
+        inputs,
+        req,
+        &error_lines(findings),
+        &out,
+        &ledger,
+        &session_superbill,
+    );
     drop(idx);
-    Outcome { superbills: out, ledger, fates, session_superbill }
+    Outcome {
+        superbills: out,
+        ledger,
+        fates,
+        session_superbill,
+    }
 }
 
 fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
-    findings.items.iter()
+    findings
+        .items
+        .iter()
         .filter(|f| f.severity == crate::findings::Severity::Error)
         .map(|f| (f.file.clone(), f.line))
         .collect()
@@ -85,7 +110,12 @@ fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
 
 /// Every error-free completed session up to the period's end carries a
 /// charge: payments are applied across months, oldest charges first.
-fn charges(loaded: &Loaded, validated: &Validated, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Vec<Charge> {
+fn charges(
+    loaded: &Loaded,
+    validated: &Validated,
+    req: &Request,
+    ok: &dyn Fn(&str, u64) -> bool,
+) -> Vec<Charge> {
     let inputs = &loaded.inputs;
     let mut out = Vec::new();
     for (i, s) in inputs.sessions.iter().enumerate() {
@@ -98,14 +128,24 @@ fn charges(loaded: &Loaded, validated: &Validated, req: &Request, ok: &dyn Fn(&s
                 // Outside the validated period: resolve quietly; a session
                 // with problems of its own carries no charge here.
                 let mut scratch = Findings::default();
-                let r = resolve::session(s, &inputs.practice.default_place_of_service, &loaded.catalog, &mut scratch);
+                let r = resolve::session(
+                    s,
+                    &inputs.practice.default_place_of_service,
+                    &loaded.catalog,
+                    &mut scratch,
+                );
                 if scratch.has_errors() {
                     continue;
                 }
                 total(&r)
             }
         };
-        out.push(Charge { session_id: s.session_id.clone(), patient_id: s.patient_id.clone(), date: s.date, amount });
+        out.push(Charge {
+            session_id: s.session_id.clone(),
+            patient_id: s.patient_id.clone(),
+            date: s.date,
+            amount,
+        });
     }
     out
 }
@@ -118,13 +158,27 @@ fn total(r: &Resolved) -> Cents {
 /// session it charges (a late payment for it counts) or, without a
 /// session, made by the period's end. Prepayments for later sessions wait
 /// for their month instead of showing as credit now.
-fn payments_ok(inputs: &Inputs, charges: &[Charge], end: NaiveDate, ok: &dyn Fn(&str, u64) -> bool) -> Vec<crate::input::Payment> {
+fn payments_ok(
+    inputs: &Inputs,
+    charges: &[Charge],
+    end: NaiveDate,
+    ok: &dyn Fn(&str, u64) -> bool,
+) -> Vec<crate::input::Payment> {
     let charged: HashSet<&str> = charges.iter().map(|c| c.session_id.as_str()).collect();
-    let later: HashSet<&str> = inputs.sessions.iter().filter(|s| s.date > end).map(|s| s.session_id.as_str()).collect();
-    inputs.payments.iter()
+    let later: HashSet<&str> = inputs
+        .sessions
+        .iter()
+        .filter(|s| s.date > end)
+        .map(|s| s.session_id.as_str())
+        .collect();
+    inputs
+        .payments
+        .iter()
         .filter(|p| ok(PAYMENTS_FILE, p.line))
         .filter(|p| match &p.session_id {
-            Some(s) => charged.contains(s.as_str()) || (p.date <= end && !later.contains(s.as_str())),
+            Some(s) => {
+                charged.contains(s.as_str()) || (p.date <= end && !later.contains(s.as_str()))
+            }
             None => p.date <= end,
         })
         .cloned()
@@ -147,7 +201,11 @@ fn one(
     let mut lines = Vec::new();
     let mut included = Vec::new();
     for (_, s, r) in sessions {
-        let new: Vec<&String> = s.diagnoses.iter().filter(|d| !diagnoses.contains(d)).collect();
+        let new: Vec<&String> = s
+            .diagnoses
+            .iter()
+            .filter(|d| !diagnoses.contains(d))
+            .collect();
         if diagnoses.len() + new.len() > 12 {
             findings.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
                 "with this session superbill {number} would list more than 12 diagnoses (A-L): bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
@@ -165,7 +223,10 @@ fn one(
                 taxonomy: prov.taxonomy.clone(),
             });
         }
-        let pointers: String = s.diagnoses.iter().take(4)
+        let pointers: String = s
+            .diagnoses
+            .iter()
+            .take(4)
             .map(|d| (b'A' + diagnoses.iter().position(|x| x == d).unwrap_or(0) as u8) as char)
             .collect();
         for l in &r.lines {
@@ -186,15 +247,28 @@ fn one(
         }
         included.push(s.session_id.as_str());
     }
-    let diagnoses = diagnoses.iter().enumerate().map(|(i, code)| Diagnosis {
-        letter: (b'A' + i as u8) as char,
-        code: icd10::dotted(code),
-        description: loaded.icd.describe(code, req.period.to).unwrap_or("").to_string(),
-    }).collect();
+    let diagnoses = diagnoses
+        .iter()
+        .enumerate()
+        .map(|(i, code)| Diagnosis {
+            letter: (b'A' + i as u8) as char,
+            code: icd10::dotted(code),
+            description: loaded
+                .icd
+                .describe(code, req.period.to)
+                .unwrap_or("")
+                .to_string(),
+        })
+        .collect();
     let payments = payments_for(idx, &included);
     let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
     let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
-    let shows_cpt = lines.iter().any(|l| loaded.catalog.procedure(&l.code).is_some_and(|c| c.is_cpt()));
+    let shows_cpt = lines.iter().any(|l| {
+        loaded
+            .catalog
+            .procedure(&l.code)
+            .is_some_and(|c| c.is_cpt())
+    });
     Superbill {
         number: number.to_string(),
         statement_date: req.statement_date,
@@ -208,10 +282,14 @@ fn one(
             npi: practice.npi.clone(),
             taxonomy: practice.taxonomy.clone(),
         },
-        facility: practice.service_facility.as_ref().filter(|f| f.address != practice.address).map(|f| Party {
-            name: f.name.clone(),
-            address_lines: address_lines(&f.address),
-        }),
+        facility: practice
+            .service_facility
+            .as_ref()
+            .filter(|f| f.address != practice.address)
+            .map(|f| Party {
+                name: f.name.clone(),
+                address_lines: address_lines(&f.address),
+            }),
         patient: PatientBlock {
             patient_id: p.patient_id.clone(),
             name: p.full_name(),
@@ -283,7 +361,14 @@ impl<'a> PaymentIndex<'a> {
         for a in &ledger.allocations {
             by_session.entry(a.session_id.as_str()).or_default().push(a);
         }
-        PaymentIndex { by_session, payments: inputs.payments.iter().map(|p| (p.payment_id.as_str(), p)).collect() }
+        PaymentIndex {
+            by_session,
+            payments: inputs
+                .payments
+                .iter()
+                .map(|p| (p.payment_id.as_str(), p))
+                .collect(),
+        }
     }
 }
 
@@ -296,14 +381,23 @@ fn fates(
     session_superbill: &HashMap<String, String>,
 ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
     let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
-    let billed_patients: HashSet<&str> = superbills.iter().map(|s| s.patient.patient_id.as_str()).collect();
+    let billed_patients: HashSet<&str> = superbills
+        .iter()
+        .map(|s| s.patient.patient_id.as_str())
+        .collect();
     let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
     let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();
-    let paid_here: HashSet<&str> = ledger.allocations.iter()
+    let paid_here: HashSet<&str> = ledger
+        .allocations
+        .iter()
         .filter(|a| session_superbill.contains_key(&a.session_id))
         .map(|a| a.payment_id.as_str())
         .collect();
-    let payments: HashMap<u64, &str> = inputs.payments.iter().map(|p| (p.line, p.payment_id.as_str())).collect();
+    let payments: HashMap<u64, &str> = inputs
+        .payments
+        .iter()
+        .map(|p| (p.line, p.payment_id.as_str()))
+        .collect();
     let mut out = Vec::new();
     for rows in &inputs.rows {
         let mut v = Vec::with_capacity(rows.lines.len());
@@ -315,8 +409,12 @@ fn fates(
                     SESSIONS_FILE => match sessions.get(&line) {
                         Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
                         Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
-                        Some(s) if !req.period.contains(s.date) => Fate::Skipped("outside the period"),
-                        Some(s) if req.patient.is_some_and(|p| p != s.patient_id) => Fate::Skipped("other patient"),
+                        Some(s) if !req.period.contains(s.date) => {
+                            Fate::Skipped("outside the period")
+                        }
+                        Some(s) if req.patient.is_some_and(|p| p != s.patient_id) => {
+                            Fate::Skipped("other patient")
+                        }
                         Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
                         _ => Fate::Rejected,
                     },
@@ -338,3 +436,6 @@ fn fates(
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -26,10 +26,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a practice's exports and list every problem that would get a claim denied
-    #[command(long_about = "Check a practice's exports and list every problem that would get a claim denied.\n\n\
+    #[command(
+        long_about = "Check a practice's exports and list every problem that would get a claim denied.\n\n\
 Reads practice.toml, patients.csv, sessions.csv and payments.csv; prints a summary grouped by problem; \
 with --report writes every finding as CSV (severity,file,line,record_id,field,code,message). \
-Exits 0 when there are no errors (warnings allowed), 1 when there are.")]
+Exits 0 when there are no errors (warnings allowed), 1 when there are."
+    )]
     Validate(ValidateArgs),
     /// Render one patient's superbill for a date range (front-desk use)
     Render(RenderArgs),
@@ -164,7 +166,8 @@ pub enum SamplesCommand {
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD"))
 }
 
 /// Parses arguments, runs the command and returns the exit code.

@@ -54,8 +54,15 @@ impl Csv {
     }
 }
 
-pub const FINDINGS_HEADER: [&str; 7] =
-    ["severity", "file", "line", "record_id", "field", "code", "message"];
+pub const FINDINGS_HEADER: [&str; 7] = [
+    "severity",
+    "file",
+    "line",
+    "record_id",
+    "field",
+    "code",
+    "message",
+];
 
 /// The `validate --report` / `rejects.csv` format.
 pub fn findings_csv<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<u8> {
@@ -74,36 +81,21 @@ pub fn findings_csv<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<
     csv.finish()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("+1"), "'+1");
-        assert_eq!(cell("-2"), "'-2");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("Main St"), "Main St");
-        assert_eq!(cell(""), "");
-    }
-
-    #[test]
-    fn rfc4180_quoting() {
-        let mut c = Csv::new(&["a", "b"]);
-        c.row(["x, y", "say \"hi\""]);
-        c.row_raw(["-40.00", "1"]);
-        let text = String::from_utf8(c.finish()).unwrap();
-        assert_eq!(text, "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n-40.00,1\r\n");
-    }
-}
-
 use crate::build::Outcome;
 use crate::superbill::Superbill;
 
 pub const LEDGER_HEADER: [&str; 11] = [
-    "superbill_number", "patient_id", "session_id", "date_of_service", "provider_npi",
-    "place_of_service", "code", "modifiers", "units", "diagnosis_pointers", "charge",
+    "superbill_number",
+    "patient_id",
+    "session_id",
+    "date_of_service",
+    "provider_npi",
+    "place_of_service",
+    "code",
+    "modifiers",
+    "units",
+    "diagnosis_pointers",
+    "charge",
 ];
 
 /// One row per service line.
@@ -130,18 +122,35 @@ pub fn ledger_csv(superbills: &[Superbill]) -> Vec<u8> {
 }
 
 pub const SUMMARY_HEADER: [&str; 10] = [
-    "superbill_number", "patient_id", "period", "sessions", "lines", "charged", "paid", "balance",
-    "file", "credit",
+    "superbill_number",
+    "patient_id",
+    "period",
+    "sessions",
+    "lines",
+    "charged",
+    "paid",
+    "balance",
+    "file",
+    "credit",
 ];
 
 /// One row per superbill; `credit` is what the patient has paid beyond all
 /// charges billed so far (negative when refunds exceeded payments).
-pub fn summary_csv(superbills: &[Superbill], outcome: &Outcome, file_of: impl Fn(&Superbill) -> String) -> Vec<u8> {
+pub fn summary_csv(
+    superbills: &[Superbill],
+    outcome: &Outcome,
+    file_of: impl Fn(&Superbill) -> String,
+) -> Vec<u8> {
     let mut csv = Csv::new(&SUMMARY_HEADER);
     for sb in superbills {
         let mut sessions: Vec<&str> = sb.lines.iter().map(|l| l.session_id.as_str()).collect();
         sessions.dedup();
-        let credit = outcome.ledger.credit.get(&sb.patient.patient_id).copied().unwrap_or_default();
+        let credit = outcome
+            .ledger
+            .credit
+            .get(&sb.patient.patient_id)
+            .copied()
+            .unwrap_or_default();
         csv.row([
             sb.number.clone(),
             sb.patient.patient_id.clone(),
@@ -159,8 +168,16 @@ pub fn summary_csv(superbills: &[Superbill], outcome: &Outcome, file_of: impl Fn
 }
 
 pub const PAYMENTS_HEADER: [&str; 10] = [
-    "payment_id", "patient_id", "date", "method", "reference", "amount", "session_id",
-    "superbill_number", "applied", "status",
+    "payment_id",
+    "patient_id",
+    "date",
+    "method",
+    "reference",
+    "amount",
+    "session_id",
+    "superbill_number",
+    "applied",
+    "status",
 ];
 
 /// Each payment and how it was applied: one row per session it paid
@@ -169,25 +186,44 @@ pub const PAYMENTS_HEADER: [&str; 10] = [
 pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8> {
     use crate::money::Cents;
     let mut csv = Csv::new(&PAYMENTS_HEADER);
-    let mut allocs: std::collections::HashMap<&str, Vec<&crate::ledger::Allocation>> = Default::default();
+    let mut allocs: std::collections::HashMap<&str, Vec<&crate::ledger::Allocation>> =
+        Default::default();
     for a in &outcome.ledger.allocations {
         allocs.entry(a.payment_id.as_str()).or_default().push(a);
     }
-    let mut payments: Vec<&crate::input::Payment> = inputs.payments.iter()
+    let mut payments: Vec<&crate::input::Payment> = inputs
+        .payments
+        .iter()
         .filter(|p| outcome.ledger.unapplied.contains_key(&p.payment_id))
         .collect();
-    payments.sort_by(|a, b| (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id)));
+    payments.sort_by(|a, b| {
+        (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id))
+    });
     for p in payments {
         let base = |session: &str, number: &str, applied: Cents, status: &str| {
             vec![
-                cell(&p.payment_id), cell(&p.patient_id), p.date.to_string(), cell(&p.method),
-                cell(p.reference.as_deref().unwrap_or("")), p.amount.plain(), cell(session),
-                cell(number), applied.plain(), status.to_string(),
+                cell(&p.payment_id),
+                cell(&p.patient_id),
+                p.date.to_string(),
+                cell(&p.method),
+                cell(p.reference.as_deref().unwrap_or("")),
+                p.amount.plain(),
+                cell(session),
+                cell(number),
+                applied.plain(),
+                status.to_string(),
             ]
         };
         for a in allocs.get(p.payment_id.as_str()).into_iter().flatten() {
             let (number, status) = match outcome.session_superbill.get(&a.session_id) {
-                Some(n) => (n.as_str(), if a.amount.is_negative() { "refunded" } else { "applied" }),
+                Some(n) => (
+                    n.as_str(),
+                    if a.amount.is_negative() {
+                        "refunded"
+                    } else {
+                        "applied"
+                    },
+                ),
                 None => ("", "applied outside this period"),
             };
             csv.row_raw(base(&a.session_id, number, a.amount, status));
@@ -195,12 +231,43 @@ pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8>
         let left = outcome.ledger.unapplied[&p.payment_id];
         if left != Cents::ZERO {
             let status = match &p.session_id {
-                Some(s) if !outcome.session_superbill.contains_key(s) && !left.is_negative() => "held for its session",
+                Some(s) if !outcome.session_superbill.contains_key(s) && !left.is_negative() => {
+                    "held for its session"
+                }
                 _ if left.is_negative() => "refunded from credit",
                 _ => "credit",
             };
-            csv.row_raw(base(p.session_id.as_deref().unwrap_or(""), "", left, status));
+            csv.row_raw(base(
+                p.session_id.as_deref().unwrap_or(""),
+                "",
+                left,
+                status,
+            ));
         }
     }
     csv.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("+1"), "'+1");
+        assert_eq!(cell("-2"), "'-2");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("Main St"), "Main St");
+        assert_eq!(cell(""), "");
+    }
+
+    #[test]
+    fn rfc4180_quoting() {
+        let mut c = Csv::new(&["a", "b"]);
+        c.row(["x, y", "say \"hi\""]);
+        c.row_raw(["-40.00", "1"]);
+        let text = String::from_utf8(c.finish()).unwrap();
+        assert_eq!(text, "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n-40.00,1\r\n");
+    }
 }

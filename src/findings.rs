@@ -117,9 +117,8 @@ impl Findings {
     /// and are identical from run to run.
     pub fn sort(&mut self) {
         self.items.sort_by(|a, b| {
-            (a.severity, &a.file, a.line, &a.field, a.code, &a.message).cmp(&(
-                b.severity, &b.file, b.line, &b.field, b.code, &b.message,
-            ))
+            (a.severity, &a.file, a.line, &a.field, a.code, &a.message)
+                .cmp(&(b.severity, &b.file, b.line, &b.field, b.code, &b.message))
         });
         self.items.dedup();
     }

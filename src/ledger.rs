@@ -52,14 +52,20 @@ struct Open<'a> {
 pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
     let mut by_patient: BTreeMap<&str, (Vec<Open>, Vec<&Payment>)> = BTreeMap::new();
     for c in charges {
-        by_patient.entry(&c.patient_id).or_default().0.push(Open { charge: c, paid: Cents::ZERO, from: Vec::new() });
+        by_patient.entry(&c.patient_id).or_default().0.push(Open {
+            charge: c,
+            paid: Cents::ZERO,
+            from: Vec::new(),
+        });
     }
     for p in payments {
         by_patient.entry(&p.patient_id).or_default().1.push(p);
     }
     let mut ledger = Ledger::default();
     for (patient, (mut open, mut pays)) in by_patient {
-        open.sort_by(|a, b| (a.charge.date, &a.charge.session_id).cmp(&(b.charge.date, &b.charge.session_id)));
+        open.sort_by(|a, b| {
+            (a.charge.date, &a.charge.session_id).cmp(&(b.charge.date, &b.charge.session_id))
+        });
         pays.sort_by(|a, b| (a.date, &a.payment_id).cmp(&(b.date, &b.payment_id)));
         let mut credit = Cents::ZERO;
         for p in pays {
@@ -106,7 +112,11 @@ fn pay(p: &Payment, open: &mut [Open], ledger: &mut Ledger) -> Cents {
         o.paid += take;
         o.from.push((p.payment_id.clone(), take));
         left -= take;
-        ledger.allocations.push(Allocation { payment_id: p.payment_id.clone(), session_id: o.charge.session_id.clone(), amount: take });
+        ledger.allocations.push(Allocation {
+            payment_id: p.payment_id.clone(),
+            session_id: o.charge.session_id.clone(),
+            amount: take,
+        });
     }
     left
 }
@@ -133,7 +143,11 @@ fn refund(p: &Payment, open: &mut [Open], credit: &mut Cents, ledger: &mut Ledge
         }
         o.paid -= take;
         owed -= take;
-        ledger.allocations.push(Allocation { payment_id: p.payment_id.clone(), session_id: o.charge.session_id.clone(), amount: -take });
+        ledger.allocations.push(Allocation {
+            payment_id: p.payment_id.clone(),
+            session_id: o.charge.session_id.clone(),
+            amount: -take,
+        });
     }
     left -= owed;
     left

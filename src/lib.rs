@@ -9,6 +9,7 @@
 pub mod atomic;
 pub mod batch;
 pub mod build;
+pub mod cli;
 pub mod cmd;
 pub mod codes;
 pub mod ein;
@@ -25,10 +26,11 @@ pub mod npi;
 pub mod render;
 pub mod resolve;
 pub mod superbill;
+pub mod synth;
 pub mod taxonomy;
+#[cfg(test)]
+mod testutil;
 pub mod units;
 pub mod validate;
-pub mod cli;
-pub mod synth;
 
 pub use error::{Error, Result};

@@ -113,7 +113,7 @@ impl Cents {
         let whole = (a / 100).to_string();
         let mut grouped = String::new();
         for (i, ch) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);
@@ -187,7 +187,9 @@ mod tests {
 
     #[test]
     fn refuses_ambiguous_amounts() {
-        for bad in ["", "abc", "1.234", "1,25.00", "12,3456", "$", "1.2.3", "1e3", "--5"] {
+        for bad in [
+            "", "abc", "1.234", "1,25.00", "12,3456", "$", "1.2.3", "1e3", "--5",
+        ] {
             assert!(Cents::parse(bad).is_err(), "{bad} should be refused");
         }
     }

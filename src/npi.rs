@@ -58,6 +58,8 @@ mod tests {
         assert!(check("123456789").unwrap_err().contains("10 digits"));
         assert!(check("12345678931").is_err());
         assert!(check("123456789X").is_err());
-        assert!(check("3234567893").unwrap_err().contains("start with 1 or 2"));
+        assert!(check("3234567893")
+            .unwrap_err()
+            .contains("start with 1 or 2"));
     }
 }

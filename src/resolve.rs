@@ -42,7 +42,13 @@ pub struct Resolved {
 /// pairing checks see the whole day.
 pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Findings) -> Resolved {
     let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
-    let mut r = Resolver { s, cat, at: &at, findings, lines: Vec::new() };
+    let mut r = Resolver {
+        s,
+        cat,
+        at: &at,
+        findings,
+        lines: Vec::new(),
+    };
     let mut pos = default_pos.to_string();
     if let Some(key) = &s.service {
         match cat.services.get(key) {
@@ -65,7 +71,7 @@ pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Fin
                     }
                 }
                 for spec in &svc.lines {
-                    r.from_spec(spec, &svc.lines);
+                    r.line_from_spec(spec, &svc.lines);
                 }
             }
             None => {
@@ -98,7 +104,10 @@ pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Fin
             ),
         );
     }
-    Resolved { place_of_service: pos, lines: r.lines }
+    Resolved {
+        place_of_service: pos,
+        lines: r.lines,
+    }
 }
 
 struct Resolver<'a> {
@@ -139,7 +148,7 @@ impl Resolver<'_> {
     }
 
     /// One line of a service mapping.
-    fn from_spec(&mut self, spec: &LineSpec, siblings: &[LineSpec]) {
+    fn line_from_spec(&mut self, spec: &LineSpec, siblings: &[LineSpec]) {
         let code_of = |spec: &LineSpec| spec.code.clone().unwrap_or_default();
         let (code, units) = match spec.units {
             UnitsRule::Fixed => (code_of(spec), spec.count.unwrap_or(1)),
@@ -148,10 +157,16 @@ impl Resolver<'_> {
                 None => return,
             },
             UnitsRule::InfusionInitial | UnitsRule::InfusionAdditional => {
-                let Some(m) = self.minutes("an infusion") else { return };
+                let Some(m) = self.minutes("an infusion") else {
+                    return;
+                };
                 match units::infusion(m) {
                     Ok((first, more)) => {
-                        let n = if spec.units == UnitsRule::InfusionInitial { first } else { more };
+                        let n = if spec.units == UnitsRule::InfusionInitial {
+                            first
+                        } else {
+                            more
+                        };
                         (code_of(spec), n)
                     }
                     Err(e) => {
@@ -164,7 +179,9 @@ impl Resolver<'_> {
                 }
             }
             UnitsRule::Psychotherapy | UnitsRule::PsychotherapyAddon => {
-                let Some(m) = self.minutes("psychotherapy") else { return };
+                let Some(m) = self.minutes("psychotherapy") else {
+                    return;
+                };
                 match units::psychotherapy_tier(m) {
                     Ok(t) => {
                         let list = if spec.units == UnitsRule::Psychotherapy {
@@ -181,7 +198,9 @@ impl Resolver<'_> {
                 }
             }
             UnitsRule::ProlongedCommercial | UnitsRule::ProlongedMedicare => {
-                let Some(m) = self.minutes("prolonged time") else { return };
+                let Some(m) = self.minutes("prolonged time") else {
+                    return;
+                };
                 let em = siblings
                     .iter()
                     .filter_map(|l| l.code.as_deref())
@@ -201,7 +220,9 @@ impl Resolver<'_> {
                 }
             }
             UnitsRule::EsketamineGcode => {
-                let Some(d) = self.dose("esketamine") else { return };
+                let Some(d) = self.dose("esketamine") else {
+                    return;
+                };
                 match units::esketamine_gcode(d) {
                     Ok(c) => (c.to_string(), 1),
                     Err(e) => {
@@ -214,7 +235,10 @@ impl Resolver<'_> {
         if units == 0 {
             return; // time below the first unit: the line does not apply
         }
-        let drug = spec.drug.as_ref().and_then(|k| self.cat.services.drugs.get(k));
+        let drug = spec
+            .drug
+            .as_ref()
+            .and_then(|k| self.cat.services.drugs.get(k));
         self.push(code, spec.modifiers.clone(), units, spec.fee, drug);
     }
 
@@ -236,7 +260,10 @@ impl Resolver<'_> {
             return;
         }
         if let Some(why) = proc_.not_valid_on(self.s.date) {
-            let hint = proc_.replaced_by().map(|r| format!(": bill {r} instead")).unwrap_or_default();
+            let hint = proc_
+                .replaced_by()
+                .map(|r| format!(": bill {r} instead"))
+                .unwrap_or_default();
             self.unit_error("procedures", "code-not-effective", format!("{why}{hint}"));
             return;
         }
@@ -257,9 +284,18 @@ impl Resolver<'_> {
             },
             ("99417" | "G2212", None) => match self.minutes(code) {
                 Some(m) => {
-                    let kind = if code == "99417" { Prolonged::Commercial } else { Prolonged::Medicare };
-                    let em = self.s.procedures.iter().map(|p| p.code.as_str())
-                        .find(|c| units::em_threshold(c).is_some()).unwrap_or("");
+                    let kind = if code == "99417" {
+                        Prolonged::Commercial
+                    } else {
+                        Prolonged::Medicare
+                    };
+                    let em = self
+                        .s
+                        .procedures
+                        .iter()
+                        .map(|p| p.code.as_str())
+                        .find(|c| units::em_threshold(c).is_some())
+                        .unwrap_or("");
                     match units::prolonged(em, m, kind) {
                         Ok(n) if n > 0 => n,
                         Ok(_) => {
@@ -284,7 +320,11 @@ impl Resolver<'_> {
         self.check_explicit_time(code);
         // Drug codes need an NDC: borrow the drug a service maps to this code.
         let drug = if matches!(proc_.category.as_str(), "drug" | "esketamine-drug") {
-            let found = self.cat.services.services.values()
+            let found = self
+                .cat
+                .services
+                .services
+                .values()
                 .flat_map(|s| &s.lines)
                 .find(|l| l.code.as_deref() == Some(code) && l.drug.is_some())
                 .and_then(|l| self.cat.services.drugs.get(l.drug.as_ref()?));
@@ -312,9 +352,15 @@ impl Resolver<'_> {
             if let Some(i) = list.iter().position(|c| *c == code) {
                 match units::psychotherapy_tier(m) {
                     Err(e) => self.unit_error("minutes", "psychotherapy-too-short", e),
-                    Ok(t) if t != i => self.unit_error("procedures", "units-mismatch", format!(
-                        "{code} covers {} minutes but the session records {m}: bill {}",
-                        units::psychotherapy_range(i), list[t])),
+                    Ok(t) if t != i => self.unit_error(
+                        "procedures",
+                        "units-mismatch",
+                        format!(
+                            "{code} covers {} minutes but the session records {m}: bill {}",
+                            units::psychotherapy_range(i),
+                            list[t]
+                        ),
+                    ),
                     Ok(_) => {}
                 }
             }
@@ -335,15 +381,36 @@ impl Resolver<'_> {
         }
     }
 
-    fn push(&mut self, code: String, modifiers: Vec<String>, units: u32, fee: Option<Cents>, drug: Option<&Drug>) {
+    fn push(
+        &mut self,
+        code: String,
+        modifiers: Vec<String>,
+        units: u32,
+        fee: Option<Cents>,
+        drug: Option<&Drug>,
+    ) {
         let Some(unit_fee) = fee.or_else(|| self.cat.fee(&code)) else {
-            self.unit_error("procedures", "no-fee", format!(
-                "there is no fee for {code}: add it to the practice's fees.csv"));
+            self.unit_error(
+                "procedures",
+                "no-fee",
+                format!("there is no fee for {code}: add it to the practice's fees.csv"),
+            );
             return;
         };
-        let description = self.cat.procedure(&code).map(|p| p.description.clone()).unwrap_or_default();
+        let description = self
+            .cat
+            .procedure(&code)
+            .map(|p| p.description.clone())
+            .unwrap_or_default();
         let drug = drug.and_then(|d| self.drug_info(d));
-        self.lines.push(Line { code, modifiers, units, unit_fee, drug, description });
+        self.lines.push(Line {
+            code,
+            modifiers,
+            units,
+            unit_fee,
+            drug,
+            description,
+        });
     }
 
     fn drug_info(&mut self, d: &Drug) -> Option<DrugInfo> {

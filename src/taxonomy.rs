@@ -23,10 +23,22 @@ mod tests {
 
     #[test]
     fn primer_vectors() {
-        for good in ["2084P0800X", "207L00000X", "363LP0808X", "261QM0801X", "261QI0500X"] {
+        for good in [
+            "2084P0800X",
+            "207L00000X",
+            "363LP0808X",
+            "261QM0801X",
+            "261QI0500X",
+        ] {
             assert!(check(good).is_ok(), "{good}");
         }
-        for bad in ["2084P0800", "2084p0800X", "A084P0800X", "2084P08000", "2084P0800XX"] {
+        for bad in [
+            "2084P0800",
+            "2084p0800X",
+            "A084P0800X",
+            "2084P08000",
+            "2084P0800XX",
+        ] {
             assert!(check(bad).is_err(), "{bad}");
         }
     }

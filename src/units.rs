@@ -93,7 +93,7 @@ pub fn esketamine_devices(dose_mg: u32) -> Result<u32, String> {
 }
 
 fn check_esketamine_dose(dose_mg: u32) -> Result<(), String> {
-    if dose_mg == 0 || dose_mg % 28 != 0 || dose_mg > 84 {
+    if dose_mg == 0 || !dose_mg.is_multiple_of(28) || dose_mg > 84 {
         return Err(format!(
             "esketamine dose {dose_mg} mg is not 28, 56 or 84 mg (one device is 28 mg)"
         ));
@@ -154,16 +154,30 @@ mod tests {
         assert_eq!(psychotherapy_tier(52), Ok(1));
         assert_eq!(psychotherapy_tier(53), Ok(2));
         assert_eq!(psychotherapy_tier(90), Ok(2));
-        assert_eq!(PSYCHOTHERAPY_STANDALONE[psychotherapy_tier(45).unwrap()], "90834");
-        assert_eq!(PSYCHOTHERAPY_ADDON[psychotherapy_tier(60).unwrap()], "90838");
+        assert_eq!(
+            PSYCHOTHERAPY_STANDALONE[psychotherapy_tier(45).unwrap()],
+            "90834"
+        );
+        assert_eq!(
+            PSYCHOTHERAPY_ADDON[psychotherapy_tier(60).unwrap()],
+            "90838"
+        );
     }
 
     #[test]
     fn prolonged_primer_vectors_for_99215() {
         let vectors = [(54, 0, 0), (55, 1, 0), (69, 1, 1), (70, 2, 1), (85, 3, 2)];
         for (m, commercial, medicare) in vectors {
-            assert_eq!(prolonged("99215", m, Prolonged::Commercial), Ok(commercial), "{m}");
-            assert_eq!(prolonged("99215", m, Prolonged::Medicare), Ok(medicare), "{m}");
+            assert_eq!(
+                prolonged("99215", m, Prolonged::Commercial),
+                Ok(commercial),
+                "{m}"
+            );
+            assert_eq!(
+                prolonged("99215", m, Prolonged::Medicare),
+                Ok(medicare),
+                "{m}"
+            );
         }
     }
 

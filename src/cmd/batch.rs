@@ -54,22 +54,44 @@ fn progress_bar(args: &BatchArgs) -> Option<ProgressBar> {
     }
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} rendering [{bar:30}] {pos}/{len} superbills  {per_sec}  eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} rendering [{bar:30}] {pos}/{len} superbills  {per_sec}  eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     Some(bar)
 }
 
 fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
-    println!("{:<14} {:>8} {:>8} {:>8} {:>9}", "input", "read", "billed", "skipped", "rejected");
+    println!(
+        "{:<14} {:>8} {:>8} {:>8} {:>9}",
+        "input", "read", "billed", "skipped", "rejected"
+    );
     for c in &r.rows {
-        println!("{:<14} {:>8} {:>8} {:>8} {:>9}", c.file, c.read, c.billed, c.skipped, c.rejected);
+        println!(
+            "{:<14} {:>8} {:>8} {:>8} {:>9}",
+            c.file, c.read, c.billed, c.skipped, c.rejected
+        );
     }
     println!();
     let w = r.findings.warnings();
     if r.rejected_rows() > 0 {
-        print!("{}", super::summary::grouped(&Findings { items: r.findings.items.iter().filter(|f| f.severity == crate::findings::Severity::Error).cloned().collect() }, false));
+        print!(
+            "{}",
+            super::summary::grouped(
+                &Findings {
+                    items: r
+                        .findings
+                        .items
+                        .iter()
+                        .filter(|f| f.severity == crate::findings::Severity::Error)
+                        .cloned()
+                        .collect()
+                },
+                false
+            )
+        );
         println!();
     }
     let rows = [
@@ -82,7 +104,10 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
         ("patient credit", r.credit.display()),
         ("rejected rows", r.rejected_rows().to_string()),
         ("warnings", w.to_string()),
-        ("elapsed", format!("{:.2}s", started.elapsed().as_secs_f64())),
+        (
+            "elapsed",
+            format!("{:.2}s", started.elapsed().as_secs_f64()),
+        ),
     ];
     let peak = peak_memory_mb().map(|mb| ("peak memory", format!("{mb} MB")));
     for (k, v) in rows.into_iter().chain(peak) {
@@ -91,14 +116,28 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
     let changed = r.files.iter().filter(|f| f.1).count();
     println!();
     if opts.dry_run {
-        println!("Dry run: would write {} file(s) under {} ({} new or changed); nothing was written.", r.files.len(), opts.out.display(), changed);
+        println!(
+            "Dry run: would write {} file(s) under {} ({} new or changed); nothing was written.",
+            r.files.len(),
+            opts.out.display(),
+            changed
+        );
         for (name, c) in &r.files {
             println!("  {} {name}", if *c { "write" } else { "same " });
         }
     } else {
-        println!("Wrote {} of {} file(s) under {} ({} unchanged).", changed, r.files.len(), opts.out.display(), r.files.len() - changed);
+        println!(
+            "Wrote {} of {} file(s) under {} ({} unchanged).",
+            changed,
+            r.files.len(),
+            opts.out.display(),
+            r.files.len() - changed
+        );
         if r.rejected_rows() > 0 {
-            println!("Rejected rows are listed in {}: fix them and run the batch again.", opts.out.join("rejects.csv").display());
+            println!(
+                "Rejected rows are listed in {}: fix them and run the batch again.",
+                opts.out.join("rejects.csv").display()
+            );
         }
     }
 }

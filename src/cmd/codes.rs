@@ -12,13 +12,21 @@ pub fn run(cmd: CodesCommand) -> Result<i32> {
             let cat = Catalog::load(None)?;
             let upper = code.trim().to_ascii_uppercase();
             if let Some(p) = cat.procedure(&upper) {
-                println!("{} {} ({}): {}", p.code, p.system, p.category, p.description);
+                println!(
+                    "{} {} ({}): {}",
+                    p.code, p.system, p.category, p.description
+                );
                 if let Some(fee) = cat.fee(&p.code) {
                     println!("  default fee {}", fee.display());
                 }
                 if p.effective_from.is_some() || p.effective_to.is_some() {
-                    let show = |d: Option<chrono::NaiveDate>| d.map_or("-".to_string(), |d| d.to_string());
-                    println!("  effective {} to {}", show(p.effective_from), show(p.effective_to));
+                    let show =
+                        |d: Option<chrono::NaiveDate>| d.map_or("-".to_string(), |d| d.to_string());
+                    println!(
+                        "  effective {} to {}",
+                        show(p.effective_from),
+                        show(p.effective_to)
+                    );
                 }
                 return Ok(0);
             }
@@ -30,9 +38,18 @@ pub fn run(cmd: CodesCommand) -> Result<i32> {
             print!("{}", icd.search_text(&words.join(" "), None, limit));
             Ok(0)
         }
-        CodesCommand::ImportIcd10cm { xml, out, name, from, to } => {
+        CodesCommand::ImportIcd10cm {
+            xml,
+            out,
+            name,
+            from,
+            to,
+        } => {
             let path = icd10::import::run_import(&xml, &out, name, from, to)?;
-            println!("Wrote {}. Dates of service in its range now use it.", path.display());
+            println!(
+                "Wrote {}. Dates of service in its range now use it.",
+                path.display()
+            );
             Ok(0)
         }
     }

@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 /// `--as-of`, or today in local time. Only used for checks relative to
 /// today; never printed into documents.
 pub fn as_of(args: &PracticeArgs) -> NaiveDate {
-    args.as_of.unwrap_or_else(|| chrono::Local::now().date_naive())
+    args.as_of
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
 use crate::codes::Catalog;
@@ -36,7 +37,11 @@ pub fn load(dir: &Path, findings: &mut Findings) -> Result<Loaded> {
     let inputs = Inputs::load(dir, findings)?;
     let catalog = Catalog::load(Some(dir))?;
     let icd = CodeSet::load(&dir.join("codes").join("icd10cm"))?;
-    Ok(Loaded { inputs, catalog, icd })
+    Ok(Loaded {
+        inputs,
+        catalog,
+        icd,
+    })
 }
 
 /// Renderer options from practice.toml (paths relative to the practice).

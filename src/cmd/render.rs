@@ -11,14 +11,29 @@ use crate::validate::{self, Options, Period};
 
 pub fn run(args: &RenderArgs) -> Result<i32> {
     if args.from > args.to {
-        return Err(Error::Usage(format!("--from {} is after --to {}", args.from, args.to)));
+        return Err(Error::Usage(format!(
+            "--from {} is after --to {}",
+            args.from, args.to
+        )));
     }
     let mut findings = Findings::default();
     let loaded = super::load(&args.practice.practice, &mut findings)?;
-    let period = Period { from: args.from, to: args.to };
+    let period = Period {
+        from: args.from,
+        to: args.to,
+    };
     let as_of = super::as_of(&args.practice);
-    let opts = Options { as_of, period: Some(period) };
-    let validated = validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut findings);
+    let opts = Options {
+        as_of,
+        period: Some(period),
+    };
+    let validated = validate::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        &opts,
+        &mut findings,
+    );
     let patient = loaded.inputs.patient(&args.patient);
     let Some(patient) = patient else {
         return Err(Error::Usage(format!(
@@ -28,15 +43,22 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     };
     // The findings that stop this patient's superbill: the practice's, the
     // patient's row, and the patient's sessions in the range.
-    let session_lines: Vec<u64> = loaded.inputs.sessions.iter()
+    let session_lines: Vec<u64> = loaded
+        .inputs
+        .sessions
+        .iter()
         .filter(|s| s.patient_id == args.patient && period.contains(s.date))
         .map(|s| s.line)
         .collect();
-    let relevant: Vec<_> = findings.items.iter()
+    let relevant: Vec<_> = findings
+        .items
+        .iter()
         .filter(|f| f.severity == Severity::Error)
-        .filter(|f| f.file == PRACTICE_FILE
-            || (f.file == PATIENTS_FILE && f.line == patient.line)
-            || (f.file == SESSIONS_FILE && session_lines.contains(&f.line)))
+        .filter(|f| {
+            f.file == PRACTICE_FILE
+                || (f.file == PATIENTS_FILE && f.line == patient.line)
+                || (f.file == SESSIONS_FILE && session_lines.contains(&f.line))
+        })
         .cloned()
         .collect();
     if !relevant.is_empty() {
@@ -46,10 +68,17 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
             args.patient, args.from, args.to, shown.items.len());
         return Ok(1);
     }
-    let req = Request { period, statement_date: args.to.min(as_of), patient: Some(&args.patient) };
+    let req = Request {
+        period,
+        statement_date: args.to.min(as_of),
+        patient: Some(&args.patient),
+    };
     let outcome = build::superbills(&loaded, &validated, &req, &mut findings);
     let Some(sb) = outcome.superbills.first() else {
-        eprintln!("superbill: patient {} has no completed sessions from {} to {}: nothing to render.", args.patient, args.from, args.to);
+        eprintln!(
+            "superbill: patient {} has no completed sessions from {} to {}: nothing to render.",
+            args.patient, args.from, args.to
+        );
         return Ok(1);
     };
     let renderer = Renderer::new(super::render_options(&loaded))?;
@@ -57,8 +86,13 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     atomic::write(&args.out, &pdf)?;
     println!(
         "Wrote {} ({}): {} line{}, charged {}, paid {}, balance {}.",
-        args.out.display(), sb.number, sb.lines.len(), super::summary::plural(sb.lines.len()),
-        sb.total_charged.display(), sb.total_paid.display(), sb.balance.display()
+        args.out.display(),
+        sb.number,
+        sb.lines.len(),
+        super::summary::plural(sb.lines.len()),
+        sb.total_charged.display(),
+        sb.total_paid.display(),
+        sb.balance.display()
     );
     Ok(0)
 }

@@ -18,16 +18,37 @@ pub fn grouped(findings: &Findings, verbose: bool) -> String {
     order.sort_by_key(|((sev, code), items)| (*sev, std::cmp::Reverse(items.len()), *code));
     let mut out = String::new();
     for ((sev, code), items) in order {
-        let _ = writeln!(out, "{sev}: {code} ({} finding{})", items.len(), plural(items.len()));
+        let _ = writeln!(
+            out,
+            "{sev}: {code} ({} finding{})",
+            items.len(),
+            plural(items.len())
+        );
         let shown = if verbose { items.len() } else { SHOWN_PER_KIND };
         for f in items.iter().take(shown) {
-            let place = if f.line > 0 { format!("{}:{}", f.file, f.line) } else { f.file.clone() };
-            let id = if f.record_id.is_empty() { String::new() } else { format!(" [{}]", f.record_id) };
-            let field = if f.field.is_empty() { String::new() } else { format!(" {}:", f.field) };
+            let place = if f.line > 0 {
+                format!("{}:{}", f.file, f.line)
+            } else {
+                f.file.clone()
+            };
+            let id = if f.record_id.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", f.record_id)
+            };
+            let field = if f.field.is_empty() {
+                String::new()
+            } else {
+                format!(" {}:", f.field)
+            };
             let _ = writeln!(out, "  {place}{id}{field} {}", f.message);
         }
         if items.len() > shown {
-            let _ = writeln!(out, "  ... and {} more (see --report, or -v)", items.len() - shown);
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see --report, or -v)",
+                items.len() - shown
+            );
         }
     }
     out

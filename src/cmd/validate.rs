@@ -16,8 +16,17 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         .map_err(Error::Usage)?;
     let mut findings = Findings::default();
     let loaded = super::load(&args.practice.practice, &mut findings)?;
-    let opts = Options { as_of: super::as_of(&args.practice), period };
-    validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut findings);
+    let opts = Options {
+        as_of: super::as_of(&args.practice),
+        period,
+    };
+    validate::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        &opts,
+        &mut findings,
+    );
 
     let inputs = &loaded.inputs;
     println!(
@@ -26,7 +35,9 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         inputs.rows[1].lines.len(),
         inputs.rows[2].lines.len(),
         args.practice.practice.display(),
-        period.map(|p| format!(" (sessions dated {} to {})", p.from, p.to)).unwrap_or_default()
+        period
+            .map(|p| format!(" (sessions dated {} to {})", p.from, p.to))
+            .unwrap_or_default()
     );
     if let Some(path) = &args.report {
         atomic::write(path, &export::findings_csv(&findings.items))?;
@@ -34,7 +45,10 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
     print!("{}", super::summary::grouped(&findings, args.verbose));
     let (e, w) = (findings.errors(), findings.warnings());
     if e == 0 {
-        println!("OK: no errors, {w} warning{}. Ready for `superbill batch`.", super::summary::plural(w));
+        println!(
+            "OK: no errors, {w} warning{}. Ready for `superbill batch`.",
+            super::summary::plural(w)
+        );
     } else {
         println!(
             "{e} error{} and {w} warning{}. Fix the errors (each names file, line and the fix) and run validate again{}.",

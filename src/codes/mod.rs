@@ -49,12 +49,18 @@ impl Procedure {
     pub fn not_valid_on(&self, date: NaiveDate) -> Option<String> {
         if let Some(from) = self.effective_from {
             if date < from {
-                return Some(format!("{} is not valid on {date}: it takes effect on {from}", self.code));
+                return Some(format!(
+                    "{} is not valid on {date}: it takes effect on {from}",
+                    self.code
+                ));
             }
         }
         if let Some(to) = self.effective_to {
             if date > to {
-                return Some(format!("{} is not valid on {date}: it ended on {to}", self.code));
+                return Some(format!(
+                    "{} is not valid on {date}: it ended on {to}",
+                    self.code
+                ));
             }
         }
         None
@@ -126,7 +132,8 @@ impl Catalog {
             }
         }
         if let Some(text) = read_optional(&codes.join("pairing.toml"))? {
-            self.pairing = Pairing::parse(&text, &codes.join("pairing.toml").display().to_string())?;
+            self.pairing =
+                Pairing::parse(&text, &codes.join("pairing.toml").display().to_string())?;
         }
         Ok(())
     }
@@ -148,7 +155,9 @@ impl Catalog {
                     if !self.services.drugs.contains_key(d) {
                         return Err(Error::config(
                             "services.toml",
-                            format!("service '{key}' names drug '{d}', which has no [drugs.{d}] entry"),
+                            format!(
+                                "service '{key}' names drug '{d}', which has no [drugs.{d}] entry"
+                            ),
                         ));
                     }
                 }
@@ -251,9 +260,15 @@ mod tests {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let s0013 = cat.procedure("S0013").unwrap();
         assert!(s0013.not_valid_on(d("2025-12-31")).is_none());
-        assert!(s0013.not_valid_on(d("2026-09-14")).unwrap().contains("not valid on 2026-09-14: it ended on 2025-12-31"));
+        assert!(s0013
+            .not_valid_on(d("2026-09-14"))
+            .unwrap()
+            .contains("not valid on 2026-09-14: it ended on 2025-12-31"));
         let j0013 = cat.procedure("J0013").unwrap();
-        assert!(j0013.not_valid_on(d("2025-12-31")).unwrap().contains("takes effect"));
+        assert!(j0013
+            .not_valid_on(d("2025-12-31"))
+            .unwrap()
+            .contains("takes effect"));
         assert!(j0013.not_valid_on(d("2026-01-01")).is_none());
     }
 }

@@ -106,14 +106,16 @@ fn de_fee<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<
 
 impl ServiceMap {
     pub fn parse(text: &str, name: &str) -> Result<ServiceMap> {
-        let map: ServiceMap =
-            toml::from_str(text).map_err(|e| Error::config(name, e.to_string().trim().to_string()))?;
+        let map: ServiceMap = toml::from_str(text)
+            .map_err(|e| Error::config(name, e.to_string().trim().to_string()))?;
         for (key, svc) in &map.services {
             for line in &svc.lines {
                 if line.code.is_none() && !line.units.picks_code() {
                     return Err(Error::config(
                         name,
-                        format!("service '{key}': a line needs a code unless its units rule picks one"),
+                        format!(
+                            "service '{key}': a line needs a code unless its units rule picks one"
+                        ),
                     ));
                 }
             }

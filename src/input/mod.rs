@@ -66,7 +66,9 @@ impl Inputs {
         let patients_t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
         let sessions_t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
         let payments_t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
-        let patient_lines = patients_t.rows.iter()
+        let patient_lines = patients_t
+            .rows
+            .iter()
             .filter_map(|r| Some((patients_t.get(r, "patient_id")?.to_string(), r.line)))
             .collect();
         let patients = records::patients(&patients_t, tz, findings);

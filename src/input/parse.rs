@@ -30,9 +30,14 @@ pub fn date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.with_timezone(&tz).date_naive());
     }
-    if let Some(local) = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    if let Some(local) = [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
     {
         // A timestamp without an offset is already local time.
         return Ok(local.date());
@@ -82,8 +87,12 @@ mod tests {
     #[test]
     fn bad_dates_say_why() {
         assert!(date("2026-13-05", DENVER).is_err());
-        assert!(date("13/14/2026", DENVER).unwrap_err().contains("month/day/year"));
-        assert!(date("9/14/26", DENVER).unwrap_err().contains("two-digit year"));
+        assert!(date("13/14/2026", DENVER)
+            .unwrap_err()
+            .contains("month/day/year"));
+        assert!(date("9/14/26", DENVER)
+            .unwrap_err()
+            .contains("two-digit year"));
         assert!(date("Sept 14", DENVER).is_err());
         assert!(date("46279", DENVER).is_err());
     }

@@ -10,18 +10,45 @@ use chrono_tz::Tz;
 
 pub const PATIENT_COLUMNS: (&[&str], &[&str]) = (
     &[
-        "patient_id", "first_name", "last_name", "dob", "sex", "address", "city", "state", "zip",
-        "payer", "member_id",
+        "patient_id",
+        "first_name",
+        "last_name",
+        "dob",
+        "sex",
+        "address",
+        "city",
+        "state",
+        "zip",
+        "payer",
+        "member_id",
     ],
     &[
-        "middle_name", "address2", "group_number", "subscriber_name", "subscriber_relationship",
-        "phone", "email",
+        "middle_name",
+        "address2",
+        "group_number",
+        "subscriber_name",
+        "subscriber_relationship",
+        "phone",
+        "email",
     ],
 );
 
 pub const SESSION_COLUMNS: (&[&str], &[&str]) = (
-    &["session_id", "patient_id", "provider_id", "date", "diagnoses"],
-    &["service", "procedures", "minutes", "dose_mg", "place_of_service", "status"],
+    &[
+        "session_id",
+        "patient_id",
+        "provider_id",
+        "date",
+        "diagnoses",
+    ],
+    &[
+        "service",
+        "procedures",
+        "minutes",
+        "dose_mg",
+        "place_of_service",
+        "status",
+    ],
 );
 
 pub const PAYMENT_COLUMNS: (&[&str], &[&str]) = (
@@ -153,7 +180,11 @@ pub fn patients(table: &Table, tz: Tz, findings: &mut Findings) -> Vec<Patient> 
         let dob = r.date("dob", tz);
         let sex = r.req("sex");
         if !sex.is_empty() && !matches!(sex.to_ascii_uppercase().as_str(), "F" | "M" | "X" | "U") {
-            r.error("sex", "bad-value", format!("sex '{sex}' must be F, M, X or U"));
+            r.error(
+                "sex",
+                "bad-value",
+                format!("sex '{sex}' must be F, M, X or U"),
+            );
         }
         let address = Address {
             line1: r.req("address"),
@@ -284,7 +315,11 @@ pub fn payments(table: &Table, tz: Tz, findings: &mut Findings) -> Vec<Payment> 
         } else {
             match Cents::parse(&amount_text) {
                 Ok(c) if c == Cents::ZERO => {
-                    r.error("amount", "bad-amount", "amount is zero: remove the row or enter what was paid".into());
+                    r.error(
+                        "amount",
+                        "bad-amount",
+                        "amount is zero: remove the row or enter what was paid".into(),
+                    );
                     c
                 }
                 Ok(c) => c,
@@ -324,7 +359,9 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
 pub fn proc_spec(item: &str) -> Result<ProcSpec, String> {
     let (body, units) = match item.rsplit_once(['x', 'X']) {
         Some((b, u)) if !u.is_empty() && u.bytes().all(|c| c.is_ascii_digit()) => {
-            let n: u32 = u.parse().map_err(|_| format!("'{item}': units too large"))?;
+            let n: u32 = u
+                .parse()
+                .map_err(|_| format!("'{item}': units too large"))?;
             if n == 0 {
                 return Err(format!("'{item}': units must be at least 1"));
             }
@@ -344,12 +381,18 @@ pub fn proc_spec(item: &str) -> Result<ProcSpec, String> {
         .iter()
         .any(|m| m.len() != 2 || !m.bytes().all(|c| c.is_ascii_alphanumeric()))
     {
-        return Err(format!("'{item}': modifiers are two characters, e.g. 25 or KX"));
+        return Err(format!(
+            "'{item}': modifiers are two characters, e.g. 25 or KX"
+        ));
     }
     if modifiers.len() > 4 {
         return Err(format!("'{item}': a line takes at most 4 modifiers"));
     }
-    Ok(ProcSpec { code, modifiers, units })
+    Ok(ProcSpec {
+        code,
+        modifiers,
+        units,
+    })
 }
 
 #[cfg(test)]
@@ -360,7 +403,11 @@ mod tests {
     fn procedure_specs() {
         assert_eq!(
             proc_spec("99214-25").unwrap(),
-            ProcSpec { code: "99214".into(), modifiers: vec!["25".into()], units: None }
+            ProcSpec {
+                code: "99214".into(),
+                modifiers: vec!["25".into()],
+                units: None
+            }
         );
         assert_eq!(proc_spec("J3490x1").unwrap().units, Some(1));
         assert_eq!(proc_spec("j0013X56").unwrap().code, "J0013");

@@ -56,7 +56,10 @@ impl LineCounter<'_> {
             to += 1;
         }
         if to > self.offset {
-            self.line += self.bytes[self.offset..to].iter().filter(|b| **b == b'\n').count() as u64;
+            self.line += self.bytes[self.offset..to]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
             self.offset = to;
         }
         self.line
@@ -100,7 +103,11 @@ impl Table {
         let mut record = csv::ByteRecord::new();
         // Lines are counted from byte offsets: the csv crate's own line
         // counter drifts after a quoted cell in CRLF files.
-        let mut lines = LineCounter { bytes, offset: 0, line: 1 };
+        let mut lines = LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        };
         let mut header_len = 0;
         let mut have_header = false;
         loop {
@@ -281,7 +288,13 @@ mod tests {
     #[test]
     fn lines_stay_right_after_quoted_cells_in_crlf_files() {
         let mut f = Findings::default();
-        let t = Table::parse(b"a,b\r\n1,\"x, y\"\r\n2,z\r\n3,\"multi\r\nline\"\r\n4,w\r\n", "x.csv", &["a", "b"], &[], &mut f);
+        let t = Table::parse(
+            b"a,b\r\n1,\"x, y\"\r\n2,z\r\n3,\"multi\r\nline\"\r\n4,w\r\n",
+            "x.csv",
+            &["a", "b"],
+            &[],
+            &mut f,
+        );
         let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 3, 4, 6]);
     }
@@ -289,10 +302,22 @@ mod tests {
     #[test]
     fn missing_and_unknown_columns() {
         let mut f = Findings::default();
-        let t = Table::parse(b"session_id,notes\nS1,x\n", "s.csv", &["session_id", "patient_id"], &[], &mut f);
+        let t = Table::parse(
+            b"session_id,notes\nS1,x\n",
+            "s.csv",
+            &["session_id", "patient_id"],
+            &[],
+            &mut f,
+        );
         assert!(!t.usable());
-        assert!(f.items.iter().any(|x| x.code == "csv-missing-column" && x.field == "patient_id"));
-        assert!(f.items.iter().any(|x| x.code == "csv-unknown-column" && x.field == "notes"));
+        assert!(f
+            .items
+            .iter()
+            .any(|x| x.code == "csv-missing-column" && x.field == "patient_id"));
+        assert!(f
+            .items
+            .iter()
+            .any(|x| x.code == "csv-unknown-column" && x.field == "notes"));
     }
 
     #[test]

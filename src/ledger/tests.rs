@@ -5,7 +5,12 @@ fn d(day: u32) -> NaiveDate {
 }
 
 fn charge(id: &str, day: u32, cents: i64) -> Charge {
-    Charge { session_id: id.into(), patient_id: "P1".into(), date: d(day), amount: Cents(cents) }
+    Charge {
+        session_id: id.into(),
+        patient_id: "P1".into(),
+        date: d(day),
+        amount: Cents(cents),
+    }
 }
 
 fn payment(id: &str, day: u32, cents: i64, session: Option<&str>) -> Payment {
@@ -24,14 +29,28 @@ fn payment(id: &str, day: u32, cents: i64, session: Option<&str>) -> Payment {
 /// Every payment is fully accounted for by its allocations and remainder.
 fn conserved(l: &Ledger, payments: &[Payment]) {
     for p in payments {
-        let applied: Cents = l.allocations.iter().filter(|a| a.payment_id == p.payment_id).map(|a| a.amount).sum();
-        assert_eq!(applied + l.unapplied[&p.payment_id], p.amount, "{}", p.payment_id);
+        let applied: Cents = l
+            .allocations
+            .iter()
+            .filter(|a| a.payment_id == p.payment_id)
+            .map(|a| a.amount)
+            .sum();
+        assert_eq!(
+            applied + l.unapplied[&p.payment_id],
+            p.amount,
+            "{}",
+            p.payment_id
+        );
     }
 }
 
 #[test]
 fn package_prepayment_pays_oldest_first_and_leaves_credit() {
-    let charges = [charge("S2", 10, 50_000), charge("S1", 3, 50_000), charge("S3", 17, 50_000)];
+    let charges = [
+        charge("S2", 10, 50_000),
+        charge("S1", 3, 50_000),
+        charge("S3", 17, 50_000),
+    ];
     let pays = [payment("PAY1", 1, 120_000, None)];
     let l = apply(&charges, &pays);
     assert_eq!(l.paid["S1"], Cents(50_000));
@@ -57,7 +76,10 @@ fn named_session_is_paid_first_and_excess_goes_to_the_oldest() {
 #[test]
 fn refund_takes_credit_first_then_newest_charges() {
     let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
-    let pays = [payment("PAY1", 1, 110_000, None), payment("REF1", 20, -30_000, None)];
+    let pays = [
+        payment("PAY1", 1, 110_000, None),
+        payment("REF1", 20, -30_000, None),
+    ];
     let l = apply(&charges, &pays);
     // 10,000 of credit refunded, then 20,000 taken back from S2 (newest).
     assert_eq!(l.paid["S1"], Cents(50_000));
@@ -68,7 +90,10 @@ fn refund_takes_credit_first_then_newest_charges() {
 
 #[test]
 fn refund_of_more_than_was_paid_leaves_negative_credit() {
-    let pays = [payment("PAY1", 1, 10_000, None), payment("REF1", 2, -15_000, None)];
+    let pays = [
+        payment("PAY1", 1, 10_000, None),
+        payment("REF1", 2, -15_000, None),
+    ];
     let l = apply(&[], &pays);
     assert_eq!(l.credit["P1"], Cents(-5_000));
     conserved(&l, &pays);

@@ -3,7 +3,12 @@ use crate::input::records::proc_spec;
 use crate::input::Status;
 use chrono::NaiveDate;
 
-fn session(service: Option<&str>, procedures: &str, minutes: Option<u32>, dose: Option<u32>) -> Session {
+fn session(
+    service: Option<&str>,
+    procedures: &str,
+    minutes: Option<u32>,
+    dose: Option<u32>,
+) -> Session {
     Session {
         line: 7,
         session_id: "S1".into(),
@@ -34,7 +39,17 @@ fn run(s: &Session) -> (Resolved, Findings) {
 fn codes(r: &Resolved) -> Vec<String> {
     r.lines
         .iter()
-        .map(|l| format!("{}{}x{}", l.code, l.modifiers.iter().map(|m| format!("-{m}")).collect::<String>(), l.units))
+        .map(|l| {
+            format!(
+                "{}{}x{}",
+                l.code,
+                l.modifiers
+                    .iter()
+                    .map(|m| format!("-{m}"))
+                    .collect::<String>(),
+                l.units
+            )
+        })
         .collect()
 }
 
@@ -75,7 +90,12 @@ fn visit_with_infusion_carries_modifier_25() {
 
 #[test]
 fn antiemetic_push_has_fixed_ondansetron_dose() {
-    let (r, f) = run(&session(Some("ketamine-iv-antiemetic"), "", Some(45), Some(50)));
+    let (r, f) = run(&session(
+        Some("ketamine-iv-antiemetic"),
+        "",
+        Some(45),
+        Some(50),
+    ));
     assert!(f.items.is_empty(), "{:?}", f.items);
     assert_eq!(codes(&r), ["96365x1", "96375x1", "J3490x1", "J2405x4"]);
     assert_eq!(r.lines[3].drug.as_ref().unwrap().quantity, "2");
@@ -110,7 +130,12 @@ fn psychotherapy_code_follows_minutes() {
         let (r, _) = run(&session(Some("psychotherapy"), "", Some(m), None));
         assert_eq!(codes(&r), [format!("{code}x1")], "{m} min");
     }
-    let (r, _) = run(&session(Some("med-management-psychotherapy"), "", Some(40), None));
+    let (r, _) = run(&session(
+        Some("med-management-psychotherapy"),
+        "",
+        Some(40),
+        None,
+    ));
     assert_eq!(codes(&r), ["99214x1", "90836x1"]);
     let (_, f) = run(&session(Some("psychotherapy"), "", Some(10), None));
     assert_eq!(f.items[0].code, "psychotherapy-too-short");
@@ -118,7 +143,12 @@ fn psychotherapy_code_follows_minutes() {
 
 #[test]
 fn telehealth_service_sets_pos_10_and_95() {
-    let (r, _) = run(&session(Some("telehealth-psychotherapy"), "", Some(50), None));
+    let (r, _) = run(&session(
+        Some("telehealth-psychotherapy"),
+        "",
+        Some(50),
+        None,
+    ));
     assert_eq!(r.place_of_service, "10");
     assert_eq!(codes(&r), ["90834-95x1"]);
 }

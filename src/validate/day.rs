@@ -20,8 +20,14 @@ pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &
     // A patient's first completed visit in the data: Spravato G-codes are
     // for established patients only.
     let mut first: std::collections::HashMap<&str, (chrono::NaiveDate, &str)> = Default::default();
-    for s in inputs.sessions.iter().filter(|s| s.status == crate::input::Status::Completed) {
-        let e = first.entry(&s.patient_id).or_insert((s.date, &s.session_id));
+    for s in inputs
+        .sessions
+        .iter()
+        .filter(|s| s.status == crate::input::Status::Completed)
+    {
+        let e = first
+            .entry(&s.patient_id)
+            .or_insert((s.date, &s.session_id));
         if (s.date, s.session_id.as_str()) < *e {
             *e = (s.date, &s.session_id);
         }
@@ -32,12 +38,22 @@ pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &
         for line in &r.lines {
             days.entry((s.patient_id.as_str(), s.date, s.provider_id.as_str()))
                 .or_default()
-                .push(DayLine { session: s, pos: &r.place_of_service, line });
+                .push(DayLine {
+                    session: s,
+                    pos: &r.place_of_service,
+                    line,
+                });
         }
         lines_alone(s, r, cat, f);
-        let is_first = first.get(s.patient_id.as_str()).is_some_and(|e| e.1 == s.session_id);
+        let is_first = first
+            .get(s.patient_id.as_str())
+            .is_some_and(|e| e.1 == s.session_id);
         if is_first {
-            for l in r.lines.iter().filter(|l| cat.in_category(&l.code, "esketamine-visit")) {
+            for l in r
+                .lines
+                .iter()
+                .filter(|l| cat.in_category(&l.code, "esketamine-visit"))
+            {
                 f.warning(&at(s), "service", "new-patient-esketamine", format!(
                     "{} is for established patients, but this is the patient's first visit on record: check for an earlier visit or bill the intake", l.code));
             }
@@ -59,19 +75,47 @@ fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
     for l in &r.lines {
         if let Some(p) = cat.procedure(&l.code) {
             if let Some(why) = p.not_valid_on(s.date) {
-                let hint = p.replaced_by().map(|r| format!(": bill {r} instead")).unwrap_or_default();
-                f.error(&at, "procedures", "code-not-effective", format!("{why}{hint}"));
+                let hint = p
+                    .replaced_by()
+                    .map(|r| format!(": bill {r} instead"))
+                    .unwrap_or_default();
+                f.error(
+                    &at,
+                    "procedures",
+                    "code-not-effective",
+                    format!("{why}{hint}"),
+                );
             }
         }
         if l.modifiers.len() > 4 {
-            f.error(&at, "procedures", "too-many-modifiers", format!("{} carries {} modifiers; a claim line takes 4", l.code, l.modifiers.len()));
+            f.error(
+                &at,
+                "procedures",
+                "too-many-modifiers",
+                format!(
+                    "{} carries {} modifiers; a claim line takes 4",
+                    l.code,
+                    l.modifiers.len()
+                ),
+            );
         }
         for m in &l.modifiers {
             if !cat.modifiers.contains_key(m) {
-                f.warning(&at, "procedures", "unknown-modifier", format!("modifier {m} on {} is not in the modifier table: check it", l.code));
+                f.warning(
+                    &at,
+                    "procedures",
+                    "unknown-modifier",
+                    format!(
+                        "modifier {m} on {} is not in the modifier table: check it",
+                        l.code
+                    ),
+                );
             }
         }
-        let has_tele = l.modifiers.iter().any(|m| TELEHEALTH_MODIFIERS.contains(&m.as_str()));
+        let has_tele = l
+            .modifiers
+            .iter()
+            .any(|m| TELEHEALTH_MODIFIERS.contains(&m.as_str()));
         if telehealth && !has_tele && l.drug.is_none() {
             f.warning(&at, "procedures", "telehealth-modifier", format!(
                 "{} is at place of service {} (telehealth) without modifier 95 or 93: most plans require it", l.code, r.place_of_service));
@@ -98,26 +142,53 @@ fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
                 && rule.when_with.iter().any(|w| any(w))
                 && !d.line.has_modifier(&rule.modifier)
             {
-                f.error(&at(d.session), "procedures", "missing-modifier", format!(
-                    "{code} needs modifier {}: {}", rule.modifier.join(" or "), rule.reason));
+                f.error(
+                    &at(d.session),
+                    "procedures",
+                    "missing-modifier",
+                    format!(
+                        "{code} needs modifier {}: {}",
+                        rule.modifier.join(" or "),
+                        rule.reason
+                    ),
+                );
             }
         }
         for rule in &cat.pairing.place_of_service {
             if cat.matches(code, &rule.code) && rule.not_at.iter().any(|p| p == d.pos) {
-                f.error(&at(d.session), "place_of_service", "pos-not-allowed", rule.reason.clone());
+                f.error(
+                    &at(d.session),
+                    "place_of_service",
+                    "pos-not-allowed",
+                    rule.reason.clone(),
+                );
             }
         }
     }
     for rule in &cat.pairing.exclusive {
-        for a in lines.iter().filter(|d| rule.a.iter().any(|i| cat.matches(&d.line.code, i))) {
-            for b in lines.iter().filter(|d| rule.b.iter().any(|i| cat.matches(&d.line.code, i))) {
+        for a in lines
+            .iter()
+            .filter(|d| rule.a.iter().any(|i| cat.matches(&d.line.code, i)))
+        {
+            for b in lines
+                .iter()
+                .filter(|d| rule.b.iter().any(|i| cat.matches(&d.line.code, i)))
+            {
                 if std::ptr::eq(a.line, b.line) {
                     continue;
                 }
-                let lifted = a.line.has_modifier(&rule.unless_modifier) || b.line.has_modifier(&rule.unless_modifier);
+                let lifted = a.line.has_modifier(&rule.unless_modifier)
+                    || b.line.has_modifier(&rule.unless_modifier);
                 if !lifted {
-                    f.error(&at(b.session), "procedures", "exclusive-codes", format!(
-                        "{} and {} are not billed together on one day: {}", a.line.code, b.line.code, rule.reason));
+                    f.error(
+                        &at(b.session),
+                        "procedures",
+                        "exclusive-codes",
+                        format!(
+                            "{} and {} are not billed together on one day: {}",
+                            a.line.code, b.line.code, rule.reason
+                        ),
+                    );
                 }
             }
         }

@@ -38,7 +38,10 @@ impl Period {
             NaiveDate::from_ymd_opt(y, m + 1, 1)
         }
         .ok_or_else(bad)?;
-        Ok(Period { from, to: next.pred_opt().ok_or_else(bad)? })
+        Ok(Period {
+            from,
+            to: next.pred_opt().ok_or_else(bad)?,
+        })
     }
 
     pub fn contains(&self, d: NaiveDate) -> bool {
@@ -52,7 +55,11 @@ impl Period {
         if whole_month {
             self.from.format("%Y%m").to_string()
         } else {
-            format!("{}-{}", self.from.format("%Y%m%d"), self.to.format("%Y%m%d"))
+            format!(
+                "{}-{}",
+                self.from.format("%Y%m%d"),
+                self.to.format("%Y%m%d")
+            )
         }
     }
 }

@@ -24,12 +24,20 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
             &at("default_place_of_service", "practice"),
             "default_place_of_service",
             "unknown-pos",
-            format!("default place of service '{}' is not a known code: use 11 for an office", p.default_place_of_service),
+            format!(
+                "default place of service '{}' is not a known code: use 11 for an office",
+                p.default_place_of_service
+            ),
         );
     }
     for field in [("legal_name", &p.legal_name), ("phone", &p.phone)] {
         if field.1.trim().is_empty() {
-            f.error(&at(field.0, "practice"), field.0, "missing-value", format!("{} is empty", field.0));
+            f.error(
+                &at(field.0, "practice"),
+                field.0,
+                "missing-value",
+                format!("{} is empty", field.0),
+            );
         }
     }
     let mut seen = std::collections::HashSet::new();
@@ -37,13 +45,28 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
         let line = inputs.practice_line(&format!("\"{}\"", prov.id));
         let at = At::new(PRACTICE_FILE, line, &prov.id);
         if !seen.insert(&prov.id) {
-            f.error(&at, "id", "duplicate-id", format!("provider id '{}' is listed twice", prov.id));
+            f.error(
+                &at,
+                "id",
+                "duplicate-id",
+                format!("provider id '{}' is listed twice", prov.id),
+            );
         }
         if let Err(e) = npi::check(&prov.npi) {
-            f.error(&at, "npi", "bad-npi", format!("provider '{}': {e}", prov.id));
+            f.error(
+                &at,
+                "npi",
+                "bad-npi",
+                format!("provider '{}': {e}", prov.id),
+            );
         }
         if let Err(e) = taxonomy::check(&prov.taxonomy) {
-            f.error(&at, "taxonomy", "bad-taxonomy", format!("provider '{}': {e}", prov.id));
+            f.error(
+                &at,
+                "taxonomy",
+                "bad-taxonomy",
+                format!("provider '{}': {e}", prov.id),
+            );
         }
         for (name, v) in [
             ("name", &prov.name),
@@ -52,7 +75,15 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
             ("license_state", &prov.license_state),
         ] {
             if v.trim().is_empty() {
-                f.error(&at, name, "missing-value", format!("provider '{}': {name} is empty; insurers require it", prov.id));
+                f.error(
+                    &at,
+                    name,
+                    "missing-value",
+                    format!(
+                        "provider '{}': {name} is empty; insurers require it",
+                        prov.id
+                    ),
+                );
             }
         }
     }

@@ -21,34 +21,70 @@ pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
     for p in &inputs.patients {
         let at = At::new(PATIENTS_FILE, p.line, &p.patient_id);
         if let Some(first) = seen.insert(&p.patient_id, p.line) {
-            f.error(&at, "patient_id", "duplicate-id", format!(
-                "patient_id {} is already used on line {first}: give each patient one row", p.patient_id));
+            f.error(
+                &at,
+                "patient_id",
+                "duplicate-id",
+                format!(
+                    "patient_id {} is already used on line {first}: give each patient one row",
+                    p.patient_id
+                ),
+            );
         }
         if p.dob > opts.as_of {
-            f.error(&at, "dob", "date-in-future", "date of birth is in the future: check the year");
+            f.error(
+                &at,
+                "dob",
+                "date-in-future",
+                "date of birth is in the future: check the year",
+            );
         } else if opts.as_of.years_since(p.dob).unwrap_or(0) > 120 {
-            f.error(&at, "dob", "bad-date", "date of birth is more than 120 years ago: check the year");
+            f.error(
+                &at,
+                "dob",
+                "bad-date",
+                "date of birth is more than 120 years ago: check the year",
+            );
         }
         if p.subscriber_name.is_some() && p.subscriber_relationship.is_none() {
             f.error(&at, "subscriber_relationship", "missing-value",
                 "subscriber_name is set but subscriber_relationship is empty: fill in self, spouse, child or other");
         }
         if p.address.state.len() != 2 {
-            f.warning(&at, "state", "bad-value", "state should be the two-letter postal code, e.g. CO");
+            f.warning(
+                &at,
+                "state",
+                "bad-value",
+                "state should be the two-letter postal code, e.g. CO",
+            );
         }
     }
 }
 
 pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
-    let patients: HashSet<&str> = inputs.patients.iter().map(|p| p.patient_id.as_str()).collect();
-    let sessions: HashMap<&str, &Session> =
-        inputs.sessions.iter().map(|s| (s.session_id.as_str(), s)).collect();
+    let patients: HashSet<&str> = inputs
+        .patients
+        .iter()
+        .map(|p| p.patient_id.as_str())
+        .collect();
+    let sessions: HashMap<&str, &Session> = inputs
+        .sessions
+        .iter()
+        .map(|s| (s.session_id.as_str(), s))
+        .collect();
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for p in &inputs.payments {
         let at = At::new(PAYMENTS_FILE, p.line, &p.payment_id);
         if let Some(first) = seen.insert(&p.payment_id, p.line) {
-            f.error(&at, "payment_id", "duplicate-id", format!(
-                "payment_id {} is already used on line {first}: each payment needs its own id", p.payment_id));
+            f.error(
+                &at,
+                "payment_id",
+                "duplicate-id",
+                format!(
+                    "payment_id {} is already used on line {first}: each payment needs its own id",
+                    p.payment_id
+                ),
+            );
         }
         if !patients.contains(p.patient_id.as_str()) {
             unknown_patient(inputs, &p.patient_id, &at, f);
@@ -63,17 +99,34 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
             }
         }
         if p.date > opts.as_of {
-            f.error(&at, "date", "date-in-future", format!("payment date {} is after {}: check the date", p.date, opts.as_of));
+            f.error(
+                &at,
+                "date",
+                "date-in-future",
+                format!(
+                    "payment date {} is after {}: check the date",
+                    p.date, opts.as_of
+                ),
+            );
         }
     }
 }
 
 fn unknown_patient(inputs: &Inputs, id: &str, at: &At, f: &mut Findings) {
     match inputs.patient_lines.get(id) {
-        Some(line) => f.error(at, "patient_id", "patient-invalid", format!(
-            "patient {id}'s row (patients.csv line {line}) has errors: fix that row, then re-run")),
-        None => f.error(at, "patient_id", "unknown-patient", format!(
-            "patient {id} is not in patients.csv: check the id or add the patient")),
+        Some(line) => f.error(
+            at,
+            "patient_id",
+            "patient-invalid",
+            format!(
+            "patient {id}'s row (patients.csv line {line}) has errors: fix that row, then re-run"),
+        ),
+        None => f.error(
+            at,
+            "patient_id",
+            "unknown-patient",
+            format!("patient {id} is not in patients.csv: check the id or add the patient"),
+        ),
     }
 }
 
@@ -87,29 +140,67 @@ pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
     }
 }
 
-pub fn session(inputs: &Inputs, s: &Session, icd: &CodeSet, cat: &Catalog, opts: &Options, f: &mut Findings) {
+pub fn session(
+    inputs: &Inputs,
+    s: &Session,
+    icd: &CodeSet,
+    cat: &Catalog,
+    opts: &Options,
+    f: &mut Findings,
+) {
     let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
     match inputs.patient(&s.patient_id) {
         None => unknown_patient(inputs, &s.patient_id, &at, f),
-        Some(p) if s.date < p.dob => f.error(&at, "date", "before-birth", format!(
-            "date of service is before patient {}'s date of birth: check both dates", s.patient_id)),
+        Some(p) if s.date < p.dob => f.error(
+            &at,
+            "date",
+            "before-birth",
+            format!(
+                "date of service is before patient {}'s date of birth: check both dates",
+                s.patient_id
+            ),
+        ),
         Some(_) => {}
     }
     if inputs.provider(&s.provider_id).is_none() {
-        let ids: Vec<&str> = inputs.practice.providers.iter().map(|p| p.id.as_str()).collect();
-        f.error(&at, "provider_id", "unknown-provider", format!(
-            "provider '{}' is not in practice.toml: use one of {}", s.provider_id, ids.join(", ")));
+        let ids: Vec<&str> = inputs
+            .practice
+            .providers
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        f.error(
+            &at,
+            "provider_id",
+            "unknown-provider",
+            format!(
+                "provider '{}' is not in practice.toml: use one of {}",
+                s.provider_id,
+                ids.join(", ")
+            ),
+        );
     } else if let Some(prov) = inputs.provider(&s.provider_id) {
         if crate::npi::check(&prov.npi).is_err() {
-            f.error(&at, "provider_id", "provider-invalid", format!(
-                "provider '{}' has an invalid NPI in practice.toml: fix it there, then re-run", prov.id));
+            f.error(
+                &at,
+                "provider_id",
+                "provider-invalid",
+                format!(
+                    "provider '{}' has an invalid NPI in practice.toml: fix it there, then re-run",
+                    prov.id
+                ),
+            );
         }
     }
     dates(s, opts, &at, f);
     if let Some(m) = s.minutes {
         if m > MAX_MINUTES {
-            f.error(&at, "minutes", "too-many-minutes", format!(
-                "{m} minutes is more than {MAX_MINUTES} (8 hours): check the value"));
+            f.error(
+                &at,
+                "minutes",
+                "too-many-minutes",
+                format!("{m} minutes is more than {MAX_MINUTES} (8 hours): check the value"),
+            );
         }
     }
     diagnoses(s, icd, cat, &at, f);
@@ -117,8 +208,15 @@ pub fn session(inputs: &Inputs, s: &Session, icd: &CodeSet, cat: &Catalog, opts:
 
 fn dates(s: &Session, opts: &Options, at: &At, f: &mut Findings) {
     if s.date > opts.as_of {
-        f.error(at, "date", "date-in-future", format!(
-            "date of service {} is after {}: a superbill covers services already rendered", s.date, opts.as_of));
+        f.error(
+            at,
+            "date",
+            "date-in-future",
+            format!(
+                "date of service {} is after {}: a superbill covers services already rendered",
+                s.date, opts.as_of
+            ),
+        );
         return;
     }
     let age = (opts.as_of - s.date).num_days();
@@ -146,15 +244,29 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
     let mut seen = HashSet::new();
     for code in &s.diagnoses {
         if !seen.insert(code) {
-            f.warning(at, "diagnoses", "duplicate-diagnosis", format!("{} is listed twice", icd10::dotted(code)));
+            f.warning(
+                at,
+                "diagnoses",
+                "duplicate-diagnosis",
+                format!("{} is listed twice", icd10::dotted(code)),
+            );
             continue;
         }
         icd_code(code, s.date, icd, at, f);
     }
     for rule in &cat.pairing.excludes1 {
         if let Some((a, b)) = rule.clash(&s.diagnoses) {
-            f.error(at, "diagnoses", "excludes1", format!(
-                "{} and {} are an Excludes1 pair: {}", icd10::dotted(a), icd10::dotted(b), rule.reason));
+            f.error(
+                at,
+                "diagnoses",
+                "excludes1",
+                format!(
+                    "{} and {} are an Excludes1 pair: {}",
+                    icd10::dotted(a),
+                    icd10::dotted(b),
+                    rule.reason
+                ),
+            );
         }
     }
 }
@@ -167,11 +279,20 @@ fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Finding
     };
     match check {
         Check::Billable { .. } | Check::NoRelease { .. } => {}
-        Check::Header { billable_children, .. } => {
-            let shown: Vec<String> = billable_children.iter().take(6)
-                .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description)).collect();
+        Check::Header {
+            billable_children, ..
+        } => {
+            let shown: Vec<String> = billable_children
+                .iter()
+                .take(6)
+                .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description))
+                .collect();
             let more = billable_children.len().saturating_sub(6);
-            let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+            let tail = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
             f.error(at, "diagnoses", "icd-header", format!(
                 "{dotted} is a category header, not billable: choose the specific code, e.g. {}{tail}", shown.join("; ")));
         }
@@ -179,19 +300,35 @@ fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Finding
             let hint = if suggestions.is_empty() {
                 "check the code in `superbill codes search`".to_string()
             } else {
-                format!("did you mean {}?", suggestions.iter()
-                    .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description)).collect::<Vec<_>>().join("; "))
+                format!(
+                    "did you mean {}?",
+                    suggestions
+                        .iter()
+                        .map(|e| format!("{} ({})", icd10::dotted(&e.code), e.description))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             };
-            f.error(at, "diagnoses", "icd-absent", format!(
-                "{dotted} is not an ICD-10-CM code valid on {date}: {hint}"));
+            f.error(
+                at,
+                "diagnoses",
+                "icd-absent",
+                format!("{dotted} is not an ICD-10-CM code valid on {date}: {hint}"),
+            );
         }
     }
 }
 
 /// A session cannot be billed for a patient whose own row has errors (the
 /// superbill would carry them); point staff at that row.
-pub fn sessions_of_bad_patients(inputs: &Inputs, resolved: &[Option<crate::resolve::Resolved>], f: &mut Findings) {
-    let bad: HashMap<&str, u64> = inputs.patients.iter()
+pub fn sessions_of_bad_patients(
+    inputs: &Inputs,
+    resolved: &[Option<crate::resolve::Resolved>],
+    f: &mut Findings,
+) {
+    let bad: HashMap<&str, u64> = inputs
+        .patients
+        .iter()
         .filter(|p| f.has_error_at(PATIENTS_FILE, p.line))
         .map(|p| (p.patient_id.as_str(), p.line))
         .collect();
@@ -200,8 +337,15 @@ pub fn sessions_of_bad_patients(inputs: &Inputs, resolved: &[Option<crate::resol
     }
     for (s, r) in inputs.sessions.iter().zip(resolved) {
         if let (Some(_), Some(line)) = (r, bad.get(s.patient_id.as_str())) {
-            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "patient_id", "patient-invalid", format!(
-                "patient {} has errors at patients.csv line {line}: fix that row, then re-run", s.patient_id));
+            f.error(
+                &At::new(SESSIONS_FILE, s.line, &s.session_id),
+                "patient_id",
+                "patient-invalid",
+                format!(
+                    "patient {} has errors at patients.csv line {line}: fix that row, then re-run",
+                    s.patient_id
+                ),
+            );
         }
     }
 }

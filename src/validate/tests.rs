@@ -2,93 +2,81 @@
 
 use super::*;
 use crate::cmd;
-use std::fs;
-
-const PRACTICE: &str = r#"
-legal_name = "Test Clinic"
-phone = "(303) 555-0100"
-tax_id = "84-1234567"
-npi = "1987654328"
-taxonomy = "261QM0801X"
-time_zone = "America/Denver"
-[address]
-line1 = "1 Main St"
-city = "Denver"
-state = "CO"
-zip = "80202"
-[[providers]]
-id = "a"
-name = "Ann Example"
-credentials = "MD"
-npi = "1234567893"
-taxonomy = "2084P0800X"
-license = "DR.1"
-license_state = "CO"
-[[providers]]
-id = "b"
-name = "Bo Example"
-credentials = "MD"
-npi = "2123456784"
-taxonomy = "207L00000X"
-license = "DR.2"
-license_state = "CO"
-"#;
-
-const PATIENTS: &str = "patient_id,first_name,last_name,dob,sex,address,city,state,zip,payer,member_id\n\
-P1,Zed,Quill,1980-01-02,F,2 Elm St,Denver,CO,80202,Aetna,W123\n";
+use crate::testutil::{practice_dir, PRACTICE};
 
 /// Validates a practice whose sessions.csv rows follow this header:
 /// `session_id,patient_id,provider_id,date,service,procedures,diagnoses,minutes,dose_mg,place_of_service`.
 fn findings_for(sessions: &[&str], practice: &str, as_of: &str) -> Findings {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = practice_dir(practice, sessions, &[]);
     let p = dir.path();
-    fs::write(p.join("practice.toml"), practice).unwrap();
-    fs::write(p.join("patients.csv"), PATIENTS).unwrap();
-    let mut s = String::from("session_id,patient_id,provider_id,date,service,procedures,diagnoses,minutes,dose_mg,place_of_service\n");
-    for row in sessions {
-        s.push_str(row);
-        s.push('\n');
-    }
-    fs::write(p.join("sessions.csv"), s).unwrap();
-    fs::write(p.join("payments.csv"), "payment_id,patient_id,date,amount,method\n").unwrap();
     let mut f = Findings::default();
     let loaded = cmd::load(p, &mut f).unwrap();
-    let opts = Options { as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(), period: None };
+    let opts = Options {
+        as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
+        period: None,
+    };
     run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
     f
 }
 
 fn codes(sessions: &[&str]) -> Vec<&'static str> {
     let f = findings_for(sessions, PRACTICE, "2026-10-05");
-    f.items.iter().filter(|x| x.severity == Severity::Error).map(|x| x.code).collect()
+    f.items
+        .iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| x.code)
+        .collect()
 }
 
 use crate::findings::Severity;
 
 #[test]
 fn clean_session_has_no_findings() {
-    let f = findings_for(&["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,"], PRACTICE, "2026-10-05");
+    let f = findings_for(
+        &["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,"],
+        PRACTICE,
+        "2026-10-05",
+    );
     assert!(f.items.is_empty(), "{:?}", f.items);
 }
 
 #[test]
 fn addon_needs_its_primary_same_day_same_provider() {
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,,96366,F33.2,150,,"]), ["addon-without-primary"]);
-    assert!(codes(&["S1,P1,a,2026-09-14,,96365;96366,F33.2,150,,"]).is_empty());
-    // The primary in another session of the same day and provider counts...
-    assert!(codes(&["S1,P1,a,2026-09-14,,96365,F33.2,150,,", "S2,P1,a,2026-09-14,,96366,F33.2,150,,"]).is_empty());
-    // ...but not from another provider.
     assert_eq!(
-        codes(&["S1,P1,a,2026-09-14,,96365,F33.2,150,,", "S2,P1,b,2026-09-14,,96366,F33.2,150,,"]),
+        codes(&["S1,P1,a,2026-09-14,,96366,F33.2,150,,"]),
         ["addon-without-primary"]
     );
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,,90833,F33.2,30,,"]), ["addon-without-primary"]);
+    assert!(codes(&["S1,P1,a,2026-09-14,,96365;96366,F33.2,150,,"]).is_empty());
+    // The primary in another session of the same day and provider counts...
+    assert!(codes(&[
+        "S1,P1,a,2026-09-14,,96365,F33.2,150,,",
+        "S2,P1,a,2026-09-14,,96366,F33.2,150,,"
+    ])
+    .is_empty());
+    // ...but not from another provider.
+    assert_eq!(
+        codes(&[
+            "S1,P1,a,2026-09-14,,96365,F33.2,150,,",
+            "S2,P1,b,2026-09-14,,96366,F33.2,150,,"
+        ]),
+        ["addon-without-primary"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,90833,F33.2,30,,"]),
+        ["addon-without-primary"]
+    );
     assert!(codes(&["S1,P1,a,2026-09-14,,99214;90833,F33.2,30,,"]).is_empty());
 }
 
 #[test]
 fn exclusive_pairs() {
-    for procs in ["90791;90792", "90792;99214", "90834;90836", "99215;99417x1;G2212x1", "96365;96374"] {
+    for procs in [
+        "90791;90792",
+        "90792;99214",
+        "90834;90836",
+        "99215;99417x1;G2212x1",
+        "96365;96374",
+    ] {
         let c = codes(&[&format!("S1,P1,a,2026-09-14,,{procs},F33.2,45,,")]);
         assert!(c.contains(&"exclusive-codes"), "{procs}: {c:?}");
     }
@@ -102,7 +90,10 @@ fn exclusive_pairs() {
 
 #[test]
 fn em_on_an_infusion_day_needs_modifier_25() {
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,,99214;96365,F33.2,45,,"]), ["missing-modifier"]);
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99214;96365,F33.2,45,,"]),
+        ["missing-modifier"]
+    );
     assert!(codes(&["S1,P1,a,2026-09-14,,99214-25;96365,F33.2,45,,"]).is_empty());
 }
 
@@ -114,61 +105,150 @@ fn facility_only_push_at_the_office() {
 
 #[test]
 fn diagnoses() {
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,med-management,,F41.2,,,"]), ["icd-absent"]);
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,med-management,,F33,,,"]), ["icd-header"]);
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,med-management,,G90.51,,,"]), ["icd-header"]);
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,med-management,,F41.2,,,"]),
+        ["icd-absent"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,med-management,,F33,,,"]),
+        ["icd-header"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,med-management,,G90.51,,,"]),
+        ["icd-header"]
+    );
     assert!(codes(&["S1,P1,a,2026-09-14,med-management,,F332;F17210,,,"]).is_empty());
     for pair in ["F32.1;F33.1", "F31.81;F33.2", "G90.511;G56.41"] {
-        assert_eq!(codes(&[&format!("S1,P1,a,2026-09-14,med-management,,{pair},,,")]), ["excludes1"], "{pair}");
+        assert_eq!(
+            codes(&[&format!("S1,P1,a,2026-09-14,med-management,,{pair},,,")]),
+            ["excludes1"],
+            "{pair}"
+        );
     }
-    let thirteen = "F33.2;F41.1;F42.2;F43.10;F17.210;G89.4;R45.851;F41.0;F40.10;F50.00;F51.01;F63.81;F90.0";
-    assert_eq!(codes(&[&format!("S1,P1,a,2026-09-14,med-management,,{thirteen},,,")]), ["too-many-diagnoses"]);
+    let thirteen =
+        "F33.2;F41.1;F42.2;F43.10;F17.210;G89.4;R45.851;F41.0;F40.10;F50.00;F51.01;F63.81;F90.0";
+    assert_eq!(
+        codes(&[&format!("S1,P1,a,2026-09-14,med-management,,{thirteen},,,")]),
+        ["too-many-diagnoses"]
+    );
 }
 
 #[test]
 fn dates_relative_to_as_of() {
-    let f = findings_for(&["S1,P1,a,2026-06-01,med-management,,F33.2,,,"], PRACTICE, "2026-09-30");
-    assert_eq!(f.items.iter().map(|x| (x.severity, x.code)).collect::<Vec<_>>(), [(Severity::Warning, "filing-late")]);
-    let c: Vec<_> = findings_for(&["S1,P1,a,2025-09-01,med-management,,F33.2,,,"], PRACTICE, "2026-09-30")
-        .items.iter().filter(|x| x.severity == Severity::Error).map(|x| x.code).collect();
+    let f = findings_for(
+        &["S1,P1,a,2026-06-01,med-management,,F33.2,,,"],
+        PRACTICE,
+        "2026-09-30",
+    );
+    assert_eq!(
+        f.items
+            .iter()
+            .map(|x| (x.severity, x.code))
+            .collect::<Vec<_>>(),
+        [(Severity::Warning, "filing-late")]
+    );
+    let c: Vec<_> = findings_for(
+        &["S1,P1,a,2025-09-01,med-management,,F33.2,,,"],
+        PRACTICE,
+        "2026-09-30",
+    )
+    .items
+    .iter()
+    .filter(|x| x.severity == Severity::Error)
+    .map(|x| x.code)
+    .collect();
     assert!(c.contains(&"filing-limit"), "{c:?}");
-    assert_eq!(codes(&["S1,P1,a,2026-10-06,med-management,,F33.2,,,"]), ["date-in-future"]);
-    assert_eq!(codes(&["S1,P1,a,1979-05-05,med-management,,F33.2,,,"])[0], "before-birth");
+    assert_eq!(
+        codes(&["S1,P1,a,2026-10-06,med-management,,F33.2,,,"]),
+        ["date-in-future"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,1979-05-05,med-management,,F33.2,,,"])[0],
+        "before-birth"
+    );
 }
 
 #[test]
 fn retired_and_unknown_codes() {
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,,99215;S0013x56,F33.2,,56,"]), ["code-not-effective"]);
-    assert_eq!(codes(&["S1,P1,a,2026-09-14,,99999,F33.2,,,"]), ["unknown-code"]);
-    assert_eq!(codes(&["S1,P1,c,2026-09-14,med-management,,F33.2,,,"]), ["unknown-provider"]);
-    assert_eq!(codes(&["S1,P9,a,2026-09-14,med-management,,F33.2,,,"]), ["unknown-patient"]);
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99215;S0013x56,F33.2,,56,"]),
+        ["code-not-effective"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99999,F33.2,,,"]),
+        ["unknown-code"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,c,2026-09-14,med-management,,F33.2,,,"]),
+        ["unknown-provider"]
+    );
+    assert_eq!(
+        codes(&["S1,P9,a,2026-09-14,med-management,,F33.2,,,"]),
+        ["unknown-patient"]
+    );
 }
 
 #[test]
 fn practice_identifiers() {
-    let bad = PRACTICE.replace("84-1234567", "07-1234567").replace("\"1234567893\"", "\"1234567890\"").replace("261QM0801X", "261QM0801");
-    let f = findings_for(&["S1,P1,a,2026-09-14,med-management,,F33.2,,,"], &bad, "2026-10-05");
-    let c: Vec<_> = f.items.iter().map(|x| (x.file.as_str(), x.field.as_str(), x.code)).collect();
+    let bad = PRACTICE
+        .replace("84-1234567", "07-1234567")
+        .replace("\"1234567893\"", "\"1234567890\"")
+        .replace("261QM0801X", "261QM0801");
+    let f = findings_for(
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &bad,
+        "2026-10-05",
+    );
+    let c: Vec<_> = f
+        .items
+        .iter()
+        .map(|x| (x.file.as_str(), x.field.as_str(), x.code))
+        .collect();
     assert!(c.contains(&("practice.toml", "tax_id", "bad-ein")), "{c:?}");
     assert!(c.contains(&("practice.toml", "npi", "bad-npi")), "{c:?}");
-    assert!(c.contains(&("practice.toml", "taxonomy", "bad-taxonomy")), "{c:?}");
+    assert!(
+        c.contains(&("practice.toml", "taxonomy", "bad-taxonomy")),
+        "{c:?}"
+    );
     // The provider's sessions are rejected too, pointing at practice.toml.
-    assert!(c.contains(&("sessions.csv", "provider_id", "provider-invalid")), "{c:?}");
+    assert!(
+        c.contains(&("sessions.csv", "provider_id", "provider-invalid")),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn telehealth_without_95_is_a_warning() {
-    let f = findings_for(&["S1,P1,a,2026-09-14,,99214,F33.2,,,10"], PRACTICE, "2026-10-05");
-    assert_eq!(f.items.iter().map(|x| (x.severity, x.code)).collect::<Vec<_>>(), [(Severity::Warning, "telehealth-modifier")]);
+    let f = findings_for(
+        &["S1,P1,a,2026-09-14,,99214,F33.2,,,10"],
+        PRACTICE,
+        "2026-10-05",
+    );
+    assert_eq!(
+        f.items
+            .iter()
+            .map(|x| (x.severity, x.code))
+            .collect::<Vec<_>>(),
+        [(Severity::Warning, "telehealth-modifier")]
+    );
 }
 
 #[test]
 fn period_labels() {
     let p = Period::month("2026-09").unwrap();
-    assert_eq!((p.from.to_string(), p.to.to_string(), p.label()), ("2026-09-01".into(), "2026-09-30".into(), "202609".into()));
-    assert_eq!(Period::month("2026-12").unwrap().to.to_string(), "2026-12-31");
+    assert_eq!(
+        (p.from.to_string(), p.to.to_string(), p.label()),
+        ("2026-09-01".into(), "2026-09-30".into(), "202609".into())
+    );
+    assert_eq!(
+        Period::month("2026-12").unwrap().to.to_string(),
+        "2026-12-31"
+    );
     assert!(Period::month("2026-13").is_err());
     assert!(Period::month("26-09").is_err());
-    let odd = Period { from: p.from, to: NaiveDate::from_ymd_opt(2026, 9, 12).unwrap() };
+    let odd = Period {
+        from: p.from,
+        to: NaiveDate::from_ymd_opt(2026, 9, 12).unwrap(),
+    };
     assert_eq!(odd.label(), "20260901-20260912");
 }
