@@ -115,7 +115,7 @@ pub enum CodesCommand {
     Lookup {
         /// An ICD-10-CM code (F33.2 or F332) or a CPT/HCPCS code
         code: String,
-        /// Answer for this date of service [default: the newest release]
+        /// Answer for this date of service [default: today]
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         date: Option<NaiveDate>,
     },

@@ -336,37 +336,7 @@ fn qpdf_check_passes() {
     }
 }
 
-/// Timing and sizes, for the record:
-/// `cargo test --release --test render_pdf -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn measure_speed_and_size() {
-    let r = renderer();
-    let mut uni = sample_with_lines(30);
-    uni.patient.name = "Nguyễn, An".into();
-    let mut uni1 = sample();
-    uni1.patient.name = "Nguyễn, An".into();
-    let cases = [
-        ("1 page, built-in", sample()),
-        ("2 pages, built-in", sample_with_lines(30)),
-        ("1 page, embedded", uni1),
-        ("2 pages, embedded", uni),
-    ];
-    for (name, sb) in cases {
-        let bytes = r.render(&sb).unwrap();
-        let n = 300;
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            std::hint::black_box(r.render(&sb).unwrap());
-        }
-        let ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
-        println!(
-            "{name}: {} pages, {} bytes, {ms:.2} ms",
-            pages_text(&bytes).len(),
-            bytes.len()
-        );
-    }
-}
+
 /// A 48x24 RGBA PNG (a navy disc and a translucent green bar).
 const LOGO_PNG: &[u8] = &[
     137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 48, 0, 0, 0, 24, 8, 6,

@@ -41,21 +41,23 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
             args.patient
         )));
     };
-    // The findings that stop this patient's superbill: the practice's, the
+    // The findings that stop this patient's superbill: the practice's own
+    // (and those of providers who saw the patient in the range), the
     // patient's row, and the patient's sessions in the range.
-    let session_lines: Vec<u64> = loaded
+    let mine: Vec<&crate::input::Session> = loaded
         .inputs
         .sessions
         .iter()
         .filter(|s| s.patient_id == args.patient && period.contains(s.date))
-        .map(|s| s.line)
         .collect();
+    let session_lines: Vec<u64> = mine.iter().map(|s| s.line).collect();
+    let about_me = |id: &str| id == "practice" || mine.iter().any(|s| s.provider_id == id);
     let relevant: Vec<_> = findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
-            f.file == PRACTICE_FILE
+            (f.file == PRACTICE_FILE && about_me(&f.record_id))
                 || (f.file == PATIENTS_FILE && f.line == patient.line)
                 || (f.file == SESSIONS_FILE && session_lines.contains(&f.line))
         })

@@ -105,11 +105,30 @@ impl Inputs {
     /// 1-based line in practice.toml where `needle` first appears (0 when
     /// it does not), so findings about the practice point somewhere useful.
     pub fn practice_line(&self, needle: &str) -> u64 {
+        // Only the practice's own keys, before the first [[providers]].
         self.practice_text
             .lines()
+            .take_while(|l| !l.trim_start().starts_with("[["))
             .position(|l| l.contains(needle))
             .map(|i| i as u64 + 1)
             .unwrap_or(0)
+    }
+
+    /// Line of `field` inside the `[[providers]]` block whose id is `id`,
+    /// else the block's `id` line.
+    pub fn provider_line(&self, id: &str, field: &str) -> u64 {
+        let lines: Vec<&str> = self.practice_text.lines().collect();
+        let is_id = |l: &str| {
+            let l = l.trim();
+            l.starts_with("id") && l.contains(&format!("\"{id}\""))
+        };
+        let Some(start) = lines.iter().position(|l| is_id(l)) else { return 0 };
+        // The block runs from its `[[providers]]` header to the next one.
+        let begin = lines[..start].iter().rposition(|l| l.trim().starts_with("[[")).unwrap_or(start);
+        let end = lines[start..].iter().position(|l| l.trim().starts_with("[[")).map_or(lines.len(), |e| start + e);
+        let key = |l: &str| l.split('=').next().map(str::trim) == Some(field);
+        let found = lines[begin..end].iter().position(|l| key(l)).map(|i| begin + i);
+        found.unwrap_or(start) as u64 + 1
     }
 
     pub fn patient(&self, id: &str) -> Option<&Patient> {

@@ -12,7 +12,9 @@ use std::path::Path;
 #[derive(Debug, Clone)]
 pub struct Row {
     pub line: u64,
-    cells: Vec<String>,
+    /// One buffer for the whole row: big exports stay close to their
+    /// size on disk in memory.
+    cells: csv::StringRecord,
 }
 
 /// A CSV file with its header resolved to column indexes.
@@ -140,18 +142,7 @@ impl Table {
             if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
                 continue; // blank lines carry no record
             }
-            let mut cells = Vec::with_capacity(record.len());
-            let mut ok = true;
-            for cell in record.iter() {
-                match std::str::from_utf8(cell) {
-                    Ok(s) => cells.push(s.trim().to_string()),
-                    Err(_) => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            if !ok {
+            let Ok(mut cells) = csv::StringRecord::from_byte_record(record.clone()) else {
                 findings.error(
                     &At::new(file, line, ""),
                     "",
@@ -160,10 +151,11 @@ impl Table {
                 );
                 table.unreadable.push(line);
                 continue;
-            }
+            };
+            cells.trim();
             if cells.len() != header_len {
                 findings.error(
-                    &At::new(file, line, cells.first().cloned().unwrap_or_default()),
+                    &At::new(file, line, cells.get(0).unwrap_or_default()),
                     "",
                     "csv-cell-count",
                     format!(
@@ -254,10 +246,7 @@ impl Table {
     /// The trimmed cell of `column`, or None when absent or empty.
     pub fn get<'r>(&self, row: &'r Row, column: &str) -> Option<&'r str> {
         let i = *self.columns.get(column)?;
-        row.cells
-            .get(i)
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
+        row.cells.get(i).filter(|s| !s.is_empty())
     }
 
     pub fn has_column(&self, column: &str) -> bool {

@@ -42,8 +42,8 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
     }
     let mut seen = std::collections::HashSet::new();
     for prov in &p.providers {
-        let line = inputs.practice_line(&format!("\"{}\"", prov.id));
-        let at = At::new(PRACTICE_FILE, line, &prov.id);
+        let at_field = |field: &str| At::new(PRACTICE_FILE, inputs.provider_line(&prov.id, field), &prov.id);
+        let at = at_field("id");
         if !seen.insert(&prov.id) {
             f.error(
                 &at,
@@ -54,7 +54,7 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
         }
         if let Err(e) = npi::check(&prov.npi) {
             f.error(
-                &at,
+                &at_field("npi"),
                 "npi",
                 "bad-npi",
                 format!("provider '{}': {e}", prov.id),
@@ -62,7 +62,7 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
         }
         if let Err(e) = taxonomy::check(&prov.taxonomy) {
             f.error(
-                &at,
+                &at_field("taxonomy"),
                 "taxonomy",
                 "bad-taxonomy",
                 format!("provider '{}': {e}", prov.id),
@@ -76,7 +76,7 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
         ] {
             if v.trim().is_empty() {
                 f.error(
-                    &at,
+                    &at_field(name),
                     name,
                     "missing-value",
                     format!(
