@@ -207,12 +207,12 @@ fn print_batch_table(runs: &[SizeResult]) {
             None => String::new(),
         };
         println!(
-            "| {} | {} | {:.2} s | {:.0} | {:.0} | {} | {:.2} s{} |",
+            "| {} | {} | {:.2} s | {} | {} | {} | {:.2} s{} |",
             group(r.sessions),
             group(r.cold.superbills),
             secs,
-            r.cold.superbills as f64 / secs,
-            r.cold.input_rows as f64 / secs,
+            group((r.cold.superbills as f64 / secs).round() as u64),
+            group((r.cold.input_rows as f64 / secs).round() as u64),
             peak,
             r.rerun.wall.as_secs_f64(),
             rewritten
@@ -304,9 +304,10 @@ fn print_render_table(r: &RenderResult) {
         // Per-superbill latency on one core; for the pool, wall time per
         // superbill (throughput), as the column says.
         println!(
-            "| {label} | {n} | {:.2} | {:.0} |",
+            "| {label} | {} | {:.2} | {} |",
+            group(n),
             secs * 1000.0 / n as f64,
-            n as f64 / secs
+            group((n as f64 / secs).round() as u64)
         );
     }
 }

@@ -336,7 +336,6 @@ fn qpdf_check_passes() {
     }
 }
 
-
 /// A 48x24 RGBA PNG (a navy disc and a translucent green bar).
 const LOGO_PNG: &[u8] = &[
     137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 48, 0, 0, 0, 24, 8, 6,

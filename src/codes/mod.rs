@@ -271,4 +271,35 @@ mod tests {
             .contains("takes effect"));
         assert!(j0013.not_valid_on(d("2026-01-01")).is_none());
     }
+
+    #[test]
+    fn practice_overrides_fees_and_extends_services() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("fees.csv"), "code,fee\n96365,\"$500.00\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("services.toml"),
+            "[services.booster]\ndescription = \"Booster infusion\"\nneeds = [\"minutes\"]\nlines = [{ code = \"96365\", units = \"infusion-initial\", fee = 425.5 }]\n",
+        )
+        .unwrap();
+        let cat = Catalog::load(Some(dir.path())).unwrap();
+        assert_eq!(cat.fee("96365"), Some(Cents(50_000)));
+        assert_eq!(cat.fee("96366"), Some(Cents(15_000)), "untouched fees stay");
+        assert_eq!(
+            cat.services.get("booster").unwrap().lines[0].fee,
+            Some(Cents(42_550))
+        );
+        assert!(cat.services.get("ketamine-iv").is_some(), "defaults stay");
+    }
+
+    #[test]
+    fn a_mapping_naming_an_unknown_code_is_a_configuration_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("services.toml"),
+            "[services.x]\ndescription = \"x\"\nlines = [{ code = \"99999\" }]\n",
+        )
+        .unwrap();
+        let err = Catalog::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("99999") && err.contains("'x'"), "{err}");
+    }
 }

@@ -122,12 +122,23 @@ impl Inputs {
             let l = l.trim();
             l.starts_with("id") && l.contains(&format!("\"{id}\""))
         };
-        let Some(start) = lines.iter().position(|l| is_id(l)) else { return 0 };
+        let Some(start) = lines.iter().position(|l| is_id(l)) else {
+            return 0;
+        };
         // The block runs from its `[[providers]]` header to the next one.
-        let begin = lines[..start].iter().rposition(|l| l.trim().starts_with("[[")).unwrap_or(start);
-        let end = lines[start..].iter().position(|l| l.trim().starts_with("[[")).map_or(lines.len(), |e| start + e);
+        let begin = lines[..start]
+            .iter()
+            .rposition(|l| l.trim().starts_with("[["))
+            .unwrap_or(start);
+        let end = lines[start..]
+            .iter()
+            .position(|l| l.trim().starts_with("[["))
+            .map_or(lines.len(), |e| start + e);
         let key = |l: &str| l.split('=').next().map(str::trim) == Some(field);
-        let found = lines[begin..end].iter().position(|l| key(l)).map(|i| begin + i);
+        let found = lines[begin..end]
+            .iter()
+            .position(|l| key(l))
+            .map(|i| begin + i);
         found.unwrap_or(start) as u64 + 1
     }
 

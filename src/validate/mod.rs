@@ -96,7 +96,17 @@ pub fn run(
             continue;
         }
         records::session(inputs, s, icd, cat, opts, findings);
-        resolved.push(Some(resolve::session(s, default_pos, cat, findings)));
+        let r = resolve::session(s, default_pos, cat, findings);
+        if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
+            // Every row must end billed, skipped or rejected with a reason.
+            findings.error(
+                &crate::findings::At::new(crate::input::SESSIONS_FILE, s.line, &s.session_id),
+                "service",
+                "nothing-to-bill",
+                "the session resolves to no billable line (check minutes, dose and the service mapping)",
+            );
+        }
+        resolved.push(Some(r));
     }
     records::duplicate_sessions(inputs, findings);
     records::sessions_of_bad_patients(inputs, &resolved, findings);

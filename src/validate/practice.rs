@@ -42,7 +42,13 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
     }
     let mut seen = std::collections::HashSet::new();
     for prov in &p.providers {
-        let at_field = |field: &str| At::new(PRACTICE_FILE, inputs.provider_line(&prov.id, field), &prov.id);
+        let at_field = |field: &str| {
+            At::new(
+                PRACTICE_FILE,
+                inputs.provider_line(&prov.id, field),
+                &prov.id,
+            )
+        };
         let at = at_field("id");
         if !seen.insert(&prov.id) {
             f.error(

@@ -326,10 +326,16 @@ pub fn sessions_of_bad_patients(
     resolved: &[Option<crate::resolve::Resolved>],
     f: &mut Findings,
 ) {
+    let bad_lines: HashSet<u64> = f
+        .items
+        .iter()
+        .filter(|x| x.severity == crate::findings::Severity::Error && x.file == PATIENTS_FILE)
+        .map(|x| x.line)
+        .collect();
     let bad: HashMap<&str, u64> = inputs
         .patients
         .iter()
-        .filter(|p| f.has_error_at(PATIENTS_FILE, p.line))
+        .filter(|p| bad_lines.contains(&p.line))
         .map(|p| (p.patient_id.as_str(), p.line))
         .collect();
     if bad.is_empty() {
