@@ -35,9 +35,6 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(tmp.path(), e))?;
     // tempfile creates files 0600 on Unix already; the rename keeps that.
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())

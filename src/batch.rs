@@ -3,22 +3,21 @@
 //! files whose bytes are unchanged, so a re-run after a crash completes the
 //! batch and an unchanged re-run touches nothing.
 
-use crate::build::{self, Fate, Outcome, Request};
+use crate::build::{Fate, Plan, Request};
 use crate::cmd::Loaded;
 use crate::error::{Error, Result};
-use crate::export;
+use crate::export::{self, SummaryRow};
 use crate::findings::{Findings, Severity};
 use crate::input::PRACTICE_FILE;
 use crate::manifest::{sha256_hex, Manifest};
 use crate::render::Renderer;
-use crate::superbill::Superbill;
 use crate::validate::{self, Options, Period};
 use crate::{atomic, money::Cents};
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct BatchOptions {
     pub period: Period,
@@ -102,23 +101,35 @@ pub fn run(
         statement_date: opts.period.to.min(opts.as_of),
         patient: None,
     };
-    let outcome = build::superbills(loaded, &validated, &req, &mut findings);
+    let plan = Plan::new(loaded, &validated, &req, &findings);
+    let done = produce(loaded, &plan, opts, progress)?;
+    let mut session_superbill = HashMap::new();
+    for d in &done {
+        findings.extend(d.findings.clone());
+        if let Some(row) = &d.row {
+            for s in &d.sessions {
+                session_superbill.insert(s.clone(), row.number.clone());
+            }
+        }
+    }
     findings.sort();
-    let rows = count_rows(&outcome)?;
-    let files = write_all(loaded, &outcome, &findings, opts, progress)?;
-    let sbs = &outcome.superbills;
+    let rows = count_rows(&plan.fates(&findings, &session_superbill))?;
+    let billed: Vec<&Done> = done.iter().filter(|d| d.row.is_some()).collect();
+    let files = write_exports(loaded, &plan, &billed, &session_superbill, &findings, opts)?;
+    let sum =
+        |f: fn(&SummaryRow) -> Cents| billed.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
     Ok(Report {
-        superbills: sbs.len(),
-        patients: sbs
+        superbills: billed.len(),
+        patients: billed.len(),
+        lines: billed
             .iter()
-            .map(|s| &s.patient.patient_id)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len(),
-        lines: sbs.iter().map(|s| s.lines.len()).sum(),
-        charged: sbs.iter().map(|s| s.total_charged).sum(),
-        paid: sbs.iter().map(|s| s.total_paid).sum(),
-        balance: sbs.iter().map(|s| s.balance).sum(),
-        credit: outcome.ledger.credit.values().copied().sum(),
+            .filter_map(|d| d.row.as_ref())
+            .map(|r| r.lines)
+            .sum(),
+        charged: sum(|r| r.charged),
+        paid: sum(|r| r.paid),
+        balance: sum(|r| r.balance),
+        credit: plan.ledger.credit.values().copied().sum(),
         rows,
         findings,
         files,
@@ -126,9 +137,9 @@ pub fn run(
 }
 
 /// Rows read = billed + skipped + rejected, per file, or it is a bug.
-fn count_rows(outcome: &Outcome) -> Result<Vec<RowCount>> {
+fn count_rows(fates: &[(&'static str, Vec<(u64, Fate)>)]) -> Result<Vec<RowCount>> {
     let mut out = Vec::new();
-    for (file, fates) in &outcome.fates {
+    for (file, fates) in fates {
         let mut c = RowCount {
             file,
             read: fates.len(),
@@ -151,75 +162,123 @@ fn count_rows(outcome: &Outcome) -> Result<Vec<RowCount>> {
     Ok(out)
 }
 
-pub fn pdf_name(sb: &Superbill) -> String {
-    format!("superbills/{}.pdf", sb.number)
+/// What is kept of one superbill once its PDF is written: its summary row,
+/// its ledger rows (CSV bytes) and its sessions; never the whole superbill.
+struct Done {
+    row: Option<SummaryRow>,
+    ledger_rows: Vec<u8>,
+    sessions: Vec<String>,
+    findings: Findings,
+    pdf: Option<(String, String, bool)>, // name, sha256, written
 }
 
-fn write_all(
+pub fn pdf_name(number: &str) -> String {
+    format!("superbills/{number}.pdf")
+}
+
+/// Builds, renders and writes every superbill in parallel; results come
+/// back in plan order whatever the thread count.
+fn produce(
     loaded: &Loaded,
-    outcome: &Outcome,
-    findings: &Findings,
+    plan: &Plan,
     opts: &BatchOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<Vec<(String, bool)>> {
+) -> Result<Vec<Done>> {
     let out = &opts.out;
-    let mut outputs: BTreeMap<String, (Vec<u8>, bool)> = BTreeMap::new();
-    let sbs = &outcome.superbills;
-    let mut pdfs: Vec<(String, String, bool)> = Vec::new(); // name, sha, written
-    if opts.dry_run {
-        pdfs = sbs
-            .iter()
-            .map(|sb| {
-                (
-                    pdf_name(sb),
-                    String::new(),
-                    !out.join(pdf_name(sb)).exists(),
-                )
-            })
-            .collect();
+    let renderer = if opts.dry_run {
+        None
     } else {
+        atomic::create_private_dir(out)?;
         atomic::create_private_dir(&out.join("superbills"))?;
         atomic::sweep_temp_files(out);
         atomic::sweep_temp_files(&out.join("superbills"));
-        let renderer = Renderer::new(crate::cmd::render_options(loaded))?;
-        let done = Mutex::new(0usize);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.jobs.max(1))
-            .build()
-            .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
-        let results: Vec<Result<(String, String, bool)>> = pool.install(|| {
-            sbs.par_iter()
-                .map(|sb| {
-                    let bytes = renderer.render(sb)?;
-                    let name = pdf_name(sb);
-                    let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
-                    let mut d = done.lock().expect("progress lock");
-                    *d += 1;
-                    progress(*d, sbs.len());
-                    Ok((name, sha256_hex(&bytes), written))
-                })
-                .collect()
-        });
-        for r in results {
-            pdfs.push(r?);
-        }
-        remove_stale(out, &opts.period, sbs)?;
+        Some(Renderer::new(crate::cmd::render_options(loaded))?)
+    };
+    let count = AtomicUsize::new(0);
+    let total = plan.groups.len();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    let credit = &plan.ledger.credit;
+    let results: Vec<Result<Done>> = pool.install(|| {
+        plan.groups
+            .par_iter()
+            .map(|g| {
+                let (sb, findings) = plan.build(g);
+                let mut d = Done {
+                    row: None,
+                    ledger_rows: Vec::new(),
+                    sessions: Vec::new(),
+                    findings,
+                    pdf: None,
+                };
+                if sb.lines.is_empty() {
+                    return Ok(d);
+                }
+                let name = pdf_name(&sb.number);
+                d.pdf = Some(match &renderer {
+                    Some(r) => {
+                        let bytes = r.render(&sb)?;
+                        let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
+                        (name.clone(), sha256_hex(&bytes), written)
+                    }
+                    None => (name.clone(), String::new(), !out.join(&name).exists()),
+                });
+                d.ledger_rows = export::ledger_rows(&sb);
+                d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
+                d.sessions.dedup();
+                d.row = Some(SummaryRow::of(
+                    &sb,
+                    name,
+                    credit
+                        .get(&sb.patient.patient_id)
+                        .copied()
+                        .unwrap_or_default(),
+                ));
+                progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                Ok(d)
+            })
+            .collect()
+    });
+    let done = results.into_iter().collect::<Result<Vec<_>>>()?;
+    if !opts.dry_run {
+        let keep: HashSet<String> = done
+            .iter()
+            .filter_map(|d| d.row.as_ref())
+            .map(|r| format!("{}.pdf", r.number))
+            .collect();
+        remove_stale(out, &opts.period, &keep)?;
     }
+    Ok(done)
+}
+
+fn write_exports(
+    loaded: &Loaded,
+    plan: &Plan,
+    billed: &[&Done],
+    session_superbill: &HashMap<String, String>,
+    findings: &Findings,
+    opts: &BatchOptions,
+) -> Result<Vec<(String, bool)>> {
+    let out = &opts.out;
     let rejects: Vec<_> = findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
-    outputs.insert("ledger.csv".into(), (export::ledger_csv(sbs), false));
+    let summary: Vec<&SummaryRow> = billed.iter().filter_map(|d| d.row.as_ref()).collect();
+    let mut outputs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    outputs.insert(
+        "ledger.csv".into(),
+        export::ledger_csv(billed.iter().map(|d| d.ledger_rows.as_slice())),
+    );
     outputs.insert(
         "payments.csv".into(),
-        (export::payments_csv(&loaded.inputs, outcome), false),
+        export::payments_csv(&loaded.inputs, &plan.ledger, session_superbill),
     );
-    outputs.insert(
-        "summary.csv".into(),
-        (export::summary_csv(sbs, outcome, pdf_name), false),
-    );
-    outputs.insert("rejects.csv".into(), (export::findings_csv(rejects), false));
+    outputs.insert("summary.csv".into(), export::summary_csv(&summary));
+    outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
     let mut manifest = Manifest {
         tool: "superbill",
         version: env!("CARGO_PKG_VERSION"),
@@ -228,15 +287,16 @@ fn write_all(
         inputs: input_hashes(&loaded.inputs.dir)?,
         outputs: BTreeMap::new(),
     };
-    for (name, sha, _) in &pdfs {
+    let mut files: Vec<(String, bool)> = Vec::new();
+    for (name, sha, written) in billed.iter().filter_map(|d| d.pdf.as_ref()) {
         manifest.outputs.insert(name.clone(), sha.clone());
+        files.push((name.clone(), *written));
     }
-    for (name, (bytes, _)) in &outputs {
+    for (name, bytes) in &outputs {
         manifest.outputs.insert(name.clone(), sha256_hex(bytes));
     }
-    outputs.insert("manifest.json".into(), (manifest.to_json(), false));
-    let mut files: Vec<(String, bool)> = pdfs.into_iter().map(|(n, _, w)| (n, w)).collect();
-    for (name, (bytes, _)) in outputs {
+    outputs.insert("manifest.json".into(), manifest.to_json());
+    for (name, bytes) in outputs {
         let path = out.join(&name);
         let written = if opts.dry_run {
             std::fs::read(&path).map(|b| b != bytes).unwrap_or(true)
@@ -251,11 +311,9 @@ fn write_all(
 /// Superbills of this period from an earlier run that this run no longer
 /// produces (their sessions are now rejected) must not linger beside the
 /// new ones.
-fn remove_stale(out: &Path, period: &Period, sbs: &[Superbill]) -> Result<()> {
+fn remove_stale(out: &Path, period: &Period, keep: &HashSet<String>) -> Result<()> {
     let dir = out.join("superbills");
     let prefix = format!("SB-{}-", period.label());
-    let keep: std::collections::HashSet<String> =
-        sbs.iter().map(|s| format!("{}.pdf", s.number)).collect();
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(());
     };

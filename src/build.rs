@@ -39,61 +39,145 @@ pub struct Request<'a> {
     pub patient: Option<&'a str>,
 }
 
+/// One patient's billable sessions in the period (indexes into
+/// `inputs.sessions`, in date order).
+pub struct Group<'a> {
+    pub patient: &'a Patient,
+    pub sessions: Vec<usize>,
+}
+
+/// Everything needed to build any patient's superbill, computed once: the
+/// groups, the ledger and lookups. Superbills are then built one at a
+/// time (in parallel, in the batch), so memory holds a few superbills, not
+/// all of them.
+pub struct Plan<'a> {
+    loaded: &'a Loaded,
+    req: &'a Request<'a>,
+    pub groups: Vec<Group<'a>>,
+    pub ledger: Ledger,
+    idx: PaymentIndex<'a>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(
+        loaded: &'a Loaded,
+        validated: &'a Validated,
+        req: &'a Request<'a>,
+        findings: &Findings,
+    ) -> Plan<'a> {
+        let inputs = &loaded.inputs;
+        let bad = error_lines(findings);
+        let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
+        let mut mine: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, s) in inputs.sessions.iter().enumerate() {
+            if validated.checked[i]
+                && s.status == Status::Completed
+                && req.period.contains(s.date)
+                && ok(SESSIONS_FILE, s.line)
+                && req.patient.is_none_or(|p| p == s.patient_id)
+            {
+                mine.entry(&s.patient_id).or_default().push(i);
+            }
+        }
+        let charges = charges(loaded, validated, req, &ok);
+        let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, req.period.to, &ok));
+        let groups = mine
+            .into_iter()
+            .filter_map(|(pid, mut sessions)| {
+                let key = |i: &usize| {
+                    (
+                        inputs.sessions[*i].date,
+                        inputs.sessions[*i].session_id.as_str(),
+                    )
+                };
+                sessions.sort_by(|a, b| key(a).cmp(&key(b)));
+                Some(Group {
+                    patient: inputs.patient(pid)?,
+                    sessions,
+                })
+            })
+            .collect();
+        let idx = PaymentIndex::new(inputs, &ledger);
+        Plan {
+            loaded,
+            req,
+            groups,
+            ledger,
+            idx,
+        }
+    }
+
+    /// The superbill of one group, with any finding that kept one of its
+    /// sessions off it. Pure: safe to call from several threads.
+    pub fn build(&self, g: &Group) -> (Superbill, Findings) {
+        let mut findings = Findings::default();
+        let number = format!("SB-{}-{}", self.req.period.label(), g.patient.patient_id);
+        // Resolved again (validation reported any problem already).
+        let inputs = &self.loaded.inputs;
+        let resolved: Vec<Resolved> = g
+            .sessions
+            .iter()
+            .map(|&i| {
+                let mut scratch = Findings::default();
+                resolve::session(
+                    &inputs.sessions[i],
+                    &inputs.practice.default_place_of_service,
+                    &self.loaded.catalog,
+                    &mut scratch,
+                )
+            })
+            .collect();
+        let list: Vec<(usize, &Session, &Resolved)> = g
+            .sessions
+            .iter()
+            .zip(&resolved)
+            .map(|(&i, r)| (i, &inputs.sessions[i], r))
+            .collect();
+        let sb = one(self.loaded, g.patient, &number, &list, self, &mut findings);
+        (sb, findings)
+    }
+
+    /// The fate of every input row once the superbills are known:
+    /// `session_superbill` maps each billed session to its superbill.
+    pub fn fates(
+        &self,
+        findings: &Findings,
+        session_superbill: &HashMap<String, String>,
+    ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
+        fates(
+            &self.loaded.inputs,
+            self.req,
+            &error_lines(findings),
+            &self.ledger,
+            session_superbill,
+        )
+    }
+}
+
+/// Builds every superbill at once (one patient at the front desk, tests).
 pub fn superbills(
     loaded: &Loaded,
     validated: &Validated,
     req: &Request,
     findings: &mut Findings,
 ) -> Outcome {
-    let inputs = &loaded.inputs;
-    let bad = error_lines(findings);
-    let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
-    // Billable sessions in the period, grouped by patient, in date order.
-    let mut mine: BTreeMap<&str, Vec<(usize, &Session, &Resolved)>> = BTreeMap::new();
-    for (i, s) in inputs.sessions.iter().enumerate() {
-        if let Some(r) = &validated.resolved[i] {
-            if s.status == Status::Completed
-                && req.period.contains(s.date)
-                && ok(SESSIONS_FILE, s.line)
-                && req.patient.is_none_or(|p| p == s.patient_id)
-            {
-                mine.entry(&s.patient_id).or_default().push((i, s, r));
-            }
-        }
-    }
-    let charges = charges(loaded, validated, req, &ok);
-    let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, req.period.to, &ok));
-    let patients: HashMap<&str, &Patient> = inputs
-        .patients
-        .iter()
-        .map(|p| (p.patient_id.as_str(), p))
-        .collect();
+    let plan = Plan::new(loaded, validated, req, findings);
     let mut out = Vec::new();
     let mut session_superbill = HashMap::new();
-    let idx = PaymentIndex::new(inputs, &ledger);
-    for (pid, mut list) in mine {
-        list.sort_by(|a, b| (a.1.date, &a.1.session_id).cmp(&(b.1.date, &b.1.session_id)));
-        let number = format!("SB-{}-{}", req.period.label(), pid);
-        let sb = one(loaded, patients[pid], &number, &list, &idx, req, findings);
+    for g in &plan.groups {
+        let (sb, f) = plan.build(g);
+        findings.extend(f);
         for l in &sb.lines {
-            session_superbill.insert(l.session_id.clone(), number.clone());
+            session_superbill.insert(l.session_id.clone(), sb.number.clone());
         }
         if !sb.lines.is_empty() {
             out.push(sb);
         }
     }
-    let fates = fates(
-        inputs,
-        req,
-        &error_lines(findings),
-        &out,
-        &ledger,
-        &session_superbill,
-    );
-    drop(idx);
+    let fates = plan.fates(findings, &session_superbill);
     Outcome {
         superbills: out,
-        ledger,
+        ledger: plan.ledger,
         fates,
         session_superbill,
     }
@@ -122,24 +206,19 @@ fn charges(
         if s.status != Status::Completed || s.date > req.period.to || !ok(SESSIONS_FILE, s.line) {
             continue;
         }
-        let amount = match &validated.resolved[i] {
-            Some(r) => total(r),
-            None => {
-                // Outside the validated period: resolve quietly; a session
-                // with problems of its own carries no charge here.
-                let mut scratch = Findings::default();
-                let r = resolve::session(
-                    s,
-                    &inputs.practice.default_place_of_service,
-                    &loaded.catalog,
-                    &mut scratch,
-                );
-                if scratch.has_errors() {
-                    continue;
-                }
-                total(&r)
-            }
-        };
+        // Sessions outside the validated period are resolved quietly; one
+        // with problems of its own carries no charge here.
+        let mut scratch = Findings::default();
+        let r = resolve::session(
+            s,
+            &inputs.practice.default_place_of_service,
+            &loaded.catalog,
+            &mut scratch,
+        );
+        if !validated.checked[i] && scratch.has_errors() {
+            continue;
+        }
+        let amount = total(&r);
         out.push(Charge {
             session_id: s.session_id.clone(),
             patient_id: s.patient_id.clone(),
@@ -190,10 +269,11 @@ fn one(
     p: &Patient,
     number: &str,
     sessions: &[(usize, &Session, &Resolved)],
-    idx: &PaymentIndex,
-    req: &Request,
+    plan: &Plan,
     findings: &mut Findings,
 ) -> Superbill {
+    let req = plan.req;
+    let idx = &plan.idx;
     let inputs = &loaded.inputs;
     let practice = &inputs.practice;
     let mut diagnoses: Vec<String> = Vec::new();
@@ -260,7 +340,7 @@ fn one(
                 .to_string(),
         })
         .collect();
-    let payments = payments_for(idx, &included);
+    let payments = payments_for(idx, &plan.ledger, &included);
     let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
     let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
     let shows_cpt = lines.iter().any(|l| {
@@ -324,10 +404,11 @@ fn address_lines(a: &crate::input::Address) -> Vec<String> {
 
 /// Each payment's allocations to these sessions, summed per payment, in
 /// payment date order.
-fn payments_for(idx: &PaymentIndex, sessions: &[&str]) -> Vec<PaymentLine> {
+fn payments_for(idx: &PaymentIndex, ledger: &Ledger, sessions: &[&str]) -> Vec<PaymentLine> {
     let mut sums: BTreeMap<&str, Cents> = BTreeMap::new();
     for s in sessions {
-        for a in idx.by_session.get(s).into_iter().flatten() {
+        for &i in idx.by_session.get(*s).into_iter().flatten() {
+            let a = &ledger.allocations[i];
             *sums.entry(a.payment_id.as_str()).or_default() += a.amount;
         }
     }
@@ -351,15 +432,16 @@ fn payments_for(idx: &PaymentIndex, sessions: &[&str]) -> Vec<PaymentLine> {
 
 /// Lookups built once per run: superbills are many and allocations more.
 struct PaymentIndex<'a> {
-    by_session: HashMap<&'a str, Vec<&'a ledger::Allocation>>,
+    /// session_id -> indexes into `ledger.allocations`.
+    by_session: HashMap<String, Vec<usize>>,
     payments: HashMap<&'a str, &'a crate::input::Payment>,
 }
 
 impl<'a> PaymentIndex<'a> {
-    fn new(inputs: &'a Inputs, ledger: &'a Ledger) -> Self {
-        let mut by_session: HashMap<&str, Vec<&ledger::Allocation>> = HashMap::new();
-        for a in &ledger.allocations {
-            by_session.entry(a.session_id.as_str()).or_default().push(a);
+    fn new(inputs: &'a Inputs, ledger: &Ledger) -> Self {
+        let mut by_session: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in ledger.allocations.iter().enumerate() {
+            by_session.entry(a.session_id.clone()).or_default().push(i);
         }
         PaymentIndex {
             by_session,
@@ -376,14 +458,15 @@ fn fates(
     inputs: &Inputs,
     req: &Request,
     bad: &HashSet<(String, u64)>,
-    superbills: &[Superbill],
     ledger: &Ledger,
     session_superbill: &HashMap<String, String>,
 ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
     let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
-    let billed_patients: HashSet<&str> = superbills
+    let billed_patients: HashSet<&str> = inputs
+        .sessions
         .iter()
-        .map(|s| s.patient.patient_id.as_str())
+        .filter(|s| session_superbill.contains_key(&s.session_id))
+        .map(|s| s.patient_id.as_str())
         .collect();
     let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
     let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();

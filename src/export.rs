@@ -21,6 +21,15 @@ pub struct Csv {
 }
 
 impl Csv {
+    /// Rows only, for parts joined under one header later.
+    pub fn headless() -> Csv {
+        Csv {
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(Vec::new()),
+        }
+    }
+
     pub fn new(header: &[&str]) -> Csv {
         let mut w = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
@@ -81,8 +90,10 @@ pub fn findings_csv<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<
     csv.finish()
 }
 
-use crate::build::Outcome;
+use crate::ledger::Ledger;
+use crate::money::Cents;
 use crate::superbill::Superbill;
+use std::collections::HashMap;
 
 pub const LEDGER_HEADER: [&str; 11] = [
     "superbill_number",
@@ -98,27 +109,34 @@ pub const LEDGER_HEADER: [&str; 11] = [
     "charge",
 ];
 
-/// One row per service line.
-pub fn ledger_csv(superbills: &[Superbill]) -> Vec<u8> {
-    let mut csv = Csv::new(&LEDGER_HEADER);
-    for sb in superbills {
-        for l in &sb.lines {
-            csv.row([
-                sb.number.as_str(),
-                sb.patient.patient_id.as_str(),
-                l.session_id.as_str(),
-                &l.date.to_string(),
-                l.provider_npi.as_str(),
-                l.place_of_service.as_str(),
-                l.code.as_str(),
-                &l.modifiers.join(";"),
-                &l.units.to_string(),
-                l.pointers.as_str(),
-                &l.charge.plain(),
-            ]);
-        }
+/// One superbill's ledger rows (no header), one per service line.
+pub fn ledger_rows(sb: &Superbill) -> Vec<u8> {
+    let mut csv = Csv::headless();
+    for l in &sb.lines {
+        csv.row([
+            sb.number.as_str(),
+            sb.patient.patient_id.as_str(),
+            l.session_id.as_str(),
+            &l.date.to_string(),
+            l.provider_npi.as_str(),
+            l.place_of_service.as_str(),
+            l.code.as_str(),
+            &l.modifiers.join(";"),
+            &l.units.to_string(),
+            l.pointers.as_str(),
+            &l.charge.plain(),
+        ]);
     }
     csv.finish()
+}
+
+/// `ledger.csv` from each superbill's rows, in order.
+pub fn ledger_csv<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Csv::new(&LEDGER_HEADER).finish();
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
 }
 
 pub const SUMMARY_HEADER: [&str; 10] = [
@@ -134,34 +152,55 @@ pub const SUMMARY_HEADER: [&str; 10] = [
     "credit",
 ];
 
-/// One row per superbill; `credit` is what the patient has paid beyond all
-/// charges billed so far (negative when refunds exceeded payments).
-pub fn summary_csv(
-    superbills: &[Superbill],
-    outcome: &Outcome,
-    file_of: impl Fn(&Superbill) -> String,
-) -> Vec<u8> {
-    let mut csv = Csv::new(&SUMMARY_HEADER);
-    for sb in superbills {
+/// One row of `summary.csv`; `credit` is what the patient paid beyond all
+/// charges so far (negative when refunds exceeded payments).
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub number: String,
+    pub patient_id: String,
+    pub period: String,
+    pub sessions: usize,
+    pub lines: usize,
+    pub charged: Cents,
+    pub paid: Cents,
+    pub balance: Cents,
+    pub file: String,
+    pub credit: Cents,
+}
+
+impl SummaryRow {
+    pub fn of(sb: &Superbill, file: String, credit: Cents) -> SummaryRow {
         let mut sessions: Vec<&str> = sb.lines.iter().map(|l| l.session_id.as_str()).collect();
         sessions.dedup();
-        let credit = outcome
-            .ledger
-            .credit
-            .get(&sb.patient.patient_id)
-            .copied()
-            .unwrap_or_default();
+        SummaryRow {
+            number: sb.number.clone(),
+            patient_id: sb.patient.patient_id.clone(),
+            period: format!("{}..{}", sb.period_from, sb.period_to),
+            sessions: sessions.len(),
+            lines: sb.lines.len(),
+            charged: sb.total_charged,
+            paid: sb.total_paid,
+            balance: sb.balance,
+            file,
+            credit,
+        }
+    }
+}
+
+pub fn summary_csv(rows: &[&SummaryRow]) -> Vec<u8> {
+    let mut csv = Csv::new(&SUMMARY_HEADER);
+    for r in rows {
         csv.row([
-            sb.number.clone(),
-            sb.patient.patient_id.clone(),
-            format!("{}..{}", sb.period_from, sb.period_to),
-            sessions.len().to_string(),
-            sb.lines.len().to_string(),
-            sb.total_charged.plain(),
-            sb.total_paid.plain(),
-            sb.balance.plain(),
-            file_of(sb),
-            credit.plain(),
+            r.number.clone(),
+            r.patient_id.clone(),
+            r.period.clone(),
+            r.sessions.to_string(),
+            r.lines.to_string(),
+            r.charged.plain(),
+            r.paid.plain(),
+            r.balance.plain(),
+            r.file.clone(),
+            r.credit.plain(),
         ]);
     }
     csv.finish()
@@ -183,18 +222,21 @@ pub const PAYMENTS_HEADER: [&str; 10] = [
 /// Each payment and how it was applied: one row per session it paid
 /// toward, plus one for any part left unapplied, so each payment's rows sum
 /// to its amount.
-pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8> {
-    use crate::money::Cents;
+pub fn payments_csv(
+    inputs: &crate::input::Inputs,
+    ledger: &Ledger,
+    session_superbill: &HashMap<String, String>,
+) -> Vec<u8> {
     let mut csv = Csv::new(&PAYMENTS_HEADER);
     let mut allocs: std::collections::HashMap<&str, Vec<&crate::ledger::Allocation>> =
         Default::default();
-    for a in &outcome.ledger.allocations {
+    for a in &ledger.allocations {
         allocs.entry(a.payment_id.as_str()).or_default().push(a);
     }
     let mut payments: Vec<&crate::input::Payment> = inputs
         .payments
         .iter()
-        .filter(|p| outcome.ledger.unapplied.contains_key(&p.payment_id))
+        .filter(|p| ledger.unapplied.contains_key(&p.payment_id))
         .collect();
     payments.sort_by(|a, b| {
         (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id))
@@ -215,7 +257,7 @@ pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8>
             ]
         };
         for a in allocs.get(p.payment_id.as_str()).into_iter().flatten() {
-            let (number, status) = match outcome.session_superbill.get(&a.session_id) {
+            let (number, status) = match session_superbill.get(&a.session_id) {
                 Some(n) => (
                     n.as_str(),
                     if a.amount.is_negative() {
@@ -228,10 +270,10 @@ pub fn payments_csv(inputs: &crate::input::Inputs, outcome: &Outcome) -> Vec<u8>
             };
             csv.row_raw(base(&a.session_id, number, a.amount, status));
         }
-        let left = outcome.ledger.unapplied[&p.payment_id];
+        let left = ledger.unapplied[&p.payment_id];
         if left != Cents::ZERO {
             let status = match &p.session_id {
-                Some(s) if !outcome.session_superbill.contains_key(s) && !left.is_negative() => {
+                Some(s) if !session_superbill.contains_key(s) && !left.is_negative() => {
                     "held for its session"
                 }
                 _ if left.is_negative() => "refunded from credit",

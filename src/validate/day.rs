@@ -6,7 +6,7 @@ use crate::codes::Catalog;
 use crate::findings::{At, Findings};
 use crate::input::{Inputs, Session, SESSIONS_FILE};
 use crate::resolve::{Line, Resolved};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const TELEHEALTH_MODIFIERS: [&str; 3] = ["95", "93", "GT"];
 
@@ -16,10 +16,10 @@ struct DayLine<'a> {
     line: &'a Line,
 }
 
-pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &mut Findings) {
-    // A patient's first completed visit in the data: Spravato G-codes are
-    // for established patients only.
-    let mut first: std::collections::HashMap<&str, (chrono::NaiveDate, &str)> = Default::default();
+/// Each patient's first completed visit in the data: Spravato G-codes are
+/// for established patients only.
+pub fn first_visits(inputs: &Inputs) -> HashMap<&str, (chrono::NaiveDate, &str)> {
+    let mut first: HashMap<&str, (chrono::NaiveDate, &str)> = HashMap::new();
     for s in inputs
         .sessions
         .iter()
@@ -32,11 +32,20 @@ pub fn check(inputs: &Inputs, cat: &Catalog, resolved: &[Option<Resolved>], f: &
             *e = (s.date, &s.session_id);
         }
     }
-    let mut days: BTreeMap<(&str, chrono::NaiveDate, &str), Vec<DayLine>> = BTreeMap::new();
-    for (s, r) in inputs.sessions.iter().zip(resolved) {
-        let Some(r) = r else { continue };
+    first
+}
+
+/// Checks one patient's resolved sessions.
+pub fn check_patient(
+    cat: &Catalog,
+    first: &HashMap<&str, (chrono::NaiveDate, &str)>,
+    sessions: &[(&Session, Resolved)],
+    f: &mut Findings,
+) {
+    let mut days: BTreeMap<(chrono::NaiveDate, &str), Vec<DayLine>> = BTreeMap::new();
+    for (s, r) in sessions {
         for line in &r.lines {
-            days.entry((s.patient_id.as_str(), s.date, s.provider_id.as_str()))
+            days.entry((s.date, s.provider_id.as_str()))
                 .or_default()
                 .push(DayLine {
                     session: s,

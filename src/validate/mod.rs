@@ -10,9 +10,10 @@ mod records;
 use crate::codes::Catalog;
 use crate::findings::Findings;
 use crate::icd10::CodeSet;
-use crate::input::{Inputs, Status};
-use crate::resolve::{self, Resolved};
+use crate::input::{Inputs, Session, Status};
+use crate::resolve;
 use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
 
 /// An inclusive range of dates of service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +71,12 @@ pub struct Options {
     pub period: Option<Period>,
 }
 
-/// What validation learned: resolved lines for every completed session in
-/// the period (parallel to `inputs.sessions`), and the findings.
+/// What validation learned: which sessions it checked (completed, in the
+/// period). Their lines are resolved again when superbills are built, one
+/// patient at a time, so no stage holds every line of a big practice.
 #[derive(Debug)]
 pub struct Validated {
-    pub resolved: Vec<Option<Resolved>>,
+    pub checked: Vec<bool>,
 }
 
 pub fn run(
@@ -88,31 +90,38 @@ pub fn run(
     records::patients(inputs, opts, findings);
     records::payments(inputs, opts, findings);
     let default_pos = inputs.practice.default_place_of_service.as_str();
-    let mut resolved = Vec::with_capacity(inputs.sessions.len());
-    for s in &inputs.sessions {
-        let in_period = opts.period.is_none_or(|p| p.contains(s.date));
-        if s.status != Status::Completed || !in_period {
-            resolved.push(None);
-            continue;
+    let checked: Vec<bool> = inputs
+        .sessions
+        .iter()
+        .map(|s| s.status == Status::Completed && opts.period.is_none_or(|p| p.contains(s.date)))
+        .collect();
+    let mut by_patient: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
+    for (s, _) in inputs.sessions.iter().zip(&checked).filter(|(_, c)| **c) {
+        by_patient.entry(&s.patient_id).or_default().push(s);
+    }
+    let first = day::first_visits(inputs);
+    for sessions in by_patient.values() {
+        let mut resolved = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            records::session(inputs, s, icd, cat, opts, findings);
+            let r = resolve::session(s, default_pos, cat, findings);
+            if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
+                // Every row must end billed, skipped or rejected with a reason.
+                findings.error(
+                    &crate::findings::At::new(crate::input::SESSIONS_FILE, s.line, &s.session_id),
+                    "service",
+                    "nothing-to-bill",
+                    "the session resolves to no billable line (check minutes, dose and the service mapping)",
+                );
+            }
+            resolved.push((*s, r));
         }
-        records::session(inputs, s, icd, cat, opts, findings);
-        let r = resolve::session(s, default_pos, cat, findings);
-        if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
-            // Every row must end billed, skipped or rejected with a reason.
-            findings.error(
-                &crate::findings::At::new(crate::input::SESSIONS_FILE, s.line, &s.session_id),
-                "service",
-                "nothing-to-bill",
-                "the session resolves to no billable line (check minutes, dose and the service mapping)",
-            );
-        }
-        resolved.push(Some(r));
+        day::check_patient(cat, &first, &resolved, findings);
     }
     records::duplicate_sessions(inputs, findings);
-    records::sessions_of_bad_patients(inputs, &resolved, findings);
-    day::check(inputs, cat, &resolved, findings);
+    records::sessions_of_bad_patients(inputs, &checked, findings);
     findings.sort();
-    Validated { resolved }
+    Validated { checked }
 }
 
 #[cfg(test)]

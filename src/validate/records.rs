@@ -321,11 +321,7 @@ fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Finding
 
 /// A session cannot be billed for a patient whose own row has errors (the
 /// superbill would carry them); point staff at that row.
-pub fn sessions_of_bad_patients(
-    inputs: &Inputs,
-    resolved: &[Option<crate::resolve::Resolved>],
-    f: &mut Findings,
-) {
+pub fn sessions_of_bad_patients(inputs: &Inputs, checked: &[bool], f: &mut Findings) {
     let bad_lines: HashSet<u64> = f
         .items
         .iter()
@@ -341,8 +337,8 @@ pub fn sessions_of_bad_patients(
     if bad.is_empty() {
         return;
     }
-    for (s, r) in inputs.sessions.iter().zip(resolved) {
-        if let (Some(_), Some(line)) = (r, bad.get(s.patient_id.as_str())) {
+    for (s, c) in inputs.sessions.iter().zip(checked) {
+        if let (true, Some(line)) = (*c, bad.get(s.patient_id.as_str())) {
             f.error(
                 &At::new(SESSIONS_FILE, s.line, &s.session_id),
                 "patient_id",
