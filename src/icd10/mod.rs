@@ -523,8 +523,19 @@ impl CodeSet {
 }
 
 fn no_release_warning(date: NaiveDate, nearest: &Release) -> String {
-    // Releases start each October 1 (fiscal year = next calendar year),
-    // sometimes amended by an April 1 update.
+    format!(
+        "warning: no loaded ICD-10-CM release covers {date}; answering from {} ({} to {}). \
+         Import the {} tabular with `superbill codes import-icd10cm <tabular.xml>`.\n",
+        nearest.name,
+        nearest.valid_from,
+        nearest.valid_to,
+        release_to_import(date)
+    )
+}
+
+/// The release in force on `date`: each starts October 1 (fiscal year =
+/// next calendar year), sometimes amended by an April 1 update.
+pub fn release_to_import(date: NaiveDate) -> String {
     let fy = if date.month() >= 10 {
         date.year() + 1
     } else {
@@ -535,11 +546,7 @@ fn no_release_warning(date: NaiveDate, nearest: &Release) -> String {
     } else {
         ""
     };
-    format!(
-        "warning: no loaded ICD-10-CM release covers {date}; answering from {} ({} to {}). \
-         Import the FY{fy} tabular{april} with `superbill codes import-icd10cm <tabular.xml>`.\n",
-        nearest.name, nearest.valid_from, nearest.valid_to
-    )
+    format!("FY{fy}{april}")
 }
 
 fn today() -> NaiveDate {

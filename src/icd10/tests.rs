@@ -204,3 +204,12 @@ fn embedded_table_is_the_whole_release() {
     assert_eq!(release.entries.len(), 98_186);
     assert_eq!(release.name, "FY2026-April");
 }
+
+#[test]
+fn names_the_release_to_import_for_a_date() {
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(release_to_import(d("2026-12-01")), "FY2027");
+    assert_eq!(release_to_import(d("2026-10-01")), "FY2027");
+    assert_eq!(release_to_import(d("2026-02-10")), "FY2026");
+    assert_eq!(release_to_import(d("2027-05-01")), "FY2027 (or its April update)");
+}

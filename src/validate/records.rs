@@ -238,8 +238,8 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
         // Once per session: the codes are still checked against the
         // nearest release below.
         f.warning(at, "diagnoses", "icd-no-release", format!(
-            "no loaded ICD-10-CM release covers {} (nearest: {}): import the release in force on that date with `superbill codes import-icd10cm`",
-            s.date, icd.nearest_release(s.date).name));
+            "no loaded ICD-10-CM release covers {} (codes were checked against {}): import the {} release with `superbill codes import-icd10cm`",
+            s.date, icd.nearest_release(s.date).name, icd10::release_to_import(s.date)));
     }
     let mut seen = HashSet::new();
     for code in &s.diagnoses {
