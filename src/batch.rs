@@ -170,6 +170,8 @@ struct Done {
     sessions: Vec<String>,
     findings: Findings,
     pdf: Option<(String, String, bool)>, // name, sha256, written
+    /// What the PDF was rendered from (see `Manifest::sources`).
+    source: String,
 }
 
 pub fn pdf_name(number: &str) -> String {
@@ -194,6 +196,8 @@ fn produce(
         atomic::sweep_temp_files(&out.join("superbills"));
         Some(Renderer::new(crate::cmd::render_options(loaded))?)
     };
+    let fingerprint = crate::render::fingerprint(&crate::cmd::render_options(loaded))?;
+    let previous = Manifest::previous(out);
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();
     let pool = rayon::ThreadPoolBuilder::new()
@@ -212,18 +216,27 @@ fn produce(
                     sessions: Vec::new(),
                     findings,
                     pdf: None,
+                    source: String::new(),
                 };
                 if sb.lines.is_empty() {
                     return Ok(d);
                 }
                 let name = pdf_name(&sb.number);
+                d.source = source_of(&sb, &fingerprint);
                 d.pdf = Some(match &renderer {
+                    Some(_) if unchanged(&previous, out, &name, &d.source) => {
+                        (name.clone(), previous.outputs[&name].clone(), false)
+                    }
                     Some(r) => {
                         let bytes = r.render(&sb)?;
                         let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
                         (name.clone(), sha256_hex(&bytes), written)
                     }
-                    None => (name.clone(), String::new(), !out.join(&name).exists()),
+                    None => (
+                        name.clone(),
+                        String::new(),
+                        !unchanged(&previous, out, &name, &d.source),
+                    ),
                 });
                 d.ledger_rows = export::ledger_rows(&sb);
                 d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
@@ -280,17 +293,21 @@ fn write_exports(
     outputs.insert("summary.csv".into(), export::summary_csv(&summary));
     outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
     let mut manifest = Manifest {
-        tool: "superbill",
-        version: env!("CARGO_PKG_VERSION"),
+        tool: "superbill".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
         period: opts.period.label(),
         icd10cm_releases: loaded.icd.releases().map(|r| r.name.clone()).collect(),
         inputs: input_hashes(&loaded.inputs.dir)?,
         outputs: BTreeMap::new(),
+        sources: BTreeMap::new(),
     };
     let mut files: Vec<(String, bool)> = Vec::new();
-    for (name, sha, written) in billed.iter().filter_map(|d| d.pdf.as_ref()) {
-        manifest.outputs.insert(name.clone(), sha.clone());
-        files.push((name.clone(), *written));
+    for d in billed {
+        if let Some((name, sha, written)) = &d.pdf {
+            manifest.outputs.insert(name.clone(), sha.clone());
+            manifest.sources.insert(name.clone(), d.source.clone());
+            files.push((name.clone(), *written));
+        }
     }
     for (name, bytes) in &outputs {
         manifest.outputs.insert(name.clone(), sha256_hex(bytes));
@@ -306,6 +323,25 @@ fn write_exports(
         files.push((name, written));
     }
     Ok(files)
+}
+
+/// SHA-256 of the superbill's data and the renderer's fingerprint.
+fn source_of(sb: &crate::superbill::Superbill, fingerprint: &str) -> String {
+    let mut bytes = serde_json::to_vec(sb).expect("superbill serialises");
+    bytes.extend_from_slice(fingerprint.as_bytes());
+    sha256_hex(&bytes)
+}
+
+/// Whether the PDF a previous run wrote from the same source is still
+/// there, intact: then rendering it again would give the same bytes.
+fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool {
+    if previous.sources.get(name).map(String::as_str) != Some(source) {
+        return false;
+    }
+    let Some(sha) = previous.outputs.get(name) else {
+        return false;
+    };
+    std::fs::read(out.join(name)).is_ok_and(|b| sha256_hex(&b) == *sha)
 }
 
 /// Superbills of this period from an earlier run that this run no longer

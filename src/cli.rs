@@ -34,21 +34,25 @@ Exits 0 when there are no errors (warnings allowed), 1 when there are."
     )]
     Validate(ValidateArgs),
     /// Render one patient's superbill for a date range (front-desk use)
-    #[command(long_about = "Render one patient's superbill for a date range (front-desk use).\n\n\
+    #[command(
+        long_about = "Render one patient's superbill for a date range (front-desk use).\n\n\
 Validates the practice first and refuses, listing the findings, when this patient's row or sessions in the \
 range (or the practice's own identifiers) have errors. The superbill number is SB-<range>-<patient_id>; the \
 statement date is --to (or --as-of when earlier).\n\n\
-Example:\n  superbill render --practice samples/cedar-ridge --patient P0001 --from 2026-09-01 --to 2026-09-30 --out P0001.pdf")]
+Example:\n  superbill render --practice samples/cedar-ridge --patient P0001 --from 2026-09-01 --to 2026-09-30 --out P0001.pdf"
+    )]
     Render(RenderArgs),
     /// Produce the month's superbills, ledger and exports for the accountant
-    #[command(long_about = "Produce the month's superbills, ledger and exports for the accountant.\n\n\
+    #[command(
+        long_about = "Produce the month's superbills, ledger and exports for the accountant.\n\n\
 Writes under --out: superbills/SB-<YYYYMM>-<patient_id>.pdf (one per patient with billable sessions), \
 ledger.csv (one row per service line), payments.csv (how each payment was applied), summary.csv (one row \
 per superbill), rejects.csv (every error, as `validate --report`) and manifest.json (SHA-256 of every input \
 and output). Sessions with errors are left out and listed in rejects.csv; the patient's other sessions are \
 still billed. Writes are atomic and skip unchanged files, so re-running is always safe.\n\n\
 Exit codes: 0 every row billed or skipped, 1 some rows rejected, 2 unusable arguments or configuration.\n\n\
-Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/2026-09")]
+Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/2026-09"
+    )]
     Batch(BatchArgs),
     /// Look up and search code sets; import a new ICD-10-CM release
     #[command(subcommand)]

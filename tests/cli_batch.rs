@@ -413,3 +413,31 @@ fn unusable_arguments_exit_2_and_write_nothing() {
         assert!(!out.exists(), "{extra:?} created the output folder");
     }
 }
+
+#[test]
+fn rerun_repairs_a_tampered_pdf_and_follows_template_changes() {
+    let (_tmp, practice) = sample_copy("cedar-ridge");
+    let out = practice.parent().unwrap().join("out");
+    let (code, stdout, stderr) = batch(&practice, &out, CLEAN_AS_OF, &[]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let before = bytes_of(&out);
+    // A PDF edited after the run is rendered again, not trusted.
+    let pdf = out.join("superbills/SB-202609-P0002.pdf");
+    std::fs::write(&pdf, b"%PDF-1.3 tampered").unwrap();
+    let (code, stdout, _) = batch(&practice, &out, CLEAN_AS_OF, &[]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Wrote 1 of 50 file(s)"), "{stdout}");
+    assert!(bytes_of(&out) == before, "tampered PDF not restored");
+    // A practice template change reaches every superbill.
+    std::fs::create_dir_all(practice.join("templates")).unwrap();
+    std::fs::write(
+        practice.join("templates/footer.hbs"),
+        "Billing questions: {{practice_phone}} (Mon-Fri).",
+    )
+    .unwrap();
+    let (code, stdout, _) = batch(&practice, &out, CLEAN_AS_OF, &[]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Wrote 46 of 50 file(s)"), "{stdout}");
+    let text = pdf_pages(&std::fs::read(&pdf).unwrap()).concat();
+    assert!(text.contains("(Mon-Fri)"), "{text}");
+}

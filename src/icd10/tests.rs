@@ -211,5 +211,8 @@ fn names_the_release_to_import_for_a_date() {
     assert_eq!(release_to_import(d("2026-12-01")), "FY2027");
     assert_eq!(release_to_import(d("2026-10-01")), "FY2027");
     assert_eq!(release_to_import(d("2026-02-10")), "FY2026");
-    assert_eq!(release_to_import(d("2027-05-01")), "FY2027 (or its April update)");
+    assert_eq!(
+        release_to_import(d("2027-05-01")),
+        "FY2027 (or its April update)"
+    );
 }

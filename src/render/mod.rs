@@ -25,6 +25,39 @@ use std::path::PathBuf;
 
 pub use templates::TemplateContext;
 
+/// SHA-256 over everything besides the superbill that shapes the PDF:
+/// this program's own bytes, the templates in use, fonts and images. The
+/// same fingerprint and superbill data give the same PDF, which lets a
+/// re-run skip rendering what it already wrote.
+pub fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    // The binary stands for the layout code: a rebuilt program re-renders.
+    match std::env::current_exe().and_then(std::fs::read) {
+        Ok(bytes) => h.update(&bytes),
+        Err(_) => h.update(env!("CARGO_PKG_VERSION").as_bytes()),
+    }
+    for (name, default) in templates::TEMPLATES {
+        let own = opts
+            .practice_dir
+            .as_ref()
+            .map(|d| d.join("templates").join(name));
+        match own.filter(|p| p.is_file()) {
+            Some(p) => h.update(std::fs::read(&p).map_err(|e| crate::Error::io(&p, e))?),
+            None => h.update(default.as_bytes()),
+        }
+        h.update([0]);
+    }
+    for path in [&opts.logo, &opts.signature, &opts.font, &opts.font_bold]
+        .into_iter()
+        .flatten()
+    {
+        h.update(std::fs::read(path).map_err(|e| crate::Error::io(path, e))?);
+        h.update([0]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 /// Where the renderer's optional inputs live. All paths are read once, in
 /// [`Renderer::new`].
 #[derive(Debug, Clone, Default)]
