@@ -124,6 +124,17 @@ impl<'a> RowReader<'a> {
         }
         match parse::date(&v, tz) {
             Ok(d) => Some(d),
+            // A date of birth is never echoed, even a malformed one:
+            // reports travel by e-mail.
+            Err(_) if col == "dob" => {
+                self.error(
+                    col,
+                    "bad-date",
+                    "dob is not a valid date: use YYYY-MM-DD or M/D/YYYY with a four-digit year"
+                        .into(),
+                );
+                None
+            }
             Err(e) => {
                 self.error(col, "bad-date", format!("{col} {e}"));
                 None
@@ -416,6 +427,29 @@ mod tests {
         assert!(proc_spec("9921").is_err());
         assert!(proc_spec("99214-2").is_err());
         assert!(proc_spec("96366x0").is_err());
+    }
+
+    #[test]
+    fn a_bad_date_of_birth_is_not_echoed() {
+        let mut f = Findings::default();
+        let t = Table::parse(
+            b"patient_id,first_name,last_name,dob,sex,address,city,state,zip,payer,member_id\nP1,Ann,Lee,13/45/1980,F,1 A St,Denver,CO,80202,Aetna,M1\n",
+            "patients.csv",
+            PATIENT_COLUMNS.0,
+            PATIENT_COLUMNS.1,
+            &mut f,
+        );
+        assert!(patients(&t, chrono_tz::America::Denver, &mut f).is_empty());
+        assert_eq!(f.items.len(), 1);
+        assert_eq!(
+            (f.items[0].field.as_str(), f.items[0].code),
+            ("dob", "bad-date")
+        );
+        assert!(
+            !f.items[0].message.contains("1980"),
+            "{}",
+            f.items[0].message
+        );
     }
 
     #[test]

@@ -154,8 +154,16 @@ impl Table {
             };
             cells.trim();
             if cells.len() != header_len {
+                // The record id comes from the id column (the first
+                // required one), never from whatever cell happens to lead:
+                // that could be a name.
+                let id = required
+                    .first()
+                    .and_then(|c| table.columns.get(*c))
+                    .and_then(|&i| cells.get(i))
+                    .unwrap_or_default();
                 findings.error(
-                    &At::new(file, line, cells.get(0).unwrap_or_default()),
+                    &At::new(file, line, id),
                     "",
                     "csv-cell-count",
                     format!(
