@@ -74,6 +74,14 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             c.file, c.read, c.billed, c.skipped, c.rejected
         );
     }
+    let total = |f: fn(&batch::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
+    println!(
+        "rows read {} = billed {} + skipped {} + rejected {}",
+        total(|c| c.read),
+        total(|c| c.billed),
+        total(|c| c.skipped),
+        total(|c| c.rejected)
+    );
     println!();
     let w = r.findings.warnings();
     if r.rejected_rows() > 0 {
