@@ -394,3 +394,24 @@ fn ama_notice_only_with_cpt_and_balance_without_stamp() {
     assert!(!text.contains("PAID IN FULL"));
     assert!(text.contains("$100.00"), "balance due shown");
 }
+
+#[test]
+fn service_facility_is_shown_only_when_set() {
+    let r = renderer();
+    let plain = pages_text(&r.render(&sample()).unwrap()).concat();
+    assert!(!plain.contains("Service facility"), "{plain}");
+    let mut sb = sample();
+    sb.facility = Some(superbill::superbill::Party {
+        name: "Cedar Ridge Infusion Suite".into(),
+        address_lines: vec!["88 Aspen Row".into(), "Lakewood, CO 80226".into()],
+    });
+    let text = pages_text(&r.render(&sb).unwrap()).concat();
+    for want in [
+        "Service facility",
+        "Cedar Ridge Infusion Suite",
+        "88 Aspen Row",
+        "Lakewood, CO 80226",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+}

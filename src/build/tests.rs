@@ -186,3 +186,41 @@ fn cancelled_and_no_show_are_skipped() {
         ]
     );
 }
+
+#[test]
+fn service_facility_appears_only_when_it_differs_from_the_billing_address() {
+    let facility = |line1: &str| {
+        format!("{PRACTICE}\n[service_facility]\nname = \"Infusion Suite\"\n[service_facility.address]\nline1 = \"{line1}\"\ncity = \"Denver\"\nstate = \"CO\"\nzip = \"80202\"\n")
+    };
+    for (line1, shown) in [("9 Side St", true), ("1 Main St", false)] {
+        let dir = practice_dir(
+            &facility(line1),
+            &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+            &[],
+        );
+        let mut f = Findings::default();
+        let loaded = cmd::load(dir.path(), &mut f).unwrap();
+        let period = Period::month("2026-09").unwrap();
+        let v = validate::run(
+            &loaded.inputs,
+            &loaded.catalog,
+            &loaded.icd,
+            &Options {
+                as_of: d("2026-10-05"),
+                period: Some(period),
+            },
+            &mut f,
+        );
+        let out = superbills(
+            &loaded,
+            &v,
+            &Request {
+                period,
+                statement_date: d("2026-09-30"),
+                patient: None,
+            },
+            &mut f,
+        );
+        assert_eq!(out.superbills[0].facility.is_some(), shown, "{line1}");
+    }
+}
