@@ -9,8 +9,13 @@ fn d(s: &str) -> NaiveDate {
 
 fn run(sessions: &[&str], payments: &[&str]) -> (Outcome, Findings) {
     let dir = practice_dir(PRACTICE, sessions, payments);
+    outcome(dir.path())
+}
+
+/// September 2026 of the practice in `dir`, as of 2026-10-05.
+fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
     let mut f = Findings::default();
-    let loaded = cmd::load(dir.path(), &mut f).unwrap();
+    let loaded = cmd::load(dir, &mut f).unwrap();
     let period = Period::month("2026-09").unwrap();
     let opts = Options {
         as_of: d("2026-10-05"),
@@ -148,29 +153,7 @@ fn cancelled_and_no_show_are_skipped() {
     let dir = practice_dir(PRACTICE, &[], &[]);
     let s = "session_id,patient_id,provider_id,date,service,diagnoses,status\nS1,P1,a,2026-09-14,med-management,F33.2,cancelled\nS2,P1,a,2026-09-15,med-management,F33.2,no-show\nS3,P1,a,2026-09-16,med-management,F33.2,\n";
     std::fs::write(dir.path().join("sessions.csv"), s).unwrap();
-    let mut f = Findings::default();
-    let loaded = cmd::load(dir.path(), &mut f).unwrap();
-    let period = Period::month("2026-09").unwrap();
-    let v = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &Options {
-            as_of: d("2026-10-05"),
-            period: Some(period),
-        },
-        &mut f,
-    );
-    let out = superbills(
-        &loaded,
-        &v,
-        &Request {
-            period,
-            statement_date: d("2026-09-30"),
-            patient: None,
-        },
-        &mut f,
-    );
+    let (out, _) = outcome(dir.path());
     let fates = &out
         .fates
         .iter()
@@ -198,29 +181,7 @@ fn service_facility_appears_only_when_it_differs_from_the_billing_address() {
             &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
             &[],
         );
-        let mut f = Findings::default();
-        let loaded = cmd::load(dir.path(), &mut f).unwrap();
-        let period = Period::month("2026-09").unwrap();
-        let v = validate::run(
-            &loaded.inputs,
-            &loaded.catalog,
-            &loaded.icd,
-            &Options {
-                as_of: d("2026-10-05"),
-                period: Some(period),
-            },
-            &mut f,
-        );
-        let out = superbills(
-            &loaded,
-            &v,
-            &Request {
-                period,
-                statement_date: d("2026-09-30"),
-                patient: None,
-            },
-            &mut f,
-        );
+        let (out, _) = outcome(dir.path());
         assert_eq!(out.superbills[0].facility.is_some(), shown, "{line1}");
     }
 }
