@@ -148,6 +148,13 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             );
         }
     }
+    if w > 0 {
+        println!(
+            "{w} warning{} (nothing was rejected for them): `superbill validate --period {}` lists them.",
+            super::summary::plural(w),
+            opts.period.from.format("%Y-%m")
+        );
+    }
 }
 
 /// Peak resident memory of this process (Linux; None elsewhere).

@@ -95,12 +95,23 @@ pub fn run(
         .iter()
         .map(|s| s.status == Status::Completed && opts.period.is_none_or(|p| p.contains(s.date)))
         .collect();
-    let mut by_patient: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
+    // One group per future superbill: the patient in the period, or in
+    // each calendar month when no period is given (a batch bills months).
+    let mut by_patient: BTreeMap<(&str, String), Vec<&Session>> = BTreeMap::new();
     for (s, _) in inputs.sessions.iter().zip(&checked).filter(|(_, c)| **c) {
-        by_patient.entry(&s.patient_id).or_default().push(s);
+        let month = match opts.period {
+            Some(_) => String::new(),
+            None => s.date.format("%Y-%m").to_string(),
+        };
+        by_patient
+            .entry((&s.patient_id, month))
+            .or_default()
+            .push(s);
     }
     let first = day::first_visits(inputs);
-    for sessions in by_patient.values() {
+    for sessions in by_patient.values_mut() {
+        sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));
+        records::superbill_diagnoses(sessions, findings);
         let mut resolved = Vec::with_capacity(sessions.len());
         for s in sessions {
             records::session(inputs, s, icd, cat, opts, findings);

@@ -351,3 +351,26 @@ pub fn sessions_of_bad_patients(inputs: &Inputs, checked: &[bool], f: &mut Findi
         }
     }
 }
+
+/// A superbill lists at most 12 diagnoses (A-L) across its sessions: the
+/// session that would add a 13th is rejected with the way out.
+pub fn superbill_diagnoses(sessions: &[&Session], f: &mut Findings) {
+    let mut seen: Vec<&str> = Vec::new();
+    for s in sessions {
+        if s.diagnoses.len() > MAX_DIAGNOSES {
+            continue; // rejected on its own (too-many-diagnoses)
+        }
+        let new: Vec<&str> = s
+            .diagnoses
+            .iter()
+            .map(String::as_str)
+            .filter(|d| !seen.contains(d))
+            .collect();
+        if !seen.is_empty() && seen.len() + new.len() > MAX_DIAGNOSES {
+            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
+                "with this session the patient's superbill would list more than 12 diagnoses (A-L): keep the codes the services treat, or bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
+            continue;
+        }
+        seen.extend(new);
+    }
+}

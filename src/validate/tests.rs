@@ -252,3 +252,18 @@ fn period_labels() {
     };
     assert_eq!(odd.label(), "20260901-20260912");
 }
+
+#[test]
+fn a_superbill_takes_at_most_twelve_diagnoses_across_sessions() {
+    let c = codes(&[
+        "S1,P1,a,2026-09-14,med-management,,F33.2;F41.1;F42.2;F43.10;F17.210;G89.4;R45.851,,,",
+        "S2,P1,a,2026-09-21,med-management,,F41.0;F40.10;F50.00;F51.01;F63.81;F90.0,,,",
+    ]);
+    assert_eq!(c, ["superbill-diagnoses"]);
+    // The same codes over two months are two superbills: fine.
+    let c = codes(&[
+        "S1,P1,a,2026-08-14,med-management,,F33.2;F41.1;F42.2;F43.10;F17.210;G89.4;R45.851,,,",
+        "S2,P1,a,2026-09-21,med-management,,F41.0;F40.10;F50.00;F51.01;F63.81;F90.0,,,",
+    ]);
+    assert!(c.is_empty(), "{c:?}");
+}
