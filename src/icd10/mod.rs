@@ -18,7 +18,8 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::error::{Error, Result};
 
-const EMBEDDED: &[&str] = &[include_str!("../../codes/icd10cm/FY2026-April.tsv")];
+/// Every table under `codes/icd10cm/` at build time (see build.rs).
+const EMBEDDED: &[&str] = include!(concat!(env!("OUT_DIR"), "/icd10cm_embedded.rs"));
 
 /// How many billable children `lookup_text` lists before summarising.
 const SHOWN_CHILDREN: usize = 12;

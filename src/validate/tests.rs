@@ -267,3 +267,37 @@ fn a_superbill_takes_at_most_twelve_diagnoses_across_sessions() {
     ]);
     assert!(c.is_empty(), "{c:?}");
 }
+
+#[test]
+fn a_practice_release_covers_its_dates_of_service() {
+    let dir = practice_dir(
+        PRACTICE,
+        &[
+            "S1,P1,a,2026-10-05,med-management,,F33.2,,,",
+            "S2,P1,a,2026-10-06,med-management,,F41.1,,,",
+        ],
+        &[],
+    );
+    let icd = dir.path().join("codes/icd10cm");
+    std::fs::create_dir_all(&icd).unwrap();
+    // A tiny stand-in for an imported FY2027 table.
+    std::fs::write(
+        icd.join("FY2027.tsv"),
+        "# name: FY2027\n# valid_from: 2026-10-01\n# valid_to: 2027-09-30\n# source: test\n# count: 2\nF33\tH\tMajor depressive disorder, recurrent\nF332\tB\tMajor depressive disorder, recurrent severe without psychotic features\n",
+    )
+    .unwrap();
+    let mut f = Findings::default();
+    let loaded = cmd::load(dir.path(), &mut f).unwrap();
+    let opts = Options {
+        as_of: NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
+        period: None,
+    };
+    run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
+    let got: Vec<_> = f
+        .items
+        .iter()
+        .map(|x| (x.record_id.as_str(), x.code))
+        .collect();
+    // No "no release" warning; F41.1 is judged by FY2027, which lacks it.
+    assert_eq!(got, [("S2", "icd-absent")], "{:?}", f.items);
+}
