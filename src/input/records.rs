@@ -56,6 +56,12 @@ pub const PAYMENT_COLUMNS: (&[&str], &[&str]) = (
     &["session_id", "reference"],
 );
 
+/// Far above any real line (J0013 at 84 mg is 84 units); keeps sums of
+/// absurd typos far from integer overflow.
+const MAX_UNITS: u32 = 999;
+/// Far above any real cash payment, for the same reason.
+const MAX_PAYMENT: Cents = Cents(100_000_000); // $1,000,000.00
+
 /// Ids end up in file names and superbill numbers, so they are held to a
 /// safe alphabet rather than escaped later.
 pub fn check_id(id: &str) -> Result<(), String> {
@@ -325,6 +331,17 @@ pub fn payments(table: &Table, tz: Tz, findings: &mut Findings) -> Vec<Payment> 
             Cents::ZERO
         } else {
             match Cents::parse(&amount_text) {
+                Ok(c) if c.0.abs() > MAX_PAYMENT.0 => {
+                    r.error(
+                        "amount",
+                        "bad-amount",
+                        format!(
+                            "amount {} is implausibly large: check the value",
+                            c.display()
+                        ),
+                    );
+                    c
+                }
                 Ok(c) if c == Cents::ZERO => {
                     r.error(
                         "amount",
@@ -375,6 +392,11 @@ pub fn proc_spec(item: &str) -> Result<ProcSpec, String> {
                 .map_err(|_| format!("'{item}': units too large"))?;
             if n == 0 {
                 return Err(format!("'{item}': units must be at least 1"));
+            }
+            if n > MAX_UNITS {
+                return Err(format!(
+                    "'{item}': {n} units is implausible (at most {MAX_UNITS}): check the value"
+                ));
             }
             (b, Some(n))
         }
@@ -427,6 +449,8 @@ mod tests {
         assert!(proc_spec("9921").is_err());
         assert!(proc_spec("99214-2").is_err());
         assert!(proc_spec("96366x0").is_err());
+        assert!(proc_spec("99214x4294967295").is_err());
+        assert!(proc_spec("99214x99999999999").is_err());
     }
 
     #[test]

@@ -15,6 +15,8 @@ const FILING_LIMIT_DAYS: i64 = 365;
 const MAX_DIAGNOSES: usize = 12;
 /// Longer than any infusion or visit the clinics run: a typo.
 const MAX_MINUTES: u32 = 480;
+/// More ketamine or esketamine than any protocol gives in one session.
+const MAX_DOSE_MG: u32 = 1_000;
 
 pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
     let mut seen: HashMap<&str, u64> = HashMap::new();
@@ -200,6 +202,16 @@ pub fn session(
                 "minutes",
                 "too-many-minutes",
                 format!("{m} minutes is more than {MAX_MINUTES} (8 hours): check the value"),
+            );
+        }
+    }
+    if let Some(d) = s.dose_mg {
+        if d > MAX_DOSE_MG {
+            f.error(
+                &at,
+                "dose_mg",
+                "too-large-dose",
+                format!("{d} mg is more than {MAX_DOSE_MG} mg in one session: check the value"),
             );
         }
     }
