@@ -41,6 +41,15 @@ pub struct FileRows {
     pub lines: Vec<u64>,
 }
 
+impl FileRows {
+    fn of(file: &'static str, t: &Table) -> FileRows {
+        let mut lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
+        lines.extend(&t.unreadable);
+        lines.sort_unstable();
+        FileRows { file, lines }
+    }
+}
+
 impl Inputs {
     /// Reads the practice folder. Configuration that cannot be understood
     /// (no folder, unreadable practice.toml, unknown time zone) is an
@@ -62,28 +71,26 @@ impl Inputs {
                 ),
             )
         })?;
+        // One file at a time: each table is dropped once its records are
+        // made, so a big practice never holds all three tables at once.
         let mut rows = Vec::new();
-        let patients_t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
-        let sessions_t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
-        let payments_t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
-        let patient_lines = patients_t
+        let t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
+        let patient_lines = t
             .rows
             .iter()
-            .filter_map(|r| Some((patients_t.get(r, "patient_id")?.to_string(), r.line)))
+            .filter_map(|r| Some((t.get(r, "patient_id")?.to_string(), r.line)))
             .collect();
-        let patients = records::patients(&patients_t, tz, findings);
-        let sessions = records::sessions(&sessions_t, tz, findings);
-        let payments = records::payments(&payments_t, tz, findings);
-        for (name, t) in [
-            (PATIENTS_FILE, &patients_t),
-            (SESSIONS_FILE, &sessions_t),
-            (PAYMENTS_FILE, &payments_t),
-        ] {
-            let mut lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
-            lines.extend(&t.unreadable);
-            lines.sort_unstable();
-            rows.push(FileRows { file: name, lines });
-        }
+        let patients = records::patients(&t, tz, findings);
+        rows.push(FileRows::of(PATIENTS_FILE, &t));
+        drop(t);
+        let t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
+        let sessions = records::sessions(&t, tz, findings);
+        rows.push(FileRows::of(SESSIONS_FILE, &t));
+        drop(t);
+        let t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
+        let payments = records::payments(&t, tz, findings);
+        rows.push(FileRows::of(PAYMENTS_FILE, &t));
+        drop(t);
         let mut patient_index = std::collections::HashMap::new();
         for (i, p) in patients.iter().enumerate() {
             patient_index.entry(p.patient_id.clone()).or_insert(i);
