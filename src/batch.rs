@@ -76,29 +76,10 @@ pub fn run(
         &vopts,
         &mut findings,
     );
-    let practice_errors: Vec<_> = findings
-        .items
-        .iter()
-        .filter(|f| {
-            f.severity == Severity::Error && f.file == PRACTICE_FILE && f.record_id == "practice"
-        })
-        .collect();
-    if !practice_errors.is_empty() {
-        let list: Vec<String> = practice_errors
-            .iter()
-            .map(|f| format!("  {}:{} {}: {}", f.file, f.line, f.field, f.message))
-            .collect();
-        return Err(Error::config(
-            loaded.inputs.dir.join(PRACTICE_FILE),
-            format!(
-                "the practice's own identifiers have errors, so no superbill can be issued:\n{}",
-                list.join("\n")
-            ),
-        ));
-    }
+    refuse_unusable(loaded, &findings)?;
     let req = Request {
         period: opts.period,
-        statement_date: opts.period.to.min(opts.as_of),
+        as_of: opts.as_of,
         patient: None,
     };
     let plan = Plan::new(loaded, &validated, &req, &findings);
@@ -134,6 +115,39 @@ pub fn run(
         findings,
         files,
     })
+}
+
+/// Errors that make every superbill wrong stop the batch before anything
+/// is written: the practice's own identifiers, or an input file that cannot
+/// be read as a whole (an empty payments.csv would print "paid $0" on every
+/// superbill).
+fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
+    const WHOLE_FILE: [&str; 4] = [
+        "csv-empty",
+        "csv-missing-column",
+        "csv-duplicate-column",
+        "csv-malformed",
+    ];
+    let fatal: Vec<String> = findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter(|f| {
+            (f.file == PRACTICE_FILE && f.record_id == "practice")
+                || (WHOLE_FILE.contains(&f.code) && f.record_id.is_empty())
+        })
+        .map(|f| format!("  {}:{} {}: {}", f.file, f.line, f.field, f.message))
+        .collect();
+    if fatal.is_empty() {
+        return Ok(());
+    }
+    Err(Error::config(
+        &loaded.inputs.dir,
+        format!(
+            "no superbill can be issued until these are fixed (nothing was written):\n{}",
+            fatal.join("\n")
+        ),
+    ))
 }
 
 /// Rows read = billed + skipped + rejected, per file, or it is a bug.

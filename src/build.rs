@@ -34,9 +34,18 @@ pub struct Outcome {
 
 pub struct Request<'a> {
     pub period: Period,
-    pub statement_date: NaiveDate,
+    /// "Today" for the run: payments made up to it count.
+    pub as_of: NaiveDate,
     /// Only this patient (`superbill render`).
     pub patient: Option<&'a str>,
+}
+
+impl Request<'_> {
+    /// The period's end, or today while the period is still running:
+    /// derived from the inputs, never from the clock.
+    pub fn statement_date(&self) -> NaiveDate {
+        self.period.to.min(self.as_of)
+    }
 }
 
 /// One patient's billable sessions in the period (indexes into
@@ -79,8 +88,12 @@ impl<'a> Plan<'a> {
                 mine.entry(&s.patient_id).or_default().push(i);
             }
         }
-        let charges = charges(loaded, validated, req, &ok);
-        let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, req.period.to, &ok));
+        let earlier = earlier_errors(loaded, req);
+        let charges = charges(loaded, req, &|file: &str, line: u64| {
+            ok(file, line) && !(file == SESSIONS_FILE && earlier.contains(&line))
+        });
+        let paid_by = req.period.to.max(req.as_of);
+        let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, paid_by, &ok));
         let groups = mine
             .into_iter()
             .filter_map(|(pid, mut sessions)| {
@@ -194,20 +207,15 @@ fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
 
 /// Every error-free completed session up to the period's end carries a
 /// charge: payments are applied across months, oldest charges first.
-fn charges(
-    loaded: &Loaded,
-    validated: &Validated,
-    req: &Request,
-    ok: &dyn Fn(&str, u64) -> bool,
-) -> Vec<Charge> {
+fn charges(loaded: &Loaded, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Vec<Charge> {
     let inputs = &loaded.inputs;
     let mut out = Vec::new();
-    for (i, s) in inputs.sessions.iter().enumerate() {
+    for s in &inputs.sessions {
+        // Sessions before the period were validated by `earlier_errors`
+        // (and left out by `ok` when they had errors).
         if s.status != Status::Completed || s.date > req.period.to || !ok(SESSIONS_FILE, s.line) {
             continue;
         }
-        // Sessions outside the validated period are resolved quietly; one
-        // with problems of its own carries no charge here.
         let mut scratch = Findings::default();
         let r = resolve::session(
             s,
@@ -215,9 +223,6 @@ fn charges(
             &loaded.catalog,
             &mut scratch,
         );
-        if !validated.checked[i] && scratch.has_errors() {
-            continue;
-        }
         let amount = total(&r);
         out.push(Charge {
             session_id: s.session_id.clone(),
@@ -229,14 +234,45 @@ fn charges(
     out
 }
 
+/// Lines of sessions before the period that their own month's validation
+/// rejects: they carry no charge, so no payment is spent on them. Filing
+/// age does not count here: an old visit was still paid for.
+fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
+    let Some(before) = req.period.from.pred_opt() else {
+        return HashSet::new();
+    };
+    let first = loaded.inputs.sessions.iter().map(|s| s.date).min();
+    let Some(first) = first.filter(|d| *d <= before) else {
+        return HashSet::new();
+    };
+    let mut scratch = Findings::default();
+    let opts = crate::validate::Options {
+        as_of: req.period.to,
+        period: Some(Period {
+            from: first,
+            to: before,
+        }),
+    };
+    let i = &loaded.inputs;
+    crate::validate::run(i, &loaded.catalog, &loaded.icd, &opts, &mut scratch);
+    scratch
+        .items
+        .iter()
+        .filter(|f| f.severity == crate::findings::Severity::Error && f.file == SESSIONS_FILE)
+        .filter(|f| f.code != "filing-limit")
+        .map(|f| f.line)
+        .collect()
+}
+
 fn total(r: &Resolved) -> Cents {
     r.lines.iter().map(|l| l.charge()).sum()
 }
 
 /// Payments the period's ledger sees: error-free, and either naming a
 /// session it charges (a late payment for it counts) or, without a
-/// session, made by the period's end. Prepayments for later sessions wait
-/// for their month instead of showing as credit now.
+/// session, made by `end` (the period's end, or the run's as-of date when
+/// later, so a balance settled after the month shows as paid). Payments
+/// naming later sessions wait for their month instead of showing as credit.
 fn payments_ok(
     inputs: &Inputs,
     charges: &[Charge],
@@ -351,7 +387,7 @@ fn one(
     });
     Superbill {
         number: number.to_string(),
-        statement_date: req.statement_date,
+        statement_date: req.statement_date(),
         period_from: req.period.from,
         period_to: req.period.to,
         practice: BillingEntity {

@@ -190,16 +190,18 @@ impl SummaryRow {
 pub fn summary_csv(rows: &[&SummaryRow]) -> Vec<u8> {
     let mut csv = Csv::new(&SUMMARY_HEADER);
     for r in rows {
-        csv.row([
-            r.number.clone(),
-            r.patient_id.clone(),
+        // Amounts are ours and may be negative (credit): written raw so a
+        // spreadsheet reads them as numbers; the id cells are neutralised.
+        csv.row_raw([
+            cell(&r.number),
+            cell(&r.patient_id),
             r.period.clone(),
             r.sessions.to_string(),
             r.lines.to_string(),
             r.charged.plain(),
             r.paid.plain(),
             r.balance.plain(),
-            r.file.clone(),
+            cell(&r.file),
             r.credit.plain(),
         ]);
     }

@@ -1,10 +1,23 @@
 //! Applying payments to charges. Cash-pay patients pay upfront, often a
-//! package covering several sessions, sometimes get a refund. The rules:
-//! a payment naming a session goes to that session (any excess to the
-//! oldest unpaid charges); other payments go to the oldest unpaid charges
-//! first; a refund first takes back unapplied credit, then reduces what was
-//! applied to the newest charges. Money is conserved: every payment's
-//! allocations plus its unapplied remainder equal its amount.
+//! package covering several sessions, sometimes get a refund. For each
+//! patient, payments are applied in three rounds:
+//!
+//! 1. A payment naming a session goes to that session first, even if
+//!    another payment is dated earlier. What it pays beyond that session's
+//!    balance joins round 2. A payment naming a session that is not billed
+//!    here (a later month, or a rejected session) is not applied at all: it
+//!    stays as credit, waiting for that session.
+//! 2. Payments naming no session (such as package prepayments), and the
+//!    excess from round 1, pay the oldest unpaid charges first.
+//! 3. Refunds come last: a refund first takes back unapplied credit, then
+//!    reduces what was paid toward the session it names (if any), then what
+//!    was paid toward the newest charges. A refund larger than everything
+//!    paid leaves negative credit.
+//!
+//! Within each round, payments are taken by date, and payments with the
+//! same date in the order of their lines in the payments file. Money is
+//! conserved: every payment's allocations plus its unapplied remainder
+//! equal its amount.
 
 use crate::input::Payment;
 use crate::money::Cents;
@@ -45,8 +58,6 @@ pub struct Ledger {
 struct Open<'a> {
     charge: &'a Charge,
     paid: Cents,
-    /// (payment_id, amount) applied, for refunds to take back.
-    from: Vec<(String, Cents)>,
 }
 
 pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
@@ -55,7 +66,6 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
         by_patient.entry(&c.patient_id).or_default().0.push(Open {
             charge: c,
             paid: Cents::ZERO,
-            from: Vec::new(),
         });
     }
     for p in payments {
@@ -66,16 +76,55 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
         open.sort_by(|a, b| {
             (a.charge.date, &a.charge.session_id).cmp(&(b.charge.date, &b.charge.session_id))
         });
-        pays.sort_by(|a, b| (a.date, &a.payment_id).cmp(&(b.date, &b.payment_id)));
-        let mut credit = Cents::ZERO;
-        for p in pays {
-            let left = if p.amount.is_negative() {
-                refund(p, &mut open, &mut credit, &mut ledger)
-            } else {
-                pay(p, &mut open, &mut ledger)
+        // Date, then the physical CSV line (a stable sort: never the id text).
+        pays.sort_by_key(|p| (p.date, p.line));
+        // Per payment (in `pays` order): what it left unapplied.
+        let mut left = vec![Cents::ZERO; pays.len()];
+        // (a) Payments naming a billed session pay that session; the excess,
+        // and payments naming no session, are spent oldest-first in (b).
+        let mut general: Vec<(usize, Cents)> = Vec::new();
+        for (k, p) in pays.iter().enumerate() {
+            if p.amount <= Cents::ZERO {
+                continue;
+            }
+            let Some(named) = p.session_id.as_deref() else {
+                general.push((k, p.amount));
+                continue;
             };
-            credit += left;
-            *ledger.unapplied.entry(p.payment_id.clone()).or_default() += left;
+            match open.iter().position(|o| o.charge.session_id == named) {
+                Some(i) => {
+                    let mut rest = p.amount;
+                    spend(p, &mut open[i], &mut rest, &mut ledger);
+                    if rest > Cents::ZERO {
+                        general.push((k, rest));
+                    }
+                }
+                // A payment for a session that is not billed here (a later
+                // month, or a rejected session) waits for it instead of
+                // paying other sessions.
+                None => left[k] = p.amount,
+            }
+        }
+        // (b) Oldest unpaid charges first; `general` is in payment order.
+        for (k, mut rest) in general {
+            for o in open.iter_mut() {
+                if rest == Cents::ZERO {
+                    break;
+                }
+                spend(pays[k], o, &mut rest, &mut ledger);
+            }
+            left[k] = rest;
+        }
+        let mut credit: Cents = left.iter().copied().sum();
+        // (c) Refunds last, so they see everything that was paid.
+        for (k, p) in pays.iter().enumerate() {
+            if p.amount.is_negative() {
+                left[k] = refund(p, &mut open, &mut credit, &mut ledger);
+                credit += left[k];
+            }
+        }
+        for (p, l) in pays.iter().zip(left) {
+            *ledger.unapplied.entry(p.payment_id.clone()).or_default() += l;
         }
         for o in &open {
             ledger.paid.insert(o.charge.session_id.clone(), o.paid);
@@ -87,38 +136,21 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
     ledger
 }
 
-/// Applies a payment; returns what is left over.
-fn pay(p: &Payment, open: &mut [Open], ledger: &mut Ledger) -> Cents {
-    let mut left = p.amount;
-    let named = p.session_id.as_deref();
-    // A payment for a session that is not billed here (a later month, or a
-    // rejected session) waits for it instead of paying other sessions.
-    if named.is_some_and(|n| !open.iter().any(|o| o.charge.session_id == n)) {
-        return left;
+/// Applies as much of `left` (what remains of payment `p`) as session `o`
+/// still owes.
+fn spend(p: &Payment, o: &mut Open, left: &mut Cents, ledger: &mut Ledger) {
+    let due = o.charge.amount - o.paid;
+    if due <= Cents::ZERO || *left <= Cents::ZERO {
+        return;
     }
-    // The named session first, then oldest first.
-    let mut order: Vec<usize> = (0..open.len()).collect();
-    order.sort_by_key(|&i| Some(open[i].charge.session_id.as_str()) != named);
-    for i in order {
-        if left == Cents::ZERO {
-            break;
-        }
-        let o = &mut open[i];
-        let due = o.charge.amount - o.paid;
-        if due <= Cents::ZERO {
-            continue;
-        }
-        let take = due.min(left);
-        o.paid += take;
-        o.from.push((p.payment_id.clone(), take));
-        left -= take;
-        ledger.allocations.push(Allocation {
-            payment_id: p.payment_id.clone(),
-            session_id: o.charge.session_id.clone(),
-            amount: take,
-        });
-    }
-    left
+    let take = due.min(*left);
+    o.paid += take;
+    *left -= take;
+    ledger.allocations.push(Allocation {
+        payment_id: p.payment_id.clone(),
+        session_id: o.charge.session_id.clone(),
+        amount: take,
+    });
 }
 
 /// Applies a refund (negative amount); returns the part not taken from

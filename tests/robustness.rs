@@ -104,7 +104,7 @@ fn mutated_exports_never_panic_and_every_row_is_accounted_for() {
         );
         let req = Request {
             period,
-            statement_date: period.to,
+            as_of,
             patient: None,
         };
         let out = build::superbills(&loaded, &v, &req, &mut findings);

@@ -24,7 +24,7 @@ fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
     let v = validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
     let req = Request {
         period,
-        statement_date: d("2026-09-30"),
+        as_of: d("2026-10-05"),
         patient: None,
     };
     let out = superbills(&loaded, &v, &req, &mut f);
@@ -184,4 +184,30 @@ fn service_facility_appears_only_when_it_differs_from_the_billing_address() {
         let (out, _) = outcome(dir.path());
         assert_eq!(out.superbills[0].facility.is_some(), shown, "{line1}");
     }
+}
+
+#[test]
+fn an_earlier_session_with_errors_does_not_absorb_payments() {
+    // The August visit has a header code: its own month rejects it, so the
+    // package pays September's visit instead.
+    let (out, f) = run(
+        &[
+            "S0,P1,a,2026-08-20,med-management,,F33,,,",
+            "S1,P1,a,2026-09-14,med-management,,F33.2,,,",
+        ],
+        &["PAY1,P1,,2026-08-01,225.00,card"],
+    );
+    assert!(!f.has_errors(), "{:?}", f.items);
+    assert_eq!(out.superbills[0].total_paid, Cents(22_500));
+    assert_eq!(out.superbills[0].balance, Cents::ZERO);
+}
+
+#[test]
+fn a_balance_paid_after_the_month_shows_as_paid() {
+    // Paid on 2026-10-03; the run is as of 2026-10-05.
+    let (out, _) = run(
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &["PAY1,P1,,2026-10-03,225.00,card"],
+    );
+    assert_eq!(out.superbills[0].total_paid, Cents(22_500));
 }

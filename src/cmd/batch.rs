@@ -45,7 +45,9 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         b.finish_and_clear();
     }
     print_report(&report, &opts, started);
-    Ok(if report.rejected_rows() > 0 { 1 } else { 0 })
+    // Any error counts, not only rejected rows: a provider's missing
+    // license rejects no row but still has to be fixed.
+    Ok(if report.findings.has_errors() { 1 } else { 0 })
 }
 
 fn progress_bar(args: &BatchArgs) -> Option<ProgressBar> {
@@ -84,7 +86,7 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
     );
     println!();
     let w = r.findings.warnings();
-    if r.rejected_rows() > 0 {
+    if r.findings.has_errors() {
         print!(
             "{}",
             super::summary::grouped(
@@ -141,9 +143,9 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             opts.out.display(),
             r.files.len() - changed
         );
-        if r.rejected_rows() > 0 {
+        if r.findings.has_errors() {
             println!(
-                "Rejected rows are listed in {}: fix them and run the batch again.",
+                "Errors (and the rows they rejected) are listed in {}: fix them and run the batch again.",
                 opts.out.join("rejects.csv").display()
             );
         }

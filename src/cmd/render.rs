@@ -72,7 +72,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     }
     let req = Request {
         period,
-        statement_date: args.to.min(as_of),
+        as_of,
         patient: Some(&args.patient),
     };
     let outcome = build::superbills(&loaded, &validated, &req, &mut findings);

@@ -119,3 +119,137 @@ fn payment_for_a_session_not_billed_here_waits() {
     assert_eq!(l.unapplied["PAY1"], Cents(50_000));
     conserved(&l, &pays);
 }
+
+/// `p` as read from physical CSV line `line`.
+fn on_line(line: u64, mut p: Payment) -> Payment {
+    p.line = line;
+    p
+}
+
+fn alloc(payment: &str, session: &str, cents: i64) -> Allocation {
+    Allocation {
+        payment_id: payment.into(),
+        session_id: session.into(),
+        amount: Cents(cents),
+    }
+}
+
+#[test]
+fn named_payment_is_not_spent_by_an_earlier_package() {
+    let charges = [
+        charge("S1", 3, 50_000),
+        charge("S2", 10, 50_000),
+        charge("S3", 17, 50_000),
+    ];
+    let pays = [
+        on_line(2, payment("PKG1", 1, 100_000, None)),
+        on_line(3, payment("PAY2", 5, 50_000, Some("S2"))),
+    ];
+    let l = apply(&charges, &pays);
+    assert_eq!(
+        l.allocations,
+        [
+            alloc("PAY2", "S2", 50_000),
+            alloc("PKG1", "S1", 50_000),
+            alloc("PKG1", "S3", 50_000),
+        ]
+    );
+    assert_eq!(l.unapplied["PAY2"], Cents::ZERO);
+    assert_eq!(l.unapplied["PKG1"], Cents::ZERO);
+    assert!(!l.credit.contains_key("P1"));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn excess_of_a_named_payment_pays_the_oldest_in_payment_date_order() {
+    let charges = [
+        charge("S1", 3, 50_000),
+        charge("S2", 10, 50_000),
+        charge("S3", 17, 50_000),
+    ];
+    let pays = [
+        on_line(2, payment("PKG1", 5, 60_000, None)),
+        on_line(3, payment("PAY2", 1, 70_000, Some("S3"))),
+    ];
+    let l = apply(&charges, &pays);
+    // PAY2 pays S3; its 20,000 excess is dated before PKG1, so it goes first.
+    assert_eq!(
+        l.allocations,
+        [
+            alloc("PAY2", "S3", 50_000),
+            alloc("PAY2", "S1", 20_000),
+            alloc("PKG1", "S1", 30_000),
+            alloc("PKG1", "S2", 30_000),
+        ]
+    );
+    assert_eq!(l.paid["S2"], Cents(30_000));
+    conserved(&l, &pays);
+
+    // An earlier package does not take the named session: PAY2 pays S1, the
+    // package pays S2 and S3, and PAY2's excess finishes S3.
+    let pays = [
+        on_line(2, payment("PKG1", 1, 60_000, None)),
+        on_line(3, payment("PAY2", 5, 70_000, Some("S1"))),
+    ];
+    let l = apply(&charges, &pays);
+    assert_eq!(
+        l.allocations,
+        [
+            alloc("PAY2", "S1", 50_000),
+            alloc("PKG1", "S2", 50_000),
+            alloc("PKG1", "S3", 10_000),
+            alloc("PAY2", "S3", 20_000),
+        ]
+    );
+    conserved(&l, &pays);
+}
+
+#[test]
+fn refund_on_the_day_of_a_payment_reduces_what_was_paid() {
+    let charges = [charge("S1", 3, 50_000)];
+    // Refund on the earlier line (id sorting after), then refund with the id
+    // sorting before the payment's: either way it comes after the payment.
+    for (ref_id, ref_line, pay_line) in [("REF1", 2, 3), ("A-REF", 3, 2), ("A-REF", 2, 3)] {
+        let pays = [
+            on_line(ref_line, payment(ref_id, 5, -20_000, None)),
+            on_line(pay_line, payment("PAY1", 5, 50_000, None)),
+        ];
+        let l = apply(&charges, &pays);
+        assert_eq!(l.paid["S1"], Cents(30_000), "{ref_id}");
+        assert_eq!(l.unapplied[ref_id], Cents::ZERO, "{ref_id}");
+        assert!(!l.credit.contains_key("P1"), "{ref_id}");
+        conserved(&l, &pays);
+    }
+}
+
+#[test]
+fn refund_naming_a_session_reduces_it_first() {
+    let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
+    let pays = [
+        payment("PAY1", 1, 100_000, None),
+        payment("REF1", 20, -30_000, Some("S1")),
+    ];
+    let l = apply(&charges, &pays);
+    assert_eq!(l.paid["S1"], Cents(20_000));
+    assert_eq!(l.paid["S2"], Cents(50_000));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn same_day_payments_are_ordered_by_line_not_id() {
+    let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
+    let pays = [
+        on_line(9, payment("A1", 5, 40_000, None)),
+        on_line(2, payment("PMT000262", 5, 60_000, None)),
+    ];
+    let l = apply(&charges, &pays);
+    assert_eq!(
+        l.allocations,
+        [
+            alloc("PMT000262", "S1", 50_000),
+            alloc("PMT000262", "S2", 10_000),
+            alloc("A1", "S2", 40_000),
+        ]
+    );
+    conserved(&l, &pays);
+}

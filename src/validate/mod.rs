@@ -87,6 +87,20 @@ pub fn run(
     findings: &mut Findings,
 ) -> Validated {
     practice::check(inputs, cat, findings);
+    // Providers with any error in practice.toml: their sessions wait.
+    let bad_providers: std::collections::HashSet<&str> = inputs
+        .practice
+        .providers
+        .iter()
+        .filter(|p| {
+            findings.items.iter().any(|f| {
+                f.severity == crate::findings::Severity::Error
+                    && f.file == crate::input::PRACTICE_FILE
+                    && f.record_id == p.id
+            })
+        })
+        .map(|p| p.id.as_str())
+        .collect();
     records::patients(inputs, opts, findings);
     records::payments(inputs, opts, findings);
     let default_pos = inputs.practice.default_place_of_service.as_str();
@@ -114,7 +128,7 @@ pub fn run(
         records::superbill_diagnoses(sessions, findings);
         let mut resolved = Vec::with_capacity(sessions.len());
         for s in sessions {
-            records::session(inputs, s, icd, cat, opts, findings);
+            records::session(inputs, &bad_providers, s, icd, cat, opts, findings);
             let r = resolve::session(s, default_pos, cat, findings);
             if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
                 // Every row must end billed, skipped or rejected with a reason.

@@ -144,6 +144,7 @@ pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
 
 pub fn session(
     inputs: &Inputs,
+    bad_providers: &HashSet<&str>,
     s: &Session,
     icd: &CodeSet,
     cat: &Catalog,
@@ -182,13 +183,13 @@ pub fn session(
             ),
         );
     } else if let Some(prov) = inputs.provider(&s.provider_id) {
-        if crate::npi::check(&prov.npi).is_err() {
+        if bad_providers.contains(prov.id.as_str()) {
             f.error(
                 &at,
                 "provider_id",
                 "provider-invalid",
                 format!(
-                    "provider '{}' has an invalid NPI in practice.toml: fix it there, then re-run",
+                    "provider '{}' has errors in practice.toml (NPI, taxonomy, license or credentials): fix them there, then re-run",
                     prov.id
                 ),
             );
