@@ -153,7 +153,12 @@ impl Resolver<'_> {
         let (code, units) = match spec.units {
             UnitsRule::Fixed => (code_of(spec), spec.count.unwrap_or(1)),
             UnitsRule::DoseMg => match self.dose(&code_of(spec)) {
-                Some(d) => (code_of(spec), d),
+                Some(d) => {
+                    if !self.esketamine_dose_ok(&code_of(spec), d) {
+                        return;
+                    }
+                    (code_of(spec), d)
+                }
                 None => return,
             },
             UnitsRule::InfusionInitial | UnitsRule::InfusionAdditional => {
@@ -289,14 +294,8 @@ impl Resolver<'_> {
                     } else {
                         Prolonged::Medicare
                     };
-                    let em = self
-                        .s
-                        .procedures
-                        .iter()
-                        .map(|p| p.code.as_str())
-                        .find(|c| units::em_threshold(c).is_some())
-                        .unwrap_or("");
-                    match units::prolonged(em, m, kind) {
+                    let em = self.primary_em();
+                    match units::prolonged(&em, m, kind) {
                         Ok(n) if n > 0 => n,
                         Ok(_) => {
                             self.unit_error("minutes", "units-mismatch", format!(
@@ -318,6 +317,22 @@ impl Resolver<'_> {
             _ => 1,
         };
         self.check_explicit_time(code);
+        if let Some(d) = self.s.dose_mg {
+            if !self.esketamine_dose_ok(code, d) {
+                return;
+            }
+            // The G-code follows the dose: G2082 up to 56 mg, G2083 above.
+            if let (true, Ok(right)) = (
+                matches!(code, "G2082" | "G2083"),
+                units::esketamine_gcode(d),
+            ) {
+                if right != code {
+                    self.unit_error("procedures", "units-mismatch", format!(
+                        "{d} mg of esketamine is billed as {right}, not {code}: correct the code or the dose"));
+                    return;
+                }
+            }
+        }
         // Drug codes need an NDC: borrow the drug a service maps to this code.
         let drug = if matches!(proc_.category.as_str(), "drug" | "esketamine-drug") {
             let found = self
@@ -367,9 +382,53 @@ impl Resolver<'_> {
         }
     }
 
+    /// Esketamine comes in whole 28 mg devices (28, 56 or 84 mg).
+    fn esketamine_dose_ok(&mut self, code: &str, dose: u32) -> bool {
+        let is_esketamine = self.cat.in_category(code, "esketamine-drug")
+            || self.cat.in_category(code, "esketamine-visit");
+        match units::esketamine_devices(dose) {
+            Err(e) if is_esketamine => {
+                self.unit_error("dose_mg", "esketamine-dose", e);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// The E/M whose time prolonged codes extend: from the service's lines
+    /// or the explicit procedures.
+    fn primary_em(&self) -> String {
+        self.lines
+            .iter()
+            .map(|l| l.code.as_str())
+            .chain(self.s.procedures.iter().map(|p| p.code.as_str()))
+            .find(|c| units::em_threshold(c).is_some())
+            .unwrap_or("")
+            .to_string()
+    }
+
     fn check_given_units(&mut self, code: &str, given: u32) {
+        if let Some(max) = self.cat.procedure(code).and_then(|p| p.max_units) {
+            if given > max {
+                self.unit_error(
+                    "procedures",
+                    "units-mismatch",
+                    format!(
+                    "{code} is billed at most {max} unit(s) a day, not {given}: correct the units"),
+                );
+                return;
+            }
+        }
+        let prolonged = |kind| {
+            let em = self.primary_em();
+            self.s
+                .minutes
+                .and_then(|m| units::prolonged(&em, m, kind).ok())
+        };
         let expected = match (code, self.s.minutes, self.s.dose_mg) {
             ("96366", Some(m), _) => units::infusion(m).ok().map(|(_, n)| n),
+            ("99417", Some(_), _) => prolonged(Prolonged::Commercial),
+            ("G2212", Some(_), _) => prolonged(Prolonged::Medicare),
             ("J0013", _, Some(d)) => Some(d),
             _ => None,
         };

@@ -36,8 +36,22 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     );
     let patient = loaded.inputs.patient(&args.patient);
     let Some(patient) = patient else {
+        // A row with errors yields no patient: show its findings.
+        if let Some(&line) = loaded.inputs.patient_lines.get(&args.patient) {
+            let mine = Findings {
+                items: findings
+                    .items
+                    .iter()
+                    .filter(|f| f.file == PATIENTS_FILE && f.line == line)
+                    .cloned()
+                    .collect(),
+            };
+            eprint!("{}", super::summary::grouped(&mine, true));
+            eprintln!("superbill: not rendered: patient {}'s row (patients.csv line {line}) has errors; fix it and run again.", args.patient);
+            return Ok(1);
+        }
         return Err(Error::Usage(format!(
-            "patient '{}' is not in patients.csv (or its row has errors; run `superbill validate`)",
+            "patient '{}' is not in patients.csv: check the id",
             args.patient
         )));
     };

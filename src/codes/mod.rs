@@ -34,6 +34,10 @@ pub struct Procedure {
     /// The code that took over from a retired one (S0013 -> J0013).
     #[serde(default)]
     pub replaced_by: Option<String>,
+    /// Most units a day (1 for visits, evaluations, a first infusion hour);
+    /// empty for codes billed by the unit.
+    #[serde(default)]
+    pub max_units: Option<u32>,
 }
 
 impl Procedure {

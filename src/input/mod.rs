@@ -30,6 +30,8 @@ pub struct Inputs {
     /// patient_id -> line of every patients.csv row that names one, errors
     /// or not, so a session can point at its patient's broken row.
     pub patient_lines: std::collections::HashMap<String, u64>,
+    /// session_id -> line of every sessions.csv row that names one.
+    pub session_lines: std::collections::HashMap<String, u64>,
     /// patient_id -> index into `patients` (the first row with that id).
     patient_index: std::collections::HashMap<String, usize>,
 }
@@ -84,6 +86,11 @@ impl Inputs {
         rows.push(FileRows::of(PATIENTS_FILE, &t));
         drop(t);
         let t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
+        let session_lines = t
+            .rows
+            .iter()
+            .filter_map(|r| Some((t.get(r, "session_id")?.to_string(), r.line)))
+            .collect();
         let sessions = records::sessions(&t, tz, findings);
         rows.push(FileRows::of(SESSIONS_FILE, &t));
         drop(t);
@@ -105,6 +112,7 @@ impl Inputs {
             payments,
             rows,
             patient_lines,
+            session_lines,
             patient_index,
         })
     }

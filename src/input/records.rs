@@ -128,7 +128,14 @@ impl<'a> RowReader<'a> {
         if v.is_empty() {
             return None;
         }
-        match parse::date(&v, tz) {
+        // A birth date is a calendar date: a timestamp is taken as written,
+        // never shifted into the practice's time zone.
+        let parsed = if col == "dob" {
+            parse::calendar_date(&v)
+        } else {
+            parse::date(&v, tz)
+        };
+        match parsed {
             Ok(d) => Some(d),
             // A date of birth is never echoed, even a malformed one:
             // reports travel by e-mail.
@@ -263,10 +270,24 @@ pub fn sessions(table: &Table, tz: Tz, findings: &mut Findings) -> Vec<Session> 
                 }
             },
         };
-        let diagnoses: Vec<String> = r
-            .opt("diagnoses")
-            .map(|d| split_list(&d).map(crate::icd10::normalize).collect())
-            .unwrap_or_default();
+        let mut diagnoses: Vec<String> = Vec::new();
+        for code in r.opt("diagnoses").iter().flat_map(|d| split_list(d)) {
+            let code = crate::icd10::normalize(code);
+            // A code listed twice would take two letters on the claim.
+            if diagnoses.contains(&code) {
+                r.findings.warning(
+                    &r.at,
+                    "diagnoses",
+                    "duplicate-diagnosis",
+                    format!(
+                        "{} is listed twice: it is kept once",
+                        crate::icd10::dotted(&code)
+                    ),
+                );
+            } else {
+                diagnoses.push(code);
+            }
+        }
         let mut procedures = Vec::new();
         if let Some(text) = r.opt("procedures") {
             for item in split_list(&text) {
@@ -473,6 +494,23 @@ mod tests {
             !f.items[0].message.contains("1980"),
             "{}",
             f.items[0].message
+        );
+    }
+
+    #[test]
+    fn a_timestamped_date_of_birth_keeps_its_calendar_day() {
+        let mut f = Findings::default();
+        let t = Table::parse(
+            b"patient_id,first_name,last_name,dob,sex,address,city,state,zip,payer,member_id\nP1,Ann,Lee,1975-07-09T00:00:00Z,F,1 A St,Denver,CO,80202,Aetna,M1\n",
+            "patients.csv",
+            PATIENT_COLUMNS.0,
+            PATIENT_COLUMNS.1,
+            &mut f,
+        );
+        let p = patients(&t, chrono_tz::America::Denver, &mut f);
+        assert_eq!(
+            p[0].dob,
+            chrono::NaiveDate::from_ymd_opt(1975, 7, 9).unwrap()
         );
     }
 

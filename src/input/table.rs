@@ -24,7 +24,8 @@ pub struct Table {
     columns: HashMap<String, usize>,
     pub rows: Vec<Row>,
     /// Rows that could not be read at all (bad quoting, not UTF-8, wrong
-    /// number of cells): counted as read and rejected, never dropped.
+    /// number of cells), and every physical line swallowed by an unclosed
+    /// quote: counted as read and rejected, never dropped.
     pub unreadable: Vec<u64>,
     /// Required columns absent from the header: every row is rejected.
     pub missing: Vec<&'static str>,
@@ -66,6 +67,46 @@ impl LineCounter<'_> {
         }
         self.line
     }
+}
+
+/// The physical lines of the record at `start..end`, without their line
+/// ends. A record reported as starting on the line end of the previous one
+/// (CRLF) starts after it; trailing line ends belong to no line.
+fn physical_lines(bytes: &[u8], start: usize, end: usize) -> Vec<&[u8]> {
+    let mut start = start.min(bytes.len());
+    while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
+        start += 1;
+    }
+    let mut end = end.min(bytes.len()).max(start);
+    while end > start && matches!(bytes[end - 1], b'\r' | b'\n') {
+        end -= 1;
+    }
+    if start == end {
+        return Vec::new();
+    }
+    bytes[start..end]
+        .split(|b| *b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect()
+}
+
+/// The id cell of one physical line read on its own, only when the line
+/// is a whole row (as many cells as the header): otherwise the cell at
+/// that position could be any text, a name included.
+fn line_id(text: &[u8], column: usize, header_len: usize) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text);
+    let mut record = csv::StringRecord::new();
+    if !matches!(reader.read_record(&mut record), Ok(true)) || record.len() != header_len {
+        return None;
+    }
+    if !matches!(reader.read_record(&mut csv::StringRecord::new()), Ok(false)) {
+        return None; // the line holds more than one record: not a row
+    }
+    record.trim();
+    record.get(column).map(str::to_string)
 }
 
 impl Table {
@@ -132,7 +173,11 @@ impl Table {
                     break;
                 }
             }
-            let line = record.position().map(|p| lines.at(p.byte())).unwrap_or(0);
+            let start = record.position().map_or(0, |p| p.byte() as usize);
+            let line = lines.at(start as u64);
+            // The record runs to where the next one starts (the reader's
+            // position now) or to the end of the input.
+            let end = (reader.position().byte() as usize).min(bytes.len());
             if !have_header {
                 have_header = true;
                 header_len = record.len();
@@ -153,15 +198,57 @@ impl Table {
                 continue;
             };
             cells.trim();
+            // The record id comes from the id column (the first required
+            // one), never from whatever cell happens to lead: that could be
+            // a name.
+            let id_column = required.first().and_then(|c| table.columns.get(*c));
+            let id = id_column.and_then(|&i| cells.get(i)).unwrap_or_default();
+            let span = physical_lines(bytes, start, end);
+            // A quote opened and never closed where it should have been:
+            // the reader took the following lines into one cell. That shows
+            // as a record over several lines with the wrong number of cells,
+            // or (a quote in the last column keeps the count right) as one
+            // that runs to the end of the input with a quote left open.
+            let unclosed = span.len() > 1
+                && (cells.len() != header_len
+                    || (end >= bytes.len()
+                        && bytes[start.min(end)..end]
+                            .iter()
+                            .filter(|b| **b == b'"')
+                            .count()
+                            % 2
+                            == 1));
+            if unclosed {
+                // Each swallowed line is counted and rejected on its own,
+                // so none vanishes from the tally of rows read.
+                let last = line + span.len() as u64 - 1;
+                findings.error(
+                    &At::new(file, line, id),
+                    "",
+                    "csv-unclosed-quote",
+                    format!(
+                        "an unclosed quote on line {line} runs to line {last}: close the quote (or remove it) and re-export"
+                    ),
+                );
+                table.unreadable.push(line);
+                for (n, text) in (line..).zip(&span).skip(1) {
+                    if text.iter().all(u8::is_ascii_whitespace) {
+                        continue; // blank lines carry no record
+                    }
+                    let id = id_column
+                        .and_then(|&i| line_id(text, i, header_len))
+                        .unwrap_or_default();
+                    findings.error(
+                        &At::new(file, n, id),
+                        "",
+                        "csv-unclosed-quote",
+                        format!("swallowed by the unclosed quote on line {line}"),
+                    );
+                    table.unreadable.push(n);
+                }
+                continue;
+            }
             if cells.len() != header_len {
-                // The record id comes from the id column (the first
-                // required one), never from whatever cell happens to lead:
-                // that could be a name.
-                let id = required
-                    .first()
-                    .and_then(|c| table.columns.get(*c))
-                    .and_then(|&i| cells.get(i))
-                    .unwrap_or_default();
                 findings.error(
                     &At::new(file, line, id),
                     "",
@@ -330,5 +417,95 @@ mod tests {
         let t = Table::parse(b"a,b\n1,2\n\xff,2\n", "x.csv", &["a", "b"], &[], &mut f);
         assert_eq!(t.unreadable, vec![3]);
         assert_eq!(f.items[0].code, "csv-encoding");
+    }
+
+    /// Parses `data` as a file with the columns id, note and min.
+    fn unclosed(data: &[u8]) -> (Table, Findings) {
+        let mut f = Findings::default();
+        let t = Table::parse(data, "s.csv", &["id", "note", "min"], &[], &mut f);
+        (t, f)
+    }
+
+    #[test]
+    fn an_unclosed_quote_rejects_every_line_it_swallows() {
+        for data in [
+            &b"id,note,min\nS1,ok,45\nS2,\"never closed,45\nS3,x,45\nS4,y,45\nS5,z,45\n"[..],
+            b"id,note,min\r\nS1,ok,45\r\nS2,\"never closed,45\r\nS3,x,45\r\nS4,y,45\r\nS5,z,45\r\n",
+            b"id,note,min\nS1,ok,45\nS2,\"never closed,45\nS3,x,45\nS4,y,45\nS5,z,45",
+            // In the last column the swallowed cell keeps the count right.
+            b"id,min,note\nS1,45,ok\nS2,45,\"never closed\nS3,45,x\nS4,45,y\nS5,45,z\n",
+        ] {
+            let (t, f) = unclosed(data);
+            assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2]);
+            assert_eq!(t.unreadable, vec![3, 4, 5, 6]);
+            assert_eq!(t.rows_read(), 5);
+            assert_eq!(f.items.len(), 4, "{:?}", f.items);
+            for (x, n) in f.items.iter().zip(3..) {
+                assert_eq!((x.line, x.code), (n, "csv-unclosed-quote"));
+            }
+            assert_eq!(f.items[0].record_id, "S2");
+            assert_eq!(
+                f.items[0].message,
+                "an unclosed quote on line 3 runs to line 6: close the quote (or remove it) and re-export"
+            );
+            assert_eq!(
+                f.items[1].message,
+                "swallowed by the unclosed quote on line 3"
+            );
+            assert_eq!(f.items[1].record_id, "S3");
+            assert_eq!(f.items[3].record_id, "S5");
+        }
+    }
+
+    #[test]
+    fn blank_lines_inside_the_swallowed_span_are_not_rows() {
+        let (t, f) = unclosed(b"id,note,min\nS1,\"open,45\n\nS2,x,45\n\n");
+        assert_eq!(t.unreadable, vec![2, 4]);
+        assert_eq!(t.rows_read(), 2);
+        assert!(
+            f.items[0].message.contains("line 2 runs to line 4"),
+            "{}",
+            f.items[0].message
+        );
+    }
+
+    #[test]
+    fn a_quote_that_closes_later_rejects_only_its_span() {
+        // The quote opened on line 3 closes on line 4; line 5 reads again.
+        let (t, f) = unclosed(b"id,note,min\nS1,ok,45\nS2,\"open,45\nS3,x\",45,\nS4,y,45\n");
+        assert_eq!(
+            t.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2, 5]
+        );
+        assert_eq!(t.unreadable, vec![3, 4]);
+        assert!(f.items[0].message.contains("line 3 runs to line 4"));
+    }
+
+    #[test]
+    fn a_quoted_newline_with_the_right_cell_count_is_a_row() {
+        let mut f = Findings::default();
+        let t = Table::parse(
+            b"id,note\nS1,\"two\nlines\"\nS2,x\n",
+            "s.csv",
+            &["id", "note"],
+            &[],
+            &mut f,
+        );
+        assert!(f.items.is_empty(), "{:?}", f.items);
+        assert_eq!(
+            t.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![2, 4]
+        );
+        assert!(t.unreadable.is_empty());
+    }
+
+    #[test]
+    fn a_swallowed_line_never_lends_a_stray_cell_as_its_id() {
+        // Line 3 is not a whole row on its own: no id is taken from it.
+        let (t, f) = unclosed(b"id,note,min\nS1,\"open,45\nJane Doe\nS3,x,45\n");
+        assert_eq!(t.unreadable, vec![2, 3, 4]);
+        assert_eq!(f.items[1].line, 3);
+        assert_eq!(f.items[1].record_id, "");
+        assert_eq!(f.items[2].record_id, "S3");
     }
 }

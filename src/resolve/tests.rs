@@ -196,3 +196,37 @@ fn quantities_are_exact_decimals() {
     assert_eq!(quantity(35, 50), "0.7");
     assert_eq!(quantity(20, 30), "0.667");
 }
+
+#[test]
+fn explicit_units_are_checked_against_minutes_dose_and_limits() {
+    // 45 minutes beside 99215 reach no prolonged unit.
+    let (_, f) = run(&session(None, "99215;99417x3", Some(45), None));
+    assert_eq!(f.items[0].code, "units-mismatch", "{:?}", f.items);
+    // A visit is billed once a day.
+    let (_, f) = run(&session(None, "90837x3", Some(60), None));
+    assert!(
+        f.items[0].message.contains("at most 1 unit"),
+        "{:?}",
+        f.items
+    );
+    // The G-code follows the dose.
+    let (_, f) = run(&session(None, "G2082-KX", None, Some(84)));
+    assert!(f.items[0].message.contains("G2083"), "{:?}", f.items);
+    let (r, f) = run(&session(None, "G2083-KX", None, Some(84)));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["G2083-KXx1"]);
+}
+
+#[test]
+fn prolonged_time_finds_its_visit_in_the_service_lines() {
+    // 99205 comes from the intake-visit service, 99417 from procedures.
+    let (r, f) = run(&session(Some("intake-visit"), "99417", Some(90), None));
+    assert!(f.items.is_empty(), "{:?}", f.items);
+    assert_eq!(codes(&r), ["99205x1", "99417x2"]);
+}
+
+#[test]
+fn split_bill_spravato_needs_whole_devices() {
+    let (_, f) = run(&session(Some("spravato-split"), "", Some(70), Some(60)));
+    assert_eq!(f.items[0].code, "esketamine-dose", "{:?}", f.items);
+}

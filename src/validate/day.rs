@@ -135,8 +135,26 @@ fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
     }
 }
 
+/// Modifiers that mark a second line of the same code as a distinct
+/// service (another site, encounter or practitioner).
+const DISTINCT: [&str; 5] = ["59", "XE", "XS", "XP", "XU"];
+
 fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
     let any = |item: &str| lines.iter().any(|d| cat.matches(&d.line.code, item));
+    for (i, d) in lines.iter().enumerate() {
+        let twin = lines[..i].iter().find(|e| {
+            e.line.code == d.line.code
+                && e.line.drug.as_ref().map(|x| &x.ndc11) == d.line.drug.as_ref().map(|x| &x.ndc11)
+        });
+        let distinct = |l: &Line| l.modifiers.iter().any(|m| DISTINCT.contains(&m.as_str()));
+        if let Some(e) = twin {
+            if !distinct(d.line) && !distinct(e.line) {
+                f.error(&at(d.session), "procedures", "duplicate-line", format!(
+                    "{} is billed twice on {} by the same provider: bill it once with units (e.g. {}x2), or mark a distinct service with 59/XS/XU",
+                    d.line.code, d.session.date, d.line.code));
+            }
+        }
+    }
     for d in lines {
         let code = d.line.code.as_str();
         if let Some(addon) = cat.pairing.addon(code) {

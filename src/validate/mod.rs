@@ -125,7 +125,7 @@ pub fn run(
     let first = day::first_visits(inputs);
     for sessions in by_patient.values_mut() {
         sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));
-        records::superbill_diagnoses(sessions, findings);
+        records::superbill_diagnoses(sessions, cat, findings);
         let mut resolved = Vec::with_capacity(sessions.len());
         for s in sessions {
             records::session(inputs, &bad_providers, s, icd, cat, opts, findings);

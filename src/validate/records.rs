@@ -5,8 +5,9 @@ use crate::codes::Catalog;
 use crate::findings::{At, Findings};
 use crate::icd10::{self, Check, CodeSet};
 use crate::input::{Inputs, Session, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use crate::money::Cents;
 use chrono::NaiveDate;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Timely filing: plans ask for claims within 90 days and refuse them after
 /// a year.
@@ -93,8 +94,12 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
         }
         if let Some(sid) = &p.session_id {
             match sessions.get(sid.as_str()) {
-                None => f.error(&at, "session_id", "unknown-session", format!(
-                    "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
+                None => match inputs.session_lines.get(sid.as_str()) {
+                    Some(line) => f.error(&at, "session_id", "session-invalid", format!(
+                        "session {sid}'s row (sessions.csv line {line}) has errors: fix that row, then re-run")),
+                    None => f.error(&at, "session_id", "unknown-session", format!(
+                        "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
+                },
                 Some(s) if s.patient_id != p.patient_id => f.error(&at, "session_id", "session-patient-mismatch", format!(
                     "session {sid} belongs to patient {}, not {}: check both ids", s.patient_id, p.patient_id)),
                 Some(_) => {}
@@ -110,6 +115,30 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
                     p.date, opts.as_of
                 ),
             );
+        }
+    }
+    refunds_beyond_payments(inputs, f);
+}
+
+/// A patient's refunds adding up to more than they paid is almost always
+/// a sign error or a refund entered twice.
+fn refunds_beyond_payments(inputs: &Inputs, f: &mut Findings) {
+    let mut totals: BTreeMap<&str, (Cents, Cents, Option<&crate::input::Payment>)> =
+        BTreeMap::new();
+    for p in &inputs.payments {
+        let t = totals.entry(&p.patient_id).or_default();
+        if p.amount.is_negative() {
+            t.1 -= p.amount;
+            t.2 = Some(p);
+        } else {
+            t.0 += p.amount;
+        }
+    }
+    for (patient, (paid, refunded, last)) in totals {
+        if let (true, Some(r)) = (refunded > paid, last) {
+            f.warning(&At::new(PAYMENTS_FILE, r.line, &r.payment_id), "amount", "refund-exceeds-payments", format!(
+                "patient {patient}'s refunds ({}) exceed their payments ({}): check the sign and for a refund entered twice",
+                refunded.display(), paid.display()));
         }
     }
 }
@@ -254,17 +283,7 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
             "no loaded ICD-10-CM release covers {} (codes were checked against {}): import the {} release with `superbill codes import-icd10cm`",
             s.date, icd.nearest_release(s.date).name, icd10::release_to_import(s.date)));
     }
-    let mut seen = HashSet::new();
     for code in &s.diagnoses {
-        if !seen.insert(code) {
-            f.warning(
-                at,
-                "diagnoses",
-                "duplicate-diagnosis",
-                format!("{} is listed twice", icd10::dotted(code)),
-            );
-            continue;
-        }
         icd_code(code, s.date, icd, at, f);
     }
     for rule in &cat.pairing.excludes1 {
@@ -365,25 +384,42 @@ pub fn sessions_of_bad_patients(inputs: &Inputs, checked: &[bool], f: &mut Findi
     }
 }
 
-/// A superbill lists at most 12 diagnoses (A-L) across its sessions: the
-/// session that would add a 13th is rejected with the way out.
-pub fn superbill_diagnoses(sessions: &[&Session], f: &mut Findings) {
-    let mut seen: Vec<&str> = Vec::new();
+/// A superbill lists at most 12 diagnoses (A-L) across its sessions, and
+/// never an Excludes1 pair: the session that would add a 13th code, or
+/// the second code of a pair, is rejected with the way out.
+pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Findings) {
+    let mut seen: Vec<String> = Vec::new();
     for s in sessions {
         if s.diagnoses.len() > MAX_DIAGNOSES {
             continue; // rejected on its own (too-many-diagnoses)
         }
-        let new: Vec<&str> = s
-            .diagnoses
-            .iter()
-            .map(String::as_str)
-            .filter(|d| !seen.contains(d))
-            .collect();
+        let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
+        let new: Vec<&String> = s.diagnoses.iter().filter(|d| !seen.contains(d)).collect();
         if !seen.is_empty() && seen.len() + new.len() > MAX_DIAGNOSES {
-            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
+            f.error(&at, "diagnoses", "superbill-diagnoses", format!(
                 "with this session the patient's superbill would list more than 12 diagnoses (A-L): keep the codes the services treat, or bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
             continue;
         }
-        seen.extend(new);
+        let union: Vec<String> = seen
+            .iter()
+            .cloned()
+            .chain(new.iter().map(|d| (*d).clone()))
+            .collect();
+        let mut clash = false;
+        for rule in &cat.pairing.excludes1 {
+            if let Some((a, b)) = rule.clash(&union) {
+                let mine = |c: &str| s.diagnoses.iter().any(|d| d == c);
+                // A pair inside this one session is reported by `diagnoses`.
+                if !(mine(a) && mine(b)) {
+                    clash = true;
+                    f.error(&at, "diagnoses", "excludes1", format!(
+                        "{} and {} would meet on the patient's superbill (another session this period has one of them): {}",
+                        icd10::dotted(a), icd10::dotted(b), rule.reason));
+                }
+            }
+        }
+        if !clash {
+            seen = union;
+        }
     }
 }

@@ -301,3 +301,65 @@ fn a_practice_release_covers_its_dates_of_service() {
     // No "no release" warning; F41.1 is judged by FY2027, which lacks it.
     assert_eq!(got, [("S2", "icd-absent")], "{:?}", f.items);
 }
+
+#[test]
+fn excludes1_pairs_across_sessions_of_one_superbill() {
+    let c = codes(&[
+        "S1,P1,a,2026-09-14,med-management,,F33.1,,,",
+        "S2,P1,a,2026-09-21,med-management,,F32.1;F41.1,,,",
+    ]);
+    assert_eq!(c, ["excludes1"]);
+    // Different months are different superbills.
+    let c = codes(&[
+        "S1,P1,a,2026-08-14,med-management,,F33.1,,,",
+        "S2,P1,a,2026-09-21,med-management,,F32.1;F41.1,,,",
+    ]);
+    assert!(c.is_empty(), "{c:?}");
+}
+
+#[test]
+fn the_same_code_twice_on_a_day_is_an_error_unless_distinct() {
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99214;99214,F33.2,,,"]),
+        ["duplicate-line"]
+    );
+    assert_eq!(
+        codes(&[
+            "S1,P1,a,2026-09-14,,99214,F33.2,,,",
+            "S2,P1,a,2026-09-14,med-management,,F33.2,,,"
+        ]),
+        ["duplicate-line"]
+    );
+    assert!(codes(&["S1,P1,a,2026-09-14,,96372;96372-XS,F33.2,,,"]).is_empty());
+    // Two providers, two visits: fine.
+    assert!(codes(&[
+        "S1,P1,a,2026-09-14,,99214,F33.2,,,",
+        "S2,P1,b,2026-09-14,,99214,F33.2,,,"
+    ])
+    .is_empty());
+}
+
+#[test]
+fn refunds_beyond_payments_are_flagged() {
+    let dir = practice_dir(
+        PRACTICE,
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &[
+            "PAY1,P1,,2026-09-14,100.00,card",
+            "REF1,P1,,2026-09-20,-150.00,card",
+        ],
+    );
+    let mut f = Findings::default();
+    let loaded = cmd::load(dir.path(), &mut f).unwrap();
+    let opts = Options {
+        as_of: NaiveDate::from_ymd_opt(2026, 10, 5).unwrap(),
+        period: None,
+    };
+    run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
+    let got: Vec<_> = f
+        .items
+        .iter()
+        .map(|x| (x.record_id.as_str(), x.code))
+        .collect();
+    assert_eq!(got, [("REF1", "refund-exceeds-payments")]);
+}
