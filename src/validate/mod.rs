@@ -112,7 +112,11 @@ pub fn run(
     // One group per future superbill: the patient in the period, or in
     // each calendar month when no period is given (a batch bills months).
     let mut by_patient: BTreeMap<(&str, String), Vec<&Session>> = BTreeMap::new();
+    let repeats = records::duplicate_sessions(inputs, findings);
     for (s, _) in inputs.sessions.iter().zip(&checked).filter(|(_, c)| **c) {
+        if repeats.contains(&s.line) {
+            continue;
+        }
         let month = match opts.period {
             Some(_) => String::new(),
             None => s.date.format("%Y-%m").to_string(),
@@ -143,7 +147,6 @@ pub fn run(
         }
         day::check_patient(cat, &first, &resolved, findings);
     }
-    records::duplicate_sessions(inputs, findings);
     records::sessions_of_bad_patients(inputs, &checked, findings);
     findings.sort();
     Validated { checked }

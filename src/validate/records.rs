@@ -161,14 +161,24 @@ fn unknown_patient(inputs: &Inputs, id: &str, at: &At, f: &mut Findings) {
     }
 }
 
-pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) {
-    let mut seen: HashMap<&str, u64> = HashMap::new();
+/// Flags every repeat of a session id (the first row keeps it) and
+/// returns the repeats' lines, which no later check looks at.
+pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) -> HashSet<u64> {
+    let mut first: HashMap<&str, u64> = HashMap::new();
+    let mut repeats = HashSet::new();
     for s in &inputs.sessions {
-        if let Some(first) = seen.insert(&s.session_id, s.line) {
-            f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "session_id", "duplicate-id", format!(
-                "session_id {} is already used on line {first}: a session is billed once; give distinct visits distinct ids", s.session_id));
+        match first.get(s.session_id.as_str()) {
+            Some(line) => {
+                repeats.insert(s.line);
+                f.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "session_id", "duplicate-id", format!(
+                    "session_id {} is already used on line {line}: a session is billed once; give distinct visits distinct ids", s.session_id));
+            }
+            None => {
+                first.insert(&s.session_id, s.line);
+            }
         }
     }
+    repeats
 }
 
 pub fn session(
@@ -393,6 +403,14 @@ pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Finding
         if s.diagnoses.len() > MAX_DIAGNOSES {
             continue; // rejected on its own (too-many-diagnoses)
         }
+        if cat
+            .pairing
+            .excludes1
+            .iter()
+            .any(|r| r.clash(&s.diagnoses).is_some())
+        {
+            continue; // rejected on its own (excludes1 within the session)
+        }
         let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
         let new: Vec<&String> = s.diagnoses.iter().filter(|d| !seen.contains(d)).collect();
         if !seen.is_empty() && seen.len() + new.len() > MAX_DIAGNOSES {
@@ -408,14 +426,10 @@ pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Finding
         let mut clash = false;
         for rule in &cat.pairing.excludes1 {
             if let Some((a, b)) = rule.clash(&union) {
-                let mine = |c: &str| s.diagnoses.iter().any(|d| d == c);
-                // A pair inside this one session is reported by `diagnoses`.
-                if !(mine(a) && mine(b)) {
-                    clash = true;
-                    f.error(&at, "diagnoses", "excludes1", format!(
-                        "{} and {} would meet on the patient's superbill (another session this period has one of them): {}",
-                        icd10::dotted(a), icd10::dotted(b), rule.reason));
-                }
+                clash = true;
+                f.error(&at, "diagnoses", "excludes1", format!(
+                    "{} and {} would meet on the patient's superbill (another session this period has one of them): {}",
+                    icd10::dotted(a), icd10::dotted(b), rule.reason));
             }
         }
         if !clash {
