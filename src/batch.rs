@@ -135,11 +135,26 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
         .filter(|f| {
             (f.file == PRACTICE_FILE && f.record_id == "practice")
                 || (WHOLE_FILE.contains(&f.code) && f.record_id.is_empty())
+                || f.code == "csv-unclosed-quote"
         })
-        .map(|f| format!("  {}:{} {}: {}", f.file, f.line, f.field, f.message))
+        .map(|f| {
+            let field = if f.field.is_empty() {
+                String::new()
+            } else {
+                format!(" {}:", f.field)
+            };
+            format!("  {}:{}{field} {}", f.file, f.line, f.message)
+        })
         .collect();
     if fatal.is_empty() {
         return Ok(());
+    }
+    let more = fatal.len().saturating_sub(10);
+    let mut fatal: Vec<String> = fatal.into_iter().take(10).collect();
+    if more > 0 {
+        fatal.push(format!(
+            "  ... and {more} more (`superbill validate` lists them all)"
+        ));
     }
     Err(Error::config(
         &loaded.inputs.dir,

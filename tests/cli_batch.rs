@@ -441,3 +441,27 @@ fn rerun_repairs_a_tampered_pdf_and_follows_template_changes() {
     let text = pdf_pages(&std::fs::read(&pdf).unwrap()).concat();
     assert!(text.contains("(Mon-Fri)"), "{text}");
 }
+
+#[test]
+fn unreadable_input_files_stop_the_batch_before_anything_is_written() {
+    // An empty payments.csv would print "paid $0" on every superbill; an
+    // unclosed quote swallows the rest of sessions.csv.
+    for (file, edit) in [("payments.csv", "empty"), ("sessions.csv", "quote")] {
+        let (_tmp, practice) = sample_copy("cedar-ridge");
+        let path = practice.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let damaged = match edit {
+            "empty" => String::new(),
+            _ => text.replacen(",ketamine-iv,", ",\"ketamine-iv,", 1),
+        };
+        std::fs::write(&path, damaged).unwrap();
+        let out = practice.parent().unwrap().join("out");
+        let (code, stdout, stderr) = batch(&practice, &out, CLEAN_AS_OF, &[]);
+        assert_eq!(code, 2, "{file}: {stdout}{stderr}");
+        assert!(
+            stderr.contains(file) && stderr.contains("nothing was written"),
+            "{stderr}"
+        );
+        assert!(!out.exists(), "{file}: output written");
+    }
+}
