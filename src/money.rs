@@ -26,6 +26,13 @@ impl Cents {
     /// Parses what billing exports contain: `1250`, `1250.5`, `1250.00`,
     /// `$1,250.00`, `-40.00`, `($40.00)` (accounting negative), `-$40`.
     /// More than two decimal places is refused rather than rounded.
+    ///
+    /// ```
+    /// use superbill::money::Cents;
+    /// assert_eq!(Cents::parse("$1,250.00"), Ok(Cents(125_000)));
+    /// assert_eq!(Cents::parse("($40.00)").unwrap().display(), "-$40.00");
+    /// assert!(Cents::parse("12.345").is_err());
+    /// ```
     pub fn parse(text: &str) -> Result<Cents, String> {
         let mut s = text.trim();
         if s.is_empty() {
