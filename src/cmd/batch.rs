@@ -32,6 +32,9 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
             Some(b) => {
                 b.set_length(total as u64);
                 b.set_position(done as u64);
+                // indicatif's own rate prints four decimals; whole numbers read better.
+                let secs = b.elapsed().as_secs_f64().max(1e-3);
+                b.set_message(format!("{:.0}/s", done as f64 / secs));
             }
             None => {
                 // Plain lines for logs: about ten per run.
@@ -57,7 +60,7 @@ fn progress_bar(args: &BatchArgs) -> Option<ProgressBar> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} rendering [{bar:30}] {pos}/{len} superbills  {per_sec}  eta {eta}",
+            "{spinner} rendering [{bar:30}] {pos}/{len} superbills  {msg}  eta {eta}",
         )
         .expect("valid template")
         .progress_chars("=> "),
