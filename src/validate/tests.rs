@@ -8,9 +8,13 @@ use crate::testutil::{practice_dir, PRACTICE};
 /// `session_id,patient_id,provider_id,date,service,procedures,diagnoses,minutes,dose_mg,place_of_service`.
 fn findings_for(sessions: &[&str], practice: &str, as_of: &str) -> Findings {
     let dir = practice_dir(practice, sessions, &[]);
-    let p = dir.path();
+    findings_in(dir.path(), as_of)
+}
+
+/// Validates the practice folder `dir` as of `as_of`, all months.
+fn findings_in(dir: &std::path::Path, as_of: &str) -> Findings {
     let mut f = Findings::default();
-    let loaded = cmd::load(p, &mut f).unwrap();
+    let loaded = cmd::load(dir, &mut f).unwrap();
     let opts = Options {
         as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
         period: None,
@@ -286,13 +290,7 @@ fn a_practice_release_covers_its_dates_of_service() {
         "# name: FY2027\n# valid_from: 2026-10-01\n# valid_to: 2027-09-30\n# source: test\n# count: 2\nF33\tH\tMajor depressive disorder, recurrent\nF332\tB\tMajor depressive disorder, recurrent severe without psychotic features\n",
     )
     .unwrap();
-    let mut f = Findings::default();
-    let loaded = cmd::load(dir.path(), &mut f).unwrap();
-    let opts = Options {
-        as_of: NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
-        period: None,
-    };
-    run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
+    let f = findings_in(dir.path(), "2026-10-20");
     let got: Vec<_> = f
         .items
         .iter()
@@ -349,13 +347,7 @@ fn refunds_beyond_payments_are_flagged() {
             "REF1,P1,,2026-09-20,-150.00,card",
         ],
     );
-    let mut f = Findings::default();
-    let loaded = cmd::load(dir.path(), &mut f).unwrap();
-    let opts = Options {
-        as_of: NaiveDate::from_ymd_opt(2026, 10, 5).unwrap(),
-        period: None,
-    };
-    run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
+    let f = findings_in(dir.path(), "2026-10-05");
     let got: Vec<_> = f
         .items
         .iter()
