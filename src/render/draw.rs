@@ -135,32 +135,14 @@ impl<'a> Canvas<'a> {
     /// A filled rectangle whose top-left corner is (`x`, `y` from the top).
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb3) {
         self.set_fill(c);
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(PAGE_H - y - h),
-                width: Pt(w),
-                height: Pt(h),
-                mode: Some(PaintMode::Fill),
-                winding_order: None,
-            },
-        });
+        self.ops.push(page_rect(x, y, w, h, PaintMode::Fill));
     }
 
     /// A stroked rectangle outline.
     pub fn frame(&mut self, x: f32, y: f32, w: f32, h: f32, thickness: f32, c: Rgb3) {
         self.ops.push(Op::SetOutlineColor { col: color(c) });
         self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: Pt(x),
-                y: Pt(PAGE_H - y - h),
-                width: Pt(w),
-                height: Pt(h),
-                mode: Some(PaintMode::Stroke),
-                winding_order: None,
-            },
-        });
+        self.ops.push(page_rect(x, y, w, h, PaintMode::Stroke));
     }
 
     /// Places an image XObject (registered under `id`) in the box whose
@@ -247,5 +229,20 @@ impl<'a> Canvas<'a> {
             lines.push(last);
         }
         lines
+    }
+}
+
+/// A rectangle given from the top of the page, as PDF wants it from the
+/// bottom.
+fn page_rect(x: f32, y: f32, w: f32, h: f32, mode: PaintMode) -> Op {
+    Op::DrawRectangle {
+        rectangle: Rect {
+            x: Pt(x),
+            y: Pt(PAGE_H - y - h),
+            width: Pt(w),
+            height: Pt(h),
+            mode: Some(mode),
+            winding_order: None,
+        },
     }
 }

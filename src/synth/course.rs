@@ -4,7 +4,7 @@
 use super::plan::{Kind, Pay, Plan};
 use super::practice::{ANESTHESIOLOGIST, NURSE_PRACTITIONER, PSYCHIATRIST};
 use super::rng::Rng;
-use super::visits::{extras, maintenance, med_visit, spravato, therapy_visit};
+use super::visits::{extras, im_visit, maintenance, med_visit, spravato, therapy_visit};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,13 +247,7 @@ fn new_course(plan: &Plan, idx: usize, month: &mut Month, rng: &mut Rng, out: &m
         Kind::Im => {
             for i in 0..4 {
                 let Some(day) = month.place(d) else { break };
-                out.push(Sess::new(
-                    day,
-                    PSYCHIATRIST,
-                    "ketamine-im",
-                    None,
-                    Some(rng.range(7, 15) * 5),
-                ));
+                out.push(im_visit(day, rng));
                 therapy_visit(plan, idx, i, month, day + Duration::days(2), rng, out);
                 d = day + Duration::days(7);
             }

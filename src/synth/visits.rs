@@ -92,13 +92,7 @@ pub(super) fn maintenance(
             for w in 0..2 {
                 let d = month.day(rng.range(1, 5) + 14 * w);
                 if let Some(day) = month.place(d) {
-                    out.push(Sess::new(
-                        day,
-                        PSYCHIATRIST,
-                        "ketamine-im",
-                        None,
-                        Some(rng.range(7, 15) * 5),
-                    ));
+                    out.push(im_visit(day, rng));
                     therapy_visit(plan, idx, w, month, day + Duration::days(2), rng, out);
                 }
             }
@@ -132,6 +126,17 @@ pub(super) fn maintenance(
             }
         }
     }
+}
+
+/// An IM ketamine injection: 35-70 mg.
+pub(super) fn im_visit(day: NaiveDate, rng: &mut Rng) -> Sess {
+    Sess::new(
+        day,
+        PSYCHIATRIST,
+        "ketamine-im",
+        None,
+        Some(rng.range(7, 15) * 5),
+    )
 }
 
 pub(super) fn spravato(plan: &Plan, day: NaiveDate, mg: u32, rng: &mut Rng) -> Sess {
