@@ -6,9 +6,9 @@
 use crate::build::{Fate, Plan, Request};
 use crate::cmd::Loaded;
 use crate::error::{Error, Result};
-use crate::export::{self, SummaryRow};
+use crate::export::{self, LedgerLine, SummaryRow};
 use crate::findings::{Findings, Severity};
-use crate::input::PRACTICE_FILE;
+use crate::input::{PAYMENTS_FILE, PRACTICE_FILE};
 use crate::manifest::{sha256_hex, Manifest};
 use crate::render::Renderer;
 use crate::validate::{self, Options, Period};
@@ -45,8 +45,23 @@ pub struct Report {
     pub charged: Cents,
     pub paid: Cents,
     pub balance: Cents,
+    /// Patients' credit, not counting `held`.
     pub credit: Cents,
+    /// Money paid for named sessions not billed (rejected ones, say).
+    pub held: Cents,
+    /// Money received in the period (receipts.csv): payments and refunds.
+    pub received: Cents,
+    pub refunded: Cents,
     pub rows: Vec<RowCount>,
+    /// Every row neither billed nor rejected, and why (skipped.csv).
+    pub skipped: Vec<export::skipped::Skipped>,
+    /// Completed sessions dated in the period, and the months (YYYY-MM)
+    /// of all the sessions read: a batch that bills nothing can say which
+    /// months the data does cover.
+    pub sessions_in_period: usize,
+    pub months: Vec<String>,
+    /// Accounts the Xero journal uses without a code in practice.toml.
+    pub missing_xero_codes: Vec<String>,
     pub findings: Findings,
     /// Output files (relative to OUT), whether each was (or would be) written.
     pub files: Vec<(String, bool)>,
@@ -94,9 +109,30 @@ pub fn run(
         }
     }
     findings.sort();
-    let rows = count_rows(&plan.fates(&findings, &session_superbill))?;
+    let fates = plan.fates(&findings, &session_superbill);
+    let rows = count_rows(&fates)?;
+    let skipped = export::skipped::skipped(&loaded.inputs, &fates);
     let billed: Vec<&Done> = done.iter().filter(|d| d.row.is_some()).collect();
-    let files = write_exports(loaded, &plan, &billed, &session_superbill, &findings, opts)?;
+    let bad_payments: HashSet<u64> = findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.file == PAYMENTS_FILE)
+        .map(|f| f.line)
+        .collect();
+    let receipts = export::receipts::received(&loaded.inputs.payments, &opts.period, &bad_payments);
+    let extra = Extra {
+        receipts: &receipts,
+        skipped: &skipped,
+    };
+    let (files, missing_xero_codes) = write_exports(
+        loaded,
+        &plan,
+        &billed,
+        &session_superbill,
+        &findings,
+        &extra,
+        opts,
+    )?;
     let sum =
         |f: fn(&SummaryRow) -> Cents| billed.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
     Ok(Report {
@@ -111,10 +147,46 @@ pub fn run(
         paid: sum(|r| r.paid),
         balance: sum(|r| r.balance),
         credit: plan.ledger.credit.values().copied().sum(),
+        held: plan.ledger.held.values().copied().sum(),
+        received: receipts
+            .iter()
+            .map(|p| p.amount)
+            .filter(|a| !a.is_negative())
+            .sum(),
+        refunded: -receipts
+            .iter()
+            .map(|p| p.amount)
+            .filter(|a| a.is_negative())
+            .sum::<Cents>(),
         rows,
+        skipped,
+        sessions_in_period: loaded
+            .inputs
+            .sessions
+            .iter()
+            .filter(|s| opts.period.contains(s.date))
+            .count(),
+        months: loaded
+            .inputs
+            .sessions
+            .iter()
+            .map(|s| s.date.format("%Y-%m").to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        missing_xero_codes,
         findings,
         files,
     })
+}
+
+/// Output files (relative to OUT), whether each was (or would be) written.
+type Files = Vec<(String, bool)>;
+
+/// What the accountant's exports are made from, beside the superbills.
+struct Extra<'a> {
+    receipts: &'a [&'a crate::input::Payment],
+    skipped: &'a [export::skipped::Skipped],
 }
 
 /// Errors that make every superbill wrong stop the batch before anything
@@ -153,7 +225,8 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
     let mut fatal: Vec<String> = fatal.into_iter().take(10).collect();
     if more > 0 {
         fatal.push(format!(
-            "  ... and {more} more (`superbill validate` lists them all)"
+            "  ... and {more} more (`superbill validate --practice {}` lists them all)",
+            crate::shell::path(&loaded.inputs.dir)
         ));
     }
     Err(Error::config(
@@ -192,10 +265,10 @@ fn count_rows(fates: &[(&'static str, Vec<(u64, Fate)>)]) -> Result<Vec<RowCount
 }
 
 /// What is kept of one superbill once its PDF is written: its summary row,
-/// its ledger rows (CSV bytes) and its sessions; never the whole superbill.
+/// its ledger lines and its sessions; never the whole superbill.
 struct Done {
     row: Option<SummaryRow>,
-    ledger_rows: Vec<u8>,
+    lines: Vec<LedgerLine>,
     sessions: Vec<String>,
     findings: Findings,
     pdf: Option<(String, String, bool)>, // name, sha256, written
@@ -234,6 +307,7 @@ fn produce(
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let credit = &plan.ledger.credit;
+    let held = &plan.ledger.held;
     let results: Vec<Result<Done>> = pool.install(|| {
         plan.groups
             .par_iter()
@@ -241,7 +315,7 @@ fn produce(
                 let (sb, findings) = plan.build(g);
                 let mut d = Done {
                     row: None,
-                    ledger_rows: Vec::new(),
+                    lines: Vec::new(),
                     sessions: Vec::new(),
                     findings,
                     pdf: None,
@@ -267,7 +341,7 @@ fn produce(
                         !unchanged(&previous, out, &name, &d.source),
                     ),
                 });
-                d.ledger_rows = export::ledger_rows(&sb);
+                d.lines = LedgerLine::of(&sb, &loaded.catalog);
                 d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
                 d.sessions.dedup();
                 d.row = Some(SummaryRow::of(
@@ -275,6 +349,9 @@ fn produce(
                     name,
                     credit
                         .get(&sb.patient.patient_id)
+                        .copied()
+                        .unwrap_or_default(),
+                    held.get(&sb.patient.patient_id)
                         .copied()
                         .unwrap_or_default(),
                 ));
@@ -301,8 +378,9 @@ fn write_exports(
     billed: &[&Done],
     session_superbill: &HashMap<String, String>,
     findings: &Findings,
+    extra: &Extra,
     opts: &BatchOptions,
-) -> Result<Vec<(String, bool)>> {
+) -> Result<(Files, Vec<String>)> {
     let out = &opts.out;
     let rejects: Vec<_> = findings
         .items
@@ -310,17 +388,56 @@ fn write_exports(
         .filter(|f| f.severity == Severity::Error)
         .collect();
     let summary: Vec<&SummaryRow> = billed.iter().filter_map(|d| d.row.as_ref()).collect();
+    let lines: Vec<&LedgerLine> = billed.iter().flat_map(|d| &d.lines).collect();
     let mut outputs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     outputs.insert(
         "ledger.csv".into(),
-        export::ledger_csv(billed.iter().map(|d| d.ledger_rows.as_slice())),
+        export::ledger_csv(lines.iter().copied()),
     );
+    // Received in the period, for a session after the run: the ledger
+    // leaves them for their month, payments.csv lists them as held.
+    let waiting: Vec<&crate::input::Payment> = extra
+        .receipts
+        .iter()
+        .filter(|p| !plan.ledger.unapplied.contains_key(&p.payment_id))
+        .copied()
+        .collect();
     outputs.insert(
         "payments.csv".into(),
-        export::payments_csv(&loaded.inputs, &plan.ledger, session_superbill),
+        export::payments_csv(&loaded.inputs, &plan.ledger, session_superbill, &waiting),
     );
     outputs.insert("summary.csv".into(), export::summary_csv(&summary));
     outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
+    outputs.insert(
+        "skipped.csv".into(),
+        export::skipped::skipped_csv(extra.skipped),
+    );
+    outputs.insert(
+        "receipts.csv".into(),
+        export::receipts::receipts_csv(extra.receipts),
+    );
+    let breakdowns = export::breakdowns::compute(&lines, &plan.ledger, extra.receipts);
+    for (name, bytes) in breakdowns.files() {
+        outputs.insert(name.into(), bytes);
+    }
+    let chart = &loaded.inputs.practice.accounts;
+    let journal = export::journal::entries(&lines, extra.receipts, chart);
+    outputs.insert(
+        "journal.csv".into(),
+        export::journal::quickbooks_csv(&journal),
+    );
+    for (name, bytes) in export::journal::xero_files(&journal, chart) {
+        outputs.insert(name, bytes);
+    }
+    let missing_codes = export::journal::missing_xero_codes(&journal, chart);
+    // A longer month may have needed journal-xero-2.csv; a shorter re-run
+    // must not leave it beside the new files.
+    let previous = Manifest::previous(out);
+    let stale: Vec<&String> = previous
+        .outputs
+        .keys()
+        .filter(|n| n.starts_with("journal-xero-") && !outputs.contains_key(*n))
+        .collect();
     let mut manifest = Manifest {
         tool: "superbill".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -351,7 +468,18 @@ fn write_exports(
         };
         files.push((name, written));
     }
-    Ok(files)
+    if !opts.dry_run {
+        for name in stale {
+            let path = out.join(name);
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(Error::io(&path, e))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((files, missing_codes))
 }
 
 /// SHA-256 of the superbill's data and the renderer's fingerprint.

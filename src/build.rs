@@ -324,7 +324,7 @@ fn one(
             .collect();
         if diagnoses.len() + new.len() > 12 {
             findings.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
-                "with this session superbill {number} would list more than 12 diagnoses (A-L): bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
+                "with this session superbill {number} would list more than 12 diagnoses (A-L): bill it on its own with `{}`", crate::validate::render_alone(&inputs.dir, s)));
             continue;
         }
         diagnoses.extend(new.into_iter().cloned());

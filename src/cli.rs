@@ -4,7 +4,7 @@
 
 use crate::cmd;
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -46,9 +46,11 @@ Example:\n  superbill render --practice samples/cedar-ridge --patient P0001 --fr
     #[command(
         long_about = "Produce the month's superbills, ledger and exports for the accountant.\n\n\
 Writes under --out: superbills/SB-<YYYYMM>-<patient_id>.pdf (one per patient with billable sessions), \
-ledger.csv (one row per service line), payments.csv (how each payment was applied), summary.csv (one row \
-per superbill), rejects.csv (every error, as `validate --report`) and manifest.json (SHA-256 of every input \
-and output). Sessions with errors are left out and listed in rejects.csv; the patient's other sessions are \
+ledger.csv (one row per service line), payments.csv (how each payment was applied), receipts.csv (one row \
+per payment received), summary.csv (one row per superbill), totals-by-code.csv, totals-by-provider.csv, \
+totals-by-method.csv and totals-by-day.csv (the month broken down), journal.csv (QuickBooks Online) and \
+journal-xero.csv (Xero), skipped.csv (rows not billed, and why), rejects.csv (every error, as \
+`validate --report`) and manifest.json (SHA-256 of every input and output). Sessions with errors are left out and listed in rejects.csv; the patient's other sessions are \
 still billed. Writes are atomic and skip unchanged files, so re-running is always safe.\n\n\
 Exit codes: 0 every row billed or skipped, 1 some rows rejected, 2 unusable arguments or configuration.\n\n\
 Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/2026-09"
@@ -57,25 +59,78 @@ Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --ou
     /// Look up and search code sets; import a new ICD-10-CM release
     #[command(subcommand)]
     Codes(CodesCommand),
+    /// Year-to-date totals for the accountant, month by month
+    #[command(
+        long_about = "Year-to-date totals for the accountant, month by month: superbills, sessions, charged, \
+paid (applied to each month's superbills), money received and refunded (by payment date), balance due, \
+patient credit and money held for sessions not billed.\n\n\
+Reads the practice folder and computes every month the way `superbill batch` does (nothing is written), \
+so the figures never depend on which batches were run or re-run. Months run from January to the month of \
+--as-of (all twelve for a past year).\n\n\
+Example:\n  superbill totals --practice samples/cedar-ridge --year 2026 --as-of 2026-10-05"
+    )]
+    Totals(TotalsArgs),
     /// Generate synthetic practices for demos and benchmarks
     #[command(subcommand)]
     Samples(SamplesCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[command(long_about = "Print a shell completion script on stdout.\n\n\
+Examples:\n  superbill completions bash > ~/.local/share/bash-completion/completions/superbill\n  \
+superbill completions zsh > ~/.zfunc/_superbill\n  superbill completions fish > ~/.config/fish/completions/superbill.fish")]
+    Completions {
+        /// The shell to complete for
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout
+    #[command(long_about = "Print the manual page (roff) on stdout.\n\n\
+Example:\n  superbill man > superbill.1 && man ./superbill.1")]
+    Man,
+}
+
+#[derive(Args)]
+pub struct TotalsArgs {
+    #[command(flatten)]
+    pub practice: PracticeArgs,
+    /// The calendar year (YYYY)
+    #[arg(long, value_name = "YYYY")]
+    pub year: i32,
+    /// Also write the month-by-month table to this CSV file
+    #[arg(long, value_name = "FILE.csv")]
+    pub csv: Option<PathBuf>,
+    /// Print one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]
 pub struct PracticeArgs {
-    /// The practice folder (practice.toml and the CSV exports)
-    #[arg(long, value_name = "DIR")]
+    /// The practice folder (practice.toml and the CSV exports); a path to
+    /// its practice.toml is understood as the folder
+    #[arg(long, value_name = "DIR", value_parser = practice_dir)]
     pub practice: PathBuf,
     /// Treat this as today for future-date and filing-limit checks [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
 }
 
+/// How a command reports: for people (default), for scripts, or only
+/// problems.
+#[derive(Args, Clone, Copy, Default)]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout (counts, totals, findings, files) instead of the tables
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+    /// Print only problems (errors and warnings); nothing when all is well
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Args)]
 pub struct ValidateArgs {
     #[command(flatten)]
     pub practice: PracticeArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Only check sessions dated in this month (YYYY-MM)
     #[arg(long, value_name = "YYYY-MM")]
     pub period: Option<String>,
@@ -109,6 +164,8 @@ pub struct RenderArgs {
 pub struct BatchArgs {
     #[command(flatten)]
     pub practice: PracticeArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// The month to bill (YYYY-MM), by date of service in the practice's time zone
     #[arg(long, value_name = "YYYY-MM")]
     pub period: String,
@@ -129,20 +186,43 @@ pub struct BatchArgs {
 #[derive(Subcommand)]
 pub enum CodesCommand {
     /// What a code means, whether it is billable, and its billable children
+    #[command(
+        long_about = "What a code means, whether it is billable, and its billable children.\n\n\
+Answers for ICD-10-CM (F33.2 or F332) from the release covering --date, and for CPT/HCPCS from the \
+procedure table (with a practice's own codes/procedures.csv and fees.csv when --practice is given). \
+Exits 0 when the code is found, 1 when it is not (the answer then lists codes nearby)."
+    )]
     Lookup {
         /// An ICD-10-CM code (F33.2 or F332) or a CPT/HCPCS code
         code: String,
         /// Answer for this date of service [default: today]
         #[arg(long, value_name = "DATE", value_parser = parse_date)]
         date: Option<NaiveDate>,
+        /// Also use this practice's own code tables (codes/, fees.csv)
+        #[arg(long, value_name = "DIR", value_parser = practice_dir)]
+        practice: Option<PathBuf>,
+        /// Print one JSON document on stdout
+        #[arg(long)]
+        json: bool,
     },
-    /// Find ICD-10-CM codes whose description holds all these words
+    /// Find procedure (CPT/HCPCS) and ICD-10-CM codes whose description holds all these words
+    #[command(
+        long_about = "Find codes whose description holds all these words: procedure codes (CPT/HCPCS, by the \
+practice's own descriptions) first, then ICD-10-CM diagnoses from the release covering --date. \
+A word may also be the start of a code (e.g. `F33` or `963`)."
+    )]
     Search {
         #[arg(required = true)]
         words: Vec<String>,
-        /// How many results to show
+        /// How many results to show of each kind
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Search the ICD-10-CM release covering this date [default: today]
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        date: Option<NaiveDate>,
+        /// Also search this practice's own procedure codes
+        #[arg(long, value_name = "DIR", value_parser = practice_dir)]
+        practice: Option<PathBuf>,
     },
     /// Import an official ICD-10-CM tabular XML into codes/icd10cm/
     #[command(name = "import-icd10cm")]
@@ -182,6 +262,24 @@ pub enum SamplesCommand {
     },
 }
 
+/// `--practice` accepts the folder or its practice.toml (a path a file
+/// manager or shell completion hands over just as often).
+fn practice_dir(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    if path.is_file() {
+        return Ok(match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        });
+    }
+    Ok(path)
+}
+
+/// The clap definition, for completions and the man page.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD"))
@@ -190,17 +288,31 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Parses arguments, runs the command and returns the exit code.
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Validate(a) => a.output.json,
+        Command::Batch(a) => a.output.json,
+        Command::Totals(a) => a.json,
+        Command::Codes(CodesCommand::Lookup { json, .. }) => *json,
+        _ => false,
+    };
     let result = match cli.command {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Render(a) => cmd::render::run(&a),
         Command::Batch(a) => cmd::batch::run(&a),
         Command::Codes(c) => cmd::codes::run(c),
+        Command::Totals(a) => cmd::totals::run(&a),
         Command::Samples(c) => cmd::samples::run(c),
+        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Man => cmd::docs::man(),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("superbill: error: {e}");
+            if json {
+                // Scripts asked for JSON: they get a document even now.
+                cmd::json::print(&cmd::json::failure(&e));
+            }
             e.exit_code()
         }
     }

@@ -14,6 +14,9 @@
 //!    was paid toward the newest charges. A refund larger than everything
 //!    paid leaves negative credit.
 //!
+//! Money paid for a named session not billed here is *held* for it, not
+//! counted as credit (`Ledger::held`).
+//!
 //! Within each round, payments are taken by date, and payments with the
 //! same date in the order of their lines in the payments file. Money is
 //! conserved: every payment's allocations plus its unapplied remainder
@@ -49,8 +52,15 @@ pub struct Ledger {
     /// Per payment: what was not applied to any session (credit; negative
     /// when a refund exceeded what had been paid).
     pub unapplied: BTreeMap<String, Cents>,
-    /// Per patient: credit left after all payments.
+    /// Per patient: credit left after all payments, not counting `held`.
     pub credit: BTreeMap<String, Cents>,
+    /// Per patient: money paid for named sessions not billed here (a
+    /// rejected session, say), waiting for them. Not credit: it belongs to
+    /// that session once it is fixed.
+    pub held: BTreeMap<String, Cents>,
+    /// Payments that wait for their named session (what they left unapplied
+    /// is held, not credit).
+    pub waiting: std::collections::HashSet<String>,
     /// Per session: what was paid toward it.
     pub paid: HashMap<String, Cents>,
 }
@@ -80,6 +90,8 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
         pays.sort_by_key(|p| (p.date, p.line));
         // Per payment (in `pays` order): what it left unapplied.
         let mut left = vec![Cents::ZERO; pays.len()];
+        // Per payment: whether it waits for its named session.
+        let mut waits = vec![false; pays.len()];
         // (a) Payments naming a billed session pay that session; the excess,
         // and payments naming no session, are spent oldest-first in (b).
         let mut general: Vec<(usize, Cents)> = Vec::new();
@@ -102,7 +114,11 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
                 // A payment for a session that is not billed here (a later
                 // month, or a rejected session) waits for it instead of
                 // paying other sessions.
-                None => left[k] = p.amount,
+                None => {
+                    left[k] = p.amount;
+                    waits[k] = true;
+                    ledger.waiting.insert(p.payment_id.clone());
+                }
             }
         }
         // (b) Oldest unpaid charges first; `general` is in payment order.
@@ -122,6 +138,14 @@ pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
                 left[k] = refund(p, &mut open, &mut credit, &mut ledger);
                 credit += left[k];
             }
+        }
+        // Refunds take back credit first, held money last: what remains of
+        // the waiting payments, up to what is left at all, is held.
+        let waiting: Cents = (0..pays.len()).filter(|&k| waits[k]).map(|k| left[k]).sum();
+        let held = waiting.min(credit.max(Cents::ZERO));
+        credit -= held;
+        if held != Cents::ZERO {
+            ledger.held.insert(patient.to_string(), held);
         }
         for (p, l) in pays.iter().zip(left) {
             *ledger.unapplied.entry(p.payment_id.clone()).or_default() += l;

@@ -25,11 +25,13 @@ pub mod ndc;
 pub mod npi;
 pub mod render;
 pub mod resolve;
+pub mod shell;
 pub mod superbill;
 pub mod synth;
 pub mod taxonomy;
 #[cfg(test)]
 mod testutil;
+pub mod totals;
 pub mod units;
 pub mod validate;
 

@@ -10,13 +10,23 @@ use std::path::{Path, PathBuf};
 
 const CLEAN_AS_OF: &str = "2026-10-05";
 const MESSY_AS_OF: &str = "2026-10-15";
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 13] = [
     "ledger.csv",
     "payments.csv",
     "summary.csv",
     "rejects.csv",
+    "skipped.csv",
+    "receipts.csv",
+    "totals-by-code.csv",
+    "totals-by-provider.csv",
+    "totals-by-method.csv",
+    "totals-by-day.csv",
+    "journal.csv",
+    "journal-xero.csv",
     "manifest.json",
 ];
+/// The sample's 45 superbills and the exports.
+const FILES: usize = 45 + OUTPUTS.len();
 
 fn batch(practice: &Path, out: &Path, as_of: &str, extra: &[&str]) -> (i32, String, String) {
     let mut cmd = on_practice("batch", practice);
@@ -139,9 +149,9 @@ fn clean_batch_accounts_for_every_row_and_cent() {
     for r in &payments {
         let e = applied
             .entry(r["payment_id"].as_str())
-            .or_insert((cents(&r["amount"]), 0));
-        assert_eq!(e.0, cents(&r["amount"]), "one amount per payment");
-        e.1 += cents(&r["applied"]);
+            .or_insert((cents(&r["payment_amount"]), 0));
+        assert_eq!(e.0, cents(&r["payment_amount"]), "one amount per payment");
+        e.1 += cents(&r["applied_amount"]);
     }
     assert!(!applied.is_empty());
     for (id, (amount, total)) in &applied {
@@ -152,7 +162,8 @@ fn clean_batch_accounts_for_every_row_and_cent() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let outputs = manifest["outputs"].as_object().unwrap();
-    assert_eq!(outputs.len(), summary.len() + 4);
+    // Every output but the manifest itself.
+    assert_eq!(outputs.len(), summary.len() + OUTPUTS.len() - 1);
     for (name, hash) in outputs {
         use sha2::Digest;
         let digest = hex::encode(sha2::Sha256::digest(std::fs::read(out.join(name)).unwrap()));
@@ -211,7 +222,10 @@ fn unchanged_rerun_touches_nothing() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let (code, stdout, stderr) = batch(&dir, &out, CLEAN_AS_OF, &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("Wrote 0 of 50 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Wrote 0 of {FILES} file(s)")),
+        "{stdout}"
+    );
     let after = snapshot(&out);
     assert_eq!(
         before.keys().collect::<Vec<_>>(),
@@ -228,7 +242,7 @@ fn job_counts_give_identical_outputs() {
     let (_a, one, _) = clean_batch(&["--jobs", "1"]);
     let (_b, two, _) = clean_batch(&["--jobs", "2"]);
     let (x, y) = (bytes_of(&one), bytes_of(&two));
-    assert_eq!(x.len(), 50);
+    assert_eq!(x.len(), FILES);
     assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
     for (f, bytes) in &x {
         assert!(
@@ -246,7 +260,10 @@ fn dry_run_writes_nothing() {
     let (code, stdout, stderr) = batch(&sample("cedar-ridge"), &out, CLEAN_AS_OF, &["--dry-run"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("nothing was written"), "{stdout}");
-    assert!(stdout.contains("would write 50 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("would write {FILES} file(s)")),
+        "{stdout}"
+    );
     assert!(!out.exists(), "dry run created {}", out.display());
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
@@ -264,7 +281,10 @@ fn rerun_after_a_crash_restores_the_batch() {
     std::fs::write(sb.join(".superbill-xyz.tmp"), b"half a PDF").unwrap();
     let (code, stdout, stderr) = batch(&dir, &out, CLEAN_AS_OF, &[]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.contains("Wrote 3 of 50 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Wrote 3 of {FILES} file(s)")),
+        "{stdout}"
+    );
     assert!(
         !sb.join(".superbill-xyz.tmp").exists(),
         "temp file left behind"
@@ -426,7 +446,10 @@ fn rerun_repairs_a_tampered_pdf_and_follows_template_changes() {
     std::fs::write(&pdf, b"%PDF-1.3 tampered").unwrap();
     let (code, stdout, _) = batch(&practice, &out, CLEAN_AS_OF, &[]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("Wrote 1 of 50 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Wrote 1 of {FILES} file(s)")),
+        "{stdout}"
+    );
     assert!(bytes_of(&out) == before, "tampered PDF not restored");
     // A practice template change reaches every superbill.
     std::fs::create_dir_all(practice.join("templates")).unwrap();
@@ -437,7 +460,10 @@ fn rerun_repairs_a_tampered_pdf_and_follows_template_changes() {
     .unwrap();
     let (code, stdout, _) = batch(&practice, &out, CLEAN_AS_OF, &[]);
     assert_eq!(code, 0);
-    assert!(stdout.contains("Wrote 46 of 50 file(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("Wrote 46 of {FILES} file(s)")),
+        "{stdout}"
+    );
     let text = pdf_pages(&std::fs::read(&pdf).unwrap()).concat();
     assert!(text.contains("(Mon-Fri)"), "{text}");
 }

@@ -1,11 +1,14 @@
 //! `superbill batch`
 
+use super::progress::Progress;
 use crate::batch::{self, BatchOptions, Report};
 use crate::cli::BatchArgs;
 use crate::error::{Error, Result};
-use crate::findings::Findings;
+use crate::findings::{Findings, Severity};
+use crate::shell;
 use crate::validate::Period;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressDrawTarget;
+use serde_json::json;
 use std::io::IsTerminal;
 use std::time::Instant;
 
@@ -17,8 +20,22 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
+    let out = &args.output;
+    let talk = !out.json && !out.quiet;
+    let bar = talk && !args.no_progress && !args.dry_run && std::io::stderr().is_terminal();
+    let progress = if talk {
+        Progress::new(bar, true, ProgressDrawTarget::stderr())
+    } else {
+        Progress::hidden()
+    };
     let mut findings = Findings::default();
-    let loaded = super::load(&args.practice.practice, &mut findings)?;
+    let loaded = match super::load(&args.practice.practice, &mut findings) {
+        Ok(l) => l,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
     let opts = BatchOptions {
         period,
         as_of: super::as_of(&args.practice),
@@ -26,46 +43,209 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         dry_run: args.dry_run,
         jobs,
     };
-    let bar = progress_bar(args);
     let report = batch::run(&loaded, findings, &opts, &|done, total| {
-        match &bar {
-            Some(b) => {
-                b.set_length(total as u64);
-                b.set_position(done as u64);
-                // indicatif's own rate prints four decimals; whole numbers read better.
-                let secs = b.elapsed().as_secs_f64().max(1e-3);
-                b.set_message(format!("{:.0}/s", done as f64 / secs));
-            }
-            None => {
-                // Plain lines for logs: about ten per run.
-                if done == total || done % (total / 10).max(1) == 0 {
-                    eprintln!("rendered {done}/{total} superbills");
-                }
-            }
-        }
-    })?;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-    print_report(&report, &opts, started);
+        progress.update(done, total)
+    });
+    progress.finish();
+    let report = report?;
     // Any error counts, not only rejected rows: a provider's missing
     // license rejects no row but still has to be fixed.
-    Ok(if report.findings.has_errors() { 1 } else { 0 })
+    let code = if report.findings.has_errors() { 1 } else { 0 };
+    let hints = hints(&report, args, &opts);
+    if out.json {
+        super::json::print(&to_json(&report, args, &opts, &hints, code, started));
+    } else if out.quiet {
+        print_problems(&report);
+        for h in hints.iter().filter(|h| h.problem) {
+            println!("{}", h.text);
+        }
+    } else {
+        print_report(&report, &opts, started);
+        for h in &hints {
+            println!("{}", h.text);
+        }
+    }
+    Ok(code)
 }
 
-fn progress_bar(args: &BatchArgs) -> Option<ProgressBar> {
-    if args.no_progress || args.dry_run || !std::io::stderr().is_terminal() {
-        return None;
+struct Hint {
+    text: String,
+    /// Shown with --quiet too.
+    problem: bool,
+}
+
+/// The command that re-runs this batch, ready to paste.
+fn again(args: &BatchArgs, opts: &BatchOptions) -> String {
+    format!(
+        "superbill batch --practice {} --period {} --out {}{}",
+        shell::path(&args.practice.practice),
+        opts.period.from.format("%Y-%m"),
+        shell::path(&opts.out),
+        as_of_arg(args)
+    )
+}
+
+fn as_of_arg(args: &BatchArgs) -> String {
+    args.practice
+        .as_of
+        .map(|d| format!(" --as-of {d}"))
+        .unwrap_or_default()
+}
+
+fn hints(r: &Report, args: &BatchArgs, opts: &BatchOptions) -> Vec<Hint> {
+    let mut out = Vec::new();
+    let practice = shell::path(&args.practice.practice);
+    let month = opts.period.from.format("%Y-%m").to_string();
+    if r.superbills == 0 && r.sessions_in_period == 0 && !r.months.is_empty() {
+        let latest = r.months.last().expect("not empty");
+        let covered = if r.months.len() <= 6 {
+            r.months.join(", ")
+        } else {
+            format!("{} months from {} to {latest}", r.months.len(), r.months[0])
+        };
+        out.push(Hint {
+            text: format!(
+                "No session in sessions.csv is dated in {month}: the data covers {covered}. For the latest month: `superbill batch --practice {practice} --period {latest} --out {}{}`",
+                shell::quote(&format!("out/{latest}")),
+                as_of_arg(args)
+            ),
+            problem: true,
+        });
     }
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} rendering [{bar:30}] {pos}/{len} superbills  {msg}  eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    Some(bar)
+    if r.findings.has_errors() && !opts.dry_run {
+        out.push(Hint {
+            text: format!(
+                "Errors (and the rows they rejected) are listed in {}: fix them and run `{}` again.",
+                opts.out.join("rejects.csv").display(),
+                again(args, opts)
+            ),
+            problem: true,
+        });
+    }
+    let w = r.findings.warnings();
+    if w > 0 {
+        out.push(Hint {
+            text: format!(
+                "{w} warning{} (nothing was rejected for them): `superbill validate --practice {practice} --period {month}{}` lists them.",
+                super::summary::plural(w),
+                as_of_arg(args)
+            ),
+            problem: true,
+        });
+    }
+    if r.held > crate::money::Cents::ZERO {
+        out.push(Hint {
+            text: format!(
+                "{} is held for sessions not billed (rejected, or named but not billable): it is paid toward them once they are fixed and billed.",
+                r.held.display()
+            ),
+            problem: false,
+        });
+    }
+    if !r.missing_xero_codes.is_empty() && !opts.dry_run {
+        let names: Vec<String> = r
+            .missing_xero_codes
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect();
+        out.push(Hint {
+            text: format!(
+                "journal-xero.csv: Xero imports account codes, and practice.toml has none for {}: add them under [accounts.xero_codes] (journal.csv for QuickBooks Online uses the names as they are).",
+                names.join(", ")
+            ),
+            problem: false,
+        });
+    }
+    out
+}
+
+fn money_json(r: &Report) -> serde_json::Value {
+    json!({
+        "charged": r.charged,
+        "paid": r.paid,
+        "balance_due": r.balance,
+        "patient_credit": r.credit,
+        "held": r.held,
+        "received": r.received,
+        "refunded": r.refunded,
+    })
+}
+
+fn to_json(
+    r: &Report,
+    args: &BatchArgs,
+    opts: &BatchOptions,
+    hints: &[Hint],
+    code: i32,
+    started: Instant,
+) -> serde_json::Value {
+    let total = |f: fn(&batch::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
+    json!({
+        "command": "batch",
+        "ok": code == 0,
+        "exit_code": code,
+        "practice": args.practice.practice,
+        "period": {
+            "month": opts.period.from.format("%Y-%m").to_string(),
+            "from": opts.period.from,
+            "to": opts.period.to,
+        },
+        "as_of": opts.as_of,
+        "out": opts.out,
+        "dry_run": opts.dry_run,
+        "rows": r.rows.iter().map(|c| json!({
+            "file": c.file,
+            "read": c.read,
+            "billed": c.billed,
+            "skipped": c.skipped,
+            "rejected": c.rejected,
+        })).collect::<Vec<_>>(),
+        "rows_total": {
+            "read": total(|c| c.read),
+            "billed": total(|c| c.billed),
+            "skipped": total(|c| c.skipped),
+            "rejected": total(|c| c.rejected),
+        },
+        "patients": r.patients,
+        "superbills": r.superbills,
+        "service_lines": r.lines,
+        "totals": money_json(r),
+        "errors": r.findings.errors(),
+        "warnings": r.findings.warnings(),
+        "findings": super::json::findings(&r.findings.items),
+        "skipped": {
+            "rows": r.skipped.len(),
+            "by_reason": r.skipped.iter().fold(
+                std::collections::BTreeMap::<&str, usize>::new(),
+                |mut m, s| {
+                    *m.entry(s.reason).or_default() += 1;
+                    m
+                },
+            ),
+        },
+        "files": r.files.iter().map(|(name, written)| json!({
+            "name": name,
+            "written": written,
+        })).collect::<Vec<_>>(),
+        "hints": hints.iter().map(|h| h.text.clone()).collect::<Vec<_>>(),
+        "elapsed_seconds": (started.elapsed().as_secs_f64() * 100.0).round() / 100.0,
+    })
+}
+
+/// Errors grouped by kind (warnings are counted in the footer).
+fn print_problems(r: &Report) {
+    if r.findings.has_errors() {
+        let errors = Findings {
+            items: r
+                .findings
+                .items
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .cloned()
+                .collect(),
+        };
+        print!("{}", super::summary::grouped(&errors, false));
+    }
 }
 
 fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
@@ -88,23 +268,8 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
         total(|c| c.rejected)
     );
     println!();
-    let w = r.findings.warnings();
     if r.findings.has_errors() {
-        print!(
-            "{}",
-            super::summary::grouped(
-                &Findings {
-                    items: r
-                        .findings
-                        .items
-                        .iter()
-                        .filter(|f| f.severity == crate::findings::Severity::Error)
-                        .cloned()
-                        .collect()
-                },
-                false
-            )
-        );
+        print_problems(r);
         println!();
     }
     let rows = [
@@ -115,8 +280,12 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
         ("paid", r.paid.display()),
         ("balance due", r.balance.display()),
         ("patient credit", r.credit.display()),
+        ("held", r.held.display()),
+        ("received", r.received.display()),
+        ("refunded", r.refunded.display()),
         ("rejected rows", r.rejected_rows().to_string()),
-        ("warnings", w.to_string()),
+        ("skipped rows", r.skipped.len().to_string()),
+        ("warnings", r.findings.warnings().to_string()),
         (
             "elapsed",
             format!("{:.2}s", started.elapsed().as_secs_f64()),
@@ -145,19 +314,6 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             r.files.len(),
             opts.out.display(),
             r.files.len() - changed
-        );
-        if r.findings.has_errors() {
-            println!(
-                "Errors (and the rows they rejected) are listed in {}: fix them and run the batch again.",
-                opts.out.join("rejects.csv").display()
-            );
-        }
-    }
-    if w > 0 {
-        println!(
-            "{w} warning{} (nothing was rejected for them): `superbill validate --period {}` lists them.",
-            super::summary::plural(w),
-            opts.period.from.format("%Y-%m")
         );
     }
 }

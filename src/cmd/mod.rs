@@ -3,9 +3,13 @@
 
 pub mod batch;
 pub mod codes;
+pub mod docs;
+pub mod json;
+pub mod progress;
 pub mod render;
 pub mod samples;
 pub mod summary;
+pub mod totals;
 pub mod validate;
 
 use crate::cli::PracticeArgs;

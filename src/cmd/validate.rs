@@ -5,7 +5,9 @@ use crate::cli::ValidateArgs;
 use crate::error::{Error, Result};
 use crate::export;
 use crate::findings::Findings;
+use crate::shell;
 use crate::validate::{self, Options, Period};
+use serde_json::json;
 
 pub fn run(args: &ValidateArgs) -> Result<i32> {
     let period = args
@@ -15,11 +17,10 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         .transpose()
         .map_err(Error::Usage)?;
     let mut findings = Findings::default();
-    let loaded = super::load(&args.practice.practice, &mut findings)?;
-    let opts = Options {
-        as_of: super::as_of(&args.practice),
-        period,
-    };
+    let dir = &args.practice.practice;
+    let loaded = super::load(dir, &mut findings)?;
+    let as_of = super::as_of(&args.practice);
+    let opts = Options { as_of, period };
     validate::run(
         &loaded.inputs,
         &loaded.catalog,
@@ -27,35 +28,85 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         &opts,
         &mut findings,
     );
-
-    let inputs = &loaded.inputs;
-    println!(
-        "Checked {} patients, {} sessions, {} payments in {}{}.",
-        inputs.rows[0].lines.len(),
-        inputs.rows[1].lines.len(),
-        inputs.rows[2].lines.len(),
-        args.practice.practice.display(),
-        period
-            .map(|p| format!(" (sessions dated {} to {})", p.from, p.to))
-            .unwrap_or_default()
-    );
     if let Some(path) = &args.report {
         atomic::write(path, &export::findings_csv(&findings.items))?;
     }
-    print!("{}", super::summary::grouped(&findings, args.verbose));
+    let inputs = &loaded.inputs;
+    let counts = [
+        inputs.rows[0].lines.len(),
+        inputs.rows[1].lines.len(),
+        inputs.rows[2].lines.len(),
+    ];
     let (e, w) = (findings.errors(), findings.warnings());
-    if e == 0 {
+    let code = if e == 0 { 0 } else { 1 };
+    // The month to suggest for the batch: the one checked, else the
+    // latest month the sessions cover.
+    let month = period
+        .map(|p| p.from)
+        .or_else(|| inputs.sessions.iter().map(|s| s.date).max());
+    let next = month.map(|m| {
+        let m = m.format("%Y-%m");
+        format!(
+            "superbill batch --practice {} --period {m} --out {}",
+            shell::path(dir),
+            shell::quote(&format!("out/{m}"))
+        )
+    });
+    if args.output.json {
+        super::json::print(&json!({
+            "command": "validate",
+            "ok": e == 0,
+            "exit_code": code,
+            "practice": dir,
+            "period": period.map(|p| json!({"from": p.from, "to": p.to})),
+            "as_of": as_of,
+            "rows": {"patients": counts[0], "sessions": counts[1], "payments": counts[2]},
+            "errors": e,
+            "warnings": w,
+            "findings": super::json::findings(&findings.items),
+            "report": args.report,
+            "next": if e == 0 { next } else { None },
+        }));
+        return Ok(code);
+    }
+    if !args.output.quiet {
         println!(
-            "OK: no errors, {w} warning{}. Ready for `superbill batch`.",
-            super::summary::plural(w)
-        );
-    } else {
-        println!(
-            "{e} error{} and {w} warning{}. Fix the errors (each names file, line and the fix) and run validate again{}.",
-            super::summary::plural(e),
-            super::summary::plural(w),
-            if args.report.is_none() { "; --report FILE writes them all as CSV" } else { "" }
+            "Checked {} patients, {} sessions, {} payments in {}{}.",
+            counts[0],
+            counts[1],
+            counts[2],
+            dir.display(),
+            period
+                .map(|p| format!(" (sessions dated {} to {})", p.from, p.to))
+                .unwrap_or_default()
         );
     }
-    Ok(if e == 0 { 0 } else { 1 })
+    print!("{}", super::summary::grouped(&findings, args.verbose));
+    if e == 0 {
+        if !args.output.quiet {
+            let next = next.map(|n| format!(" Next: `{n}`")).unwrap_or_default();
+            println!(
+                "OK: no errors, {w} warning{}.{next}",
+                super::summary::plural(w)
+            );
+        }
+    } else {
+        let report = if args.report.is_none() {
+            format!(
+                "; `superbill validate --practice {}{} --report problems.csv` writes them all as CSV",
+                shell::path(dir),
+                period
+                    .map(|p| format!(" --period {}", p.from.format("%Y-%m")))
+                    .unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "{e} error{} and {w} warning{}. Fix the errors (each names file, line and the fix) and run validate again{report}.",
+            super::summary::plural(e),
+            super::summary::plural(w),
+        );
+    }
+    Ok(code)
 }

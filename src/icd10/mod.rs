@@ -21,6 +21,10 @@ use crate::error::{Error, Result};
 /// Every table under `codes/icd10cm/` at build time (see build.rs).
 const EMBEDDED: &[&str] = include!(concat!(env!("OUT_DIR"), "/icd10cm_embedded.rs"));
 
+/// Where the CDC publishes each ICD-10-CM release (the tabular XML is in
+/// the "table and index" zip of each fiscal year).
+pub const CDC_FILES: &str = "https://www.cdc.gov/nchs/icd/icd-10-cm/files.html";
+
 /// How many billable children `lookup_text` lists before summarising.
 const SHOWN_CHILDREN: usize = 12;
 const MAX_SUGGESTIONS: usize = 5;
@@ -472,7 +476,9 @@ impl CodeSet {
             } => {
                 out.push_str(&format!("{} is not an ICD-10-CM code", dotted(code)));
                 if suggestions.is_empty() {
-                    out.push_str("; try `superbill codes search WORDS`\n");
+                    out.push_str(
+                        "; find it by words from its description, e.g. `superbill codes search major depressive`\n",
+                    );
                 } else {
                     out.push_str("; codes nearby:\n");
                     for e in suggestions {
@@ -524,13 +530,14 @@ impl CodeSet {
 }
 
 fn no_release_warning(date: NaiveDate, nearest: &Release) -> String {
+    let release = release_to_import(date);
+    let fy: String = release.chars().skip(2).take(4).collect();
+    let file = format!("icd10cm-tabular-{fy}.xml");
     format!(
         "warning: no loaded ICD-10-CM release covers {date}; answering from {} ({} to {}). \
-         Import the {} tabular with `superbill codes import-icd10cm <tabular.xml>`.\n",
-        nearest.name,
-        nearest.valid_from,
-        nearest.valid_to,
-        release_to_import(date)
+         Import the {release} release: the CDC publishes it at {} (tabular XML {file}), \
+         then run `superbill codes import-icd10cm {file}`.\n",
+        nearest.name, nearest.valid_from, nearest.valid_to, CDC_FILES,
     )
 }
 

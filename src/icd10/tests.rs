@@ -112,7 +112,8 @@ fn dates_outside_every_release_name_the_nearest() {
     assert!(set.release_for(d(2026, 9, 30)).is_some());
     let text = set.lookup_text("F33.2", Some(d(2026, 10, 1)));
     assert!(text.starts_with("warning: no loaded") && text.contains("FY2026-April"));
-    assert!(text.contains("Import the FY2027 tabular"));
+    assert!(text.contains("Import the FY2027 release"));
+    assert!(text.contains(CDC_FILES) && text.contains("import-icd10cm icd10cm-tabular-2027.xml"));
 }
 
 #[test]

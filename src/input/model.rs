@@ -78,6 +78,65 @@ pub struct Practice {
     #[serde(default)]
     pub font_bold: Option<PathBuf>,
     pub providers: Vec<Provider>,
+    /// Account names for the accountant's journal (`journal.csv`).
+    #[serde(default)]
+    pub accounts: Accounts,
+}
+
+/// `[accounts]` in practice.toml: where the journal posts. Names must match
+/// the chart of accounts exactly (QuickBooks Online imports by name); Xero
+/// imports by account code, given in `xero_codes`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Accounts {
+    /// What patients owe for services rendered (debited at the date of
+    /// service, credited when they pay). An asset account of its own, not
+    /// QuickBooks' Accounts Receivable type, which wants a customer on
+    /// every line.
+    pub receivable: String,
+    /// Income from services.
+    pub revenue: String,
+    /// Where payments land before the bank deposit.
+    pub received: String,
+    /// Revenue per procedure category (e.g. `infusion-initial`), else `revenue`.
+    pub revenue_by_category: std::collections::BTreeMap<String, String>,
+    /// Received account per payment method as written in payments.csv
+    /// (e.g. `cash`), else `received`.
+    pub received_by_method: std::collections::BTreeMap<String, String>,
+    /// Xero account code of each account name above.
+    pub xero_codes: std::collections::BTreeMap<String, String>,
+    /// Xero's tax rate name for every line (mandatory there).
+    pub xero_tax_rate: String,
+}
+
+impl Default for Accounts {
+    fn default() -> Accounts {
+        Accounts {
+            receivable: "Patient Receivables".into(),
+            revenue: "Patient Services".into(),
+            received: "Undeposited Funds".into(),
+            revenue_by_category: Default::default(),
+            received_by_method: Default::default(),
+            xero_codes: Default::default(),
+            xero_tax_rate: "Tax Exempt".into(),
+        }
+    }
+}
+
+impl Accounts {
+    pub fn revenue_for(&self, category: &str) -> &str {
+        self.revenue_by_category
+            .get(category)
+            .map_or(self.revenue.as_str(), String::as_str)
+    }
+
+    /// Methods match case-insensitively: exports write `Card` and `card`.
+    pub fn received_for(&self, method: &str) -> &str {
+        self.received_by_method
+            .iter()
+            .find(|(m, _)| m.eq_ignore_ascii_case(method.trim()))
+            .map_or(self.received.as_str(), |(_, a)| a.as_str())
+    }
 }
 
 fn default_pos() -> String {

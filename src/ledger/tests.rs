@@ -117,6 +117,24 @@ fn payment_for_a_session_not_billed_here_waits() {
     let l = apply(&charges, &pays);
     assert_eq!(l.paid["S1"], Cents::ZERO);
     assert_eq!(l.unapplied["PAY1"], Cents(50_000));
+    // Held for its session, not credit.
+    assert_eq!(l.held["P1"], Cents(50_000));
+    assert!(!l.credit.contains_key("P1"));
+    conserved(&l, &pays);
+}
+
+#[test]
+fn refunds_take_credit_before_held_money() {
+    let charges = [charge("S1", 3, 50_000)];
+    let pays = [
+        payment("PAY1", 1, 60_000, None),
+        payment("PAY2", 2, 30_000, Some("S-REJECTED")),
+        payment("REF1", 10, -15_000, None),
+    ];
+    let l = apply(&charges, &pays);
+    // 10,000 of credit is refunded, then 5,000 of the held money.
+    assert!(!l.credit.contains_key("P1"));
+    assert_eq!(l.held["P1"], Cents(25_000));
     conserved(&l, &pays);
 }
 

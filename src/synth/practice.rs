@@ -48,4 +48,22 @@ npi = "1555555550"
 taxonomy = "363LP0808X"
 license = "APN.0104527"
 license_state = "CO"
+
+# Where journal.csv posts (names as in the chart of accounts) and the Xero
+# codes of those accounts for journal-xero.csv.
+[accounts]
+receivable = "Patient Receivables"
+revenue = "Patient Services"
+received = "Undeposited Funds"
+xero_tax_rate = "Tax Exempt"
+
+[accounts.revenue_by_category]
+drug = "Drug Sales"
+esketamine-drug = "Drug Sales"
+
+[accounts.xero_codes]
+"Patient Receivables" = "1210"
+"Patient Services" = "4000"
+"Drug Sales" = "4010"
+"Undeposited Funds" = "1200"
 "#;

@@ -7,6 +7,8 @@ mod day;
 mod practice;
 mod records;
 
+pub use records::render_alone;
+
 use crate::codes::Catalog;
 use crate::findings::Findings;
 use crate::icd10::CodeSet;
@@ -129,7 +131,7 @@ pub fn run(
     let first = day::first_visits(inputs);
     for sessions in by_patient.values_mut() {
         sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));
-        records::superbill_diagnoses(sessions, cat, findings);
+        records::superbill_diagnoses(sessions, cat, &inputs.dir, findings);
         let mut resolved = Vec::with_capacity(sessions.len());
         for s in sessions {
             records::session(inputs, &bad_providers, s, icd, cat, opts, findings);
@@ -147,6 +149,7 @@ pub fn run(
         }
         day::check_patient(cat, &first, &resolved, findings);
     }
+    records::icd_release_coverage(inputs, &checked, icd, findings);
     records::sessions_of_bad_patients(inputs, &checked, findings);
     findings.sort();
     Validated { checked }

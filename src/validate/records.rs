@@ -286,13 +286,6 @@ fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Finding
         f.error(at, "diagnoses", "too-many-diagnoses", format!(
             "{} diagnoses listed; a claim takes at most 12 (A-L): keep the 12 that the services treat", s.diagnoses.len()));
     }
-    if icd.release_for(s.date).is_none() {
-        // Once per session: the codes are still checked against the
-        // nearest release below.
-        f.warning(at, "diagnoses", "icd-no-release", format!(
-            "no loaded ICD-10-CM release covers {} (codes were checked against {}): import the {} release with `superbill codes import-icd10cm`",
-            s.date, icd.nearest_release(s.date).name, icd10::release_to_import(s.date)));
-    }
     for code in &s.diagnoses {
         icd_code(code, s.date, icd, at, f);
     }
@@ -340,7 +333,10 @@ fn icd_code(code: &str, date: NaiveDate, icd: &CodeSet, at: &At, f: &mut Finding
         }
         Check::Absent { suggestions, .. } => {
             let hint = if suggestions.is_empty() {
-                "check the code in `superbill codes search`".to_string()
+                format!(
+                    "find the right code with `superbill codes search` and words from the diagnosis, or `superbill codes lookup {}`",
+                    icd10::normalize(code).get(..3).unwrap_or(code)
+                )
             } else {
                 format!(
                     "did you mean {}?",
@@ -397,7 +393,12 @@ pub fn sessions_of_bad_patients(inputs: &Inputs, checked: &[bool], f: &mut Findi
 /// A superbill lists at most 12 diagnoses (A-L) across its sessions, and
 /// never an Excludes1 pair: the session that would add a 13th code, or
 /// the second code of a pair, is rejected with the way out.
-pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Findings) {
+pub fn superbill_diagnoses(
+    sessions: &[&Session],
+    cat: &Catalog,
+    dir: &std::path::Path,
+    f: &mut Findings,
+) {
     let mut seen: Vec<String> = Vec::new();
     for s in sessions {
         if s.diagnoses.len() > MAX_DIAGNOSES {
@@ -415,7 +416,7 @@ pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Finding
         let new: Vec<&String> = s.diagnoses.iter().filter(|d| !seen.contains(d)).collect();
         if !seen.is_empty() && seen.len() + new.len() > MAX_DIAGNOSES {
             f.error(&at, "diagnoses", "superbill-diagnoses", format!(
-                "with this session the patient's superbill would list more than 12 diagnoses (A-L): keep the codes the services treat, or bill it on its own with `superbill render --from {} --to {}`", s.date, s.date));
+                "with this session the patient's superbill would list more than 12 diagnoses (A-L): keep the codes the services treat, or bill it on its own with `{}`", render_alone(dir, s)));
             continue;
         }
         let union: Vec<String> = seen
@@ -436,4 +437,68 @@ pub fn superbill_diagnoses(sessions: &[&Session], cat: &Catalog, f: &mut Finding
             seen = union;
         }
     }
+}
+
+/// Dates of service no loaded ICD-10-CM release covers: one warning per
+/// release to import, on the first such session, not one per session (a
+/// practice running October before importing FY2027 would otherwise get
+/// hundreds). Their codes are still checked against the nearest release.
+pub fn icd_release_coverage(inputs: &Inputs, checked: &[bool], icd: &CodeSet, f: &mut Findings) {
+    let mut missing: BTreeMap<String, (usize, &Session, NaiveDate, NaiveDate)> = BTreeMap::new();
+    for (s, _) in inputs.sessions.iter().zip(checked).filter(|(_, c)| **c) {
+        if icd.release_for(s.date).is_some() {
+            continue;
+        }
+        let e = missing
+            .entry(icd10::release_to_import(s.date))
+            .or_insert((0, s, s.date, s.date));
+        e.0 += 1;
+        if (s.date, s.line) < (e.1.date, e.1.line) {
+            e.1 = s;
+        }
+        e.2 = e.2.min(s.date);
+        e.3 = e.3.max(s.date);
+    }
+    for (release, (n, first, from, to)) in missing {
+        let nearest = icd.nearest_release(from);
+        let side = if from > nearest.valid_to {
+            "after the last"
+        } else {
+            "outside every"
+        };
+        let fy: String = release.chars().skip(2).take(4).collect();
+        let file = format!("icd10cm-tabular-{fy}.xml");
+        let out = crate::shell::path(&inputs.dir.join("codes").join("icd10cm"));
+        f.warning(
+            &At::new(SESSIONS_FILE, first.line, &first.session_id),
+            "date",
+            "icd-no-release",
+            format!(
+                "{n} session{} dated {from} to {to} fall {side} loaded ICD-10-CM release ({}, valid {} to {}); their diagnoses were checked against it. \
+                 Import the {release} release: the CDC publishes it at {} (tabular XML {file} in the table and index zip), then run `superbill codes import-icd10cm {file} --out {out}`",
+                if n == 1 { "" } else { "s" },
+                nearest.name,
+                nearest.valid_from,
+                nearest.valid_to,
+                icd10::CDC_FILES,
+            ),
+        );
+    }
+}
+
+/// The command that bills one session on a superbill of its own, ready to
+/// paste.
+pub fn render_alone(dir: &std::path::Path, s: &Session) -> String {
+    format!(
+        "superbill render --practice {} --patient {} --from {} --to {} --out {}",
+        crate::shell::path(dir),
+        crate::shell::quote(&s.patient_id),
+        s.date,
+        s.date,
+        crate::shell::quote(&format!(
+            "SB-{}-{}.pdf",
+            s.date.format("%Y%m%d"),
+            s.patient_id
+        ))
+    )
 }

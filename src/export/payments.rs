@@ -1,0 +1,101 @@
+//! `payments.csv`: each payment and how it was applied.
+
+use super::{cell, Csv};
+use crate::input::{Inputs, Payment};
+use crate::ledger::{Allocation, Ledger};
+use crate::money::Cents;
+use std::collections::HashMap;
+
+/// `payment_amount` repeats on every row of a payment; `applied_amount` is
+/// the part of the payment each row accounts for, so the applied amounts
+/// of a payment sum to its amount. Sum `applied_amount`, never
+/// `payment_amount` (receipts.csv has one row per payment).
+pub const PAYMENTS_HEADER: [&str; 10] = [
+    "payment_id",
+    "patient_id",
+    "date",
+    "method",
+    "reference",
+    "payment_amount",
+    "session_id",
+    "superbill_number",
+    "applied_amount",
+    "status",
+];
+
+/// Each payment the period's ledger saw, and how it was applied: one row
+/// per session it paid toward, plus one for any part left unapplied.
+/// `waiting` are payments received but set aside for sessions dated after
+/// the run (the ledger does not see them): one row each, held.
+pub fn payments_csv(
+    inputs: &Inputs,
+    ledger: &Ledger,
+    session_superbill: &HashMap<String, String>,
+    waiting: &[&Payment],
+) -> Vec<u8> {
+    let mut csv = Csv::new(&PAYMENTS_HEADER);
+    let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::new();
+    for a in &ledger.allocations {
+        allocs.entry(a.payment_id.as_str()).or_default().push(a);
+    }
+    let mut payments: Vec<&Payment> = inputs
+        .payments
+        .iter()
+        .filter(|p| ledger.unapplied.contains_key(&p.payment_id))
+        .chain(waiting.iter().copied())
+        .collect();
+    payments.sort_by(|a, b| {
+        (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id))
+    });
+    for p in payments {
+        let base = |session: &str, number: &str, applied: Cents, status: &str| {
+            vec![
+                cell(&p.payment_id),
+                cell(&p.patient_id),
+                p.date.to_string(),
+                cell(&p.method),
+                cell(p.reference.as_deref().unwrap_or("")),
+                p.amount.plain(),
+                cell(session),
+                cell(number),
+                applied.plain(),
+                status.to_string(),
+            ]
+        };
+        let Some(&left) = ledger.unapplied.get(&p.payment_id) else {
+            let session = p.session_id.as_deref().unwrap_or("");
+            csv.row_raw(base(session, "", p.amount, "held for a later session"));
+            continue;
+        };
+        for a in allocs.get(p.payment_id.as_str()).into_iter().flatten() {
+            let (number, status) = match session_superbill.get(&a.session_id) {
+                Some(n) => (
+                    n.as_str(),
+                    if a.amount.is_negative() {
+                        "refunded"
+                    } else {
+                        "applied"
+                    },
+                ),
+                None => ("", "applied outside this period"),
+            };
+            csv.row_raw(base(&a.session_id, number, a.amount, status));
+        }
+        if left != Cents::ZERO {
+            let status = if left.is_negative() {
+                "refunded from credit"
+            } else if ledger.waiting.contains(&p.payment_id) {
+                "held for its session"
+            } else {
+                "credit"
+            };
+            csv.row_raw(base(
+                p.session_id.as_deref().unwrap_or(""),
+                "",
+                left,
+                status,
+            ));
+        }
+    }
+    csv.finish()
+}
