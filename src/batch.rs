@@ -3,14 +3,15 @@
 //! files whose bytes are unchanged, so a re-run after a crash completes the
 //! batch and an unchanged re-run touches nothing.
 
-use crate::build::{Fate, Plan, Request};
-use crate::cmd::Loaded;
 use crate::error::{Error, Result};
 use crate::export::{self, LedgerLine, SummaryRow};
 use crate::findings::{Findings, Severity};
 use crate::input::{PAYMENTS_FILE, PRACTICE_FILE};
 use crate::manifest::{sha256_hex, Manifest};
+use crate::practice::Loaded;
 use crate::render::Renderer;
+use crate::rows::{self, RowCount};
+use crate::superbill::{Plan, Request};
 use crate::validate::{self, Options, Period};
 use crate::{atomic, money::Cents};
 use chrono::NaiveDate;
@@ -25,16 +26,6 @@ pub struct BatchOptions {
     pub out: PathBuf,
     pub dry_run: bool,
     pub jobs: usize,
-}
-
-/// Per input file: rows read and their fates.
-#[derive(Debug, Clone, Default)]
-pub struct RowCount {
-    pub file: &'static str,
-    pub read: usize,
-    pub billed: usize,
-    pub skipped: usize,
-    pub rejected: usize,
 }
 
 #[derive(Debug)]
@@ -110,7 +101,7 @@ pub fn run(
     }
     findings.sort();
     let fates = plan.fates(&findings, &session_superbill);
-    let rows = count_rows(&fates)?;
+    let rows = rows::count(&fates)?;
     let skipped = export::skipped::skipped(&loaded.inputs, &fates);
     let billed: Vec<&Done> = done.iter().filter(|d| d.row.is_some()).collect();
     let bad_payments: HashSet<u64> = findings
@@ -238,32 +229,6 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
     ))
 }
 
-/// Rows read = billed + skipped + rejected, per file, or it is a bug.
-fn count_rows(fates: &[(&'static str, Vec<(u64, Fate)>)]) -> Result<Vec<RowCount>> {
-    let mut out = Vec::new();
-    for (file, fates) in fates {
-        let mut c = RowCount {
-            file,
-            read: fates.len(),
-            ..Default::default()
-        };
-        for (_, f) in fates {
-            match f {
-                Fate::Billed => c.billed += 1,
-                Fate::Skipped(_) => c.skipped += 1,
-                Fate::Rejected => c.rejected += 1,
-            }
-        }
-        if c.read != c.billed + c.skipped + c.rejected {
-            return Err(Error::Other(format!(
-                "internal error: {file} rows do not add up; please report this"
-            )));
-        }
-        out.push(c);
-    }
-    Ok(out)
-}
-
 /// What is kept of one superbill once its PDF is written: its summary row,
 /// its ledger lines and its sessions; never the whole superbill.
 struct Done {
@@ -296,9 +261,9 @@ fn produce(
         atomic::create_private_dir(&out.join("superbills"))?;
         atomic::sweep_temp_files(out);
         atomic::sweep_temp_files(&out.join("superbills"));
-        Some(Renderer::new(crate::cmd::render_options(loaded))?)
+        Some(Renderer::new(crate::practice::render_options(loaded))?)
     };
-    let fingerprint = crate::render::fingerprint(&crate::cmd::render_options(loaded))?;
+    let fingerprint = crate::render::fingerprint(&crate::practice::render_options(loaded))?;
     let previous = Manifest::previous(out);
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();

@@ -2,13 +2,16 @@
 //! out-of-network superbills and accountant exports.
 //!
 //! Data flows one way, one module per stage:
-//! `input` (read, parse) -> `validate` (findings) -> `resolve` (codes and
-//! units) -> `build` (pure `superbill::Superbill` data, `ledger` for
-//! payments) -> `render` (PDF) / `export` (CSV) -> `atomic` (writes).
+//! `practice` (a folder loaded: `input` read and parsed, code tables) ->
+//! `validate` (findings) -> `resolve` (codes and units) -> `superbill`
+//! (pure data, `ledger` for payments, `rows` for the fate of every row)
+//! -> `render` (PDF) / `export` (CSV) -> `atomic` (writes).
+//!
+//! `cli` and `cmd` are the command-line layer on top: nothing else imports
+//! them, and only they read the clock ("today" is passed in).
 
 pub mod atomic;
 pub mod batch;
-pub mod build;
 pub mod cli;
 pub mod cmd;
 pub mod codes;
@@ -23,8 +26,10 @@ pub mod manifest;
 pub mod money;
 pub mod ndc;
 pub mod npi;
+pub mod practice;
 pub mod render;
 pub mod resolve;
+pub mod rows;
 pub mod shell;
 pub mod superbill;
 pub mod synth;

@@ -8,12 +8,12 @@
 //! month. The practice folder is the one source of truth; reading it
 //! makes the year agree with a fresh batch of each month, to the cent.
 
-use crate::build::{Plan, Request};
-use crate::cmd::Loaded;
 use crate::export::receipts;
 use crate::findings::{Findings, Severity};
 use crate::input::PAYMENTS_FILE;
 use crate::money::Cents;
+use crate::practice::Loaded;
+use crate::superbill::{Plan, Request};
 use crate::validate::{self, Options, Period};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;

@@ -1,10 +1,11 @@
 //! Damaged exports never panic and never lose a row: hundreds of
 //! deterministic mutations of the messy sample (bytes flipped, cells cut,
-//! lines duplicated or truncated) go through load, validate and build.
+//! lines duplicated or truncated) go through load, validate and assembly.
 
 use std::path::Path;
-use superbill::build::{self, Fate, Request};
 use superbill::findings::Findings;
+use superbill::rows::Fate;
+use superbill::superbill::{superbills, Request};
 use superbill::validate::{self, Options, Period};
 
 const FILES: [&str; 3] = ["patients.csv", "sessions.csv", "payments.csv"];
@@ -88,7 +89,7 @@ fn mutated_exports_never_panic_and_every_row_is_accounted_for() {
         std::fs::write(dir.path().join(file), &bytes).unwrap();
 
         let mut findings = Findings::default();
-        let Ok(loaded) = superbill::cmd::load(dir.path(), &mut findings) else {
+        let Ok(loaded) = superbill::practice::load(dir.path(), &mut findings) else {
             continue; // an unusable file is a clean error, which is fine
         };
         let opts = Options {
@@ -107,7 +108,7 @@ fn mutated_exports_never_panic_and_every_row_is_accounted_for() {
             as_of,
             patient: None,
         };
-        let out = build::superbills(&loaded, &v, &req, &mut findings);
+        let out = superbills(&loaded, &v, &req, &mut findings);
         for ((name, fates), rows) in out.fates.iter().zip(&loaded.inputs.rows) {
             assert_eq!(fates.len(), rows.lines.len(), "round {round}: {name}");
             for (line, fate) in fates {

@@ -29,7 +29,7 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         Progress::hidden()
     };
     let mut findings = Findings::default();
-    let loaded = match super::load(&args.practice.practice, &mut findings) {
+    let loaded = match crate::practice::load(&args.practice.practice, &mut findings) {
         Ok(l) => l,
         Err(e) => {
             progress.finish();
@@ -179,7 +179,7 @@ fn to_json(
     code: i32,
     started: Instant,
 ) -> serde_json::Value {
-    let total = |f: fn(&batch::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
+    let total = |f: fn(&crate::rows::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
     json!({
         "command": "batch",
         "ok": code == 0,
@@ -259,7 +259,7 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             c.file, c.read, c.billed, c.skipped, c.rejected
         );
     }
-    let total = |f: fn(&batch::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
+    let total = |f: fn(&crate::rows::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
     println!(
         "rows read {} = billed {} + skipped {} + rejected {}",
         total(|c| c.read),

@@ -21,10 +21,6 @@ fn tables(practice: Option<&PathBuf>) -> Result<(Catalog, CodeSet)> {
     ))
 }
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 pub fn run(cmd: CodesCommand) -> Result<i32> {
     match cmd {
         CodesCommand::Lookup {
@@ -34,7 +30,7 @@ pub fn run(cmd: CodesCommand) -> Result<i32> {
             json,
         } => {
             let (cat, icd) = tables(practice.as_ref())?;
-            lookup(&cat, &icd, &code, date.unwrap_or_else(today), json)
+            lookup(&cat, &icd, &code, date.unwrap_or_else(super::today), json)
         }
         CodesCommand::Search {
             words,
@@ -54,7 +50,7 @@ pub fn run(cmd: CodesCommand) -> Result<i32> {
             }
             print!(
                 "{}",
-                icd.search_text(&words, Some(date.unwrap_or_else(today)), limit)
+                icd.search_text(&words, date.unwrap_or_else(super::today), limit)
             );
             Ok(0)
         }
@@ -151,7 +147,7 @@ fn lookup(cat: &Catalog, icd: &CodeSet, code: &str, date: NaiveDate, as_json: bo
         super::json::print(&icd_json(code, &check, date, code_exit));
         return Ok(code_exit);
     }
-    print!("{}", icd.lookup_text(&normalized, Some(date)));
+    print!("{}", icd.lookup_text(&normalized, date));
     if !found {
         let procs = search_procedures(cat, &upper, 5);
         if procs.is_empty() {

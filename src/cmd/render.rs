@@ -1,12 +1,12 @@
 //! `superbill render`: one patient's superbill on the spot.
 
 use crate::atomic;
-use crate::build::{self, Request};
 use crate::cli::RenderArgs;
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::input::{PATIENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
 use crate::render::Renderer;
+use crate::superbill::{self, Request};
 use crate::validate::{self, Options, Period};
 
 pub fn run(args: &RenderArgs) -> Result<i32> {
@@ -17,7 +17,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         )));
     }
     let mut findings = Findings::default();
-    let loaded = super::load(&args.practice.practice, &mut findings)?;
+    let loaded = crate::practice::load(&args.practice.practice, &mut findings)?;
     let period = Period {
         from: args.from,
         to: args.to,
@@ -89,7 +89,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         as_of,
         patient: Some(&args.patient),
     };
-    let outcome = build::superbills(&loaded, &validated, &req, &mut findings);
+    let outcome = superbill::superbills(&loaded, &validated, &req, &mut findings);
     let Some(sb) = outcome.superbills.first() else {
         eprintln!(
             "superbill: patient {} has no completed sessions from {} to {}: nothing to render.",
@@ -97,7 +97,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         );
         return Ok(1);
     };
-    let renderer = Renderer::new(super::render_options(&loaded))?;
+    let renderer = Renderer::new(crate::practice::render_options(&loaded))?;
     let pdf = renderer.render(sb)?;
     atomic::write(&args.out, &pdf)?;
     println!(

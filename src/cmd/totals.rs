@@ -30,7 +30,7 @@ pub fn run(args: &TotalsArgs) -> Result<i32> {
     }
     let as_of = super::as_of(&args.practice);
     let mut findings = Findings::default();
-    let loaded = super::load(&args.practice.practice, &mut findings)?;
+    let loaded = crate::practice::load(&args.practice.practice, &mut findings)?;
     let year = totals::year(&loaded, args.year, as_of);
     if year.months.is_empty() {
         return Err(Error::Usage(format!(

@@ -18,7 +18,7 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         .map_err(Error::Usage)?;
     let mut findings = Findings::default();
     let dir = &args.practice.practice;
-    let loaded = super::load(dir, &mut findings)?;
+    let loaded = crate::practice::load(dir, &mut findings)?;
     let as_of = super::as_of(&args.practice);
     let opts = Options { as_of, period };
     validate::run(

@@ -20,7 +20,7 @@ pub struct Skipped {
 /// each row carries.
 pub fn skipped(
     inputs: &Inputs,
-    fates: &[(&'static str, Vec<(u64, crate::build::Fate)>)],
+    fates: &[(&'static str, Vec<(u64, crate::rows::Fate)>)],
 ) -> Vec<Skipped> {
     let ids: HashMap<(&str, u64), &str> = inputs
         .patients
@@ -42,7 +42,7 @@ pub fn skipped(
     let mut out = Vec::new();
     for (file, rows) in fates {
         for (line, fate) in rows {
-            if let crate::build::Fate::Skipped(reason) = fate {
+            if let crate::rows::Fate::Skipped(reason) = fate {
                 out.push(Skipped {
                     file,
                     line: *line,

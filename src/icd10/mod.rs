@@ -426,14 +426,14 @@ impl CodeSet {
         Some(entry.description.as_ref())
     }
 
-    /// Searches the release for today's date (or the nearest one).
-    pub fn search(&self, words: &str, limit: usize) -> Vec<&Entry> {
-        self.nearest_release(today()).search(words, limit)
+    /// Searches the release in force on `date` (or the nearest one).
+    pub fn search(&self, words: &str, date: NaiveDate, limit: usize) -> Vec<&Entry> {
+        self.nearest_release(date).search(words, limit)
     }
 
-    /// What `superbill codes lookup CODE` prints; `date` defaults to today.
-    pub fn lookup_text(&self, code: &str, date: Option<NaiveDate>) -> String {
-        let date = date.unwrap_or_else(today);
+    /// What `superbill codes lookup CODE` prints for a date of service on
+    /// `date` (the CLI passes today unless told otherwise).
+    pub fn lookup_text(&self, code: &str, date: NaiveDate) -> String {
         let check = self.check(code, date);
         let mut out = String::new();
         if let Check::NoRelease { nearest, .. } = &check {
@@ -496,9 +496,9 @@ impl CodeSet {
         out
     }
 
-    /// What `superbill codes search WORDS` prints; `date` defaults to today.
-    pub fn search_text(&self, words: &str, date: Option<NaiveDate>, limit: usize) -> String {
-        let date = date.unwrap_or_else(today);
+    /// What `superbill codes search WORDS` prints, searching the release
+    /// in force on `date`.
+    pub fn search_text(&self, words: &str, date: NaiveDate, limit: usize) -> String {
         let mut out = String::new();
         let release = match self.release_for(date) {
             Some(r) => r,
@@ -555,10 +555,6 @@ pub fn release_to_import(date: NaiveDate) -> String {
         ""
     };
     format!("FY{fy}{april}")
-}
-
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
 }
 
 #[cfg(test)]

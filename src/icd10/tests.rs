@@ -110,7 +110,7 @@ fn dates_outside_every_release_name_the_nearest() {
         }
     }
     assert!(set.release_for(d(2026, 9, 30)).is_some());
-    let text = set.lookup_text("F33.2", Some(d(2026, 10, 1)));
+    let text = set.lookup_text("F33.2", d(2026, 10, 1));
     assert!(text.starts_with("warning: no loaded") && text.contains("FY2026-April"));
     assert!(text.contains("Import the FY2027 release"));
     assert!(text.contains(CDC_FILES) && text.contains("import-icd10cm icd10cm-tabular-2027.xml"));
@@ -182,19 +182,19 @@ fn load_adds_and_replaces_releases_from_a_directory() {
 #[test]
 fn lookup_text_explains_headers_and_billable_codes() {
     let set = CodeSet::embedded();
-    let header = set.lookup_text("F33", Some(dos()));
+    let header = set.lookup_text("F33", dos());
     assert!(header.starts_with(
         "F33 Major depressive disorder, recurrent — header, not billable; choose one of:\n"
     ));
     assert!(header.contains("F33.2") && header.contains("ICD-10-CM FY2026-April"));
-    let billable = set.lookup_text("f332", Some(dos()));
+    let billable = set.lookup_text("f332", dos());
     assert!(billable.starts_with(
         "F33.2 Major depressive disorder, recurrent severe without psychotic features — billable\n"
     ));
-    let absent = set.lookup_text("F41.2", Some(dos()));
+    let absent = set.lookup_text("F41.2", dos());
     assert!(absent.contains("not an ICD-10-CM code") && absent.contains("F41.9"));
     assert!(set
-        .search_text("generalized anxiety", Some(dos()), 5)
+        .search_text("generalized anxiety", dos(), 5)
         .contains("F41.1"));
 }
 

@@ -1,7 +1,7 @@
 //! Validation rules against small practice folders written per test.
 
 use super::*;
-use crate::cmd;
+use crate::practice;
 use crate::testutil::{practice_dir, PRACTICE};
 
 /// Validates a practice whose sessions.csv rows follow this header:
@@ -14,7 +14,7 @@ fn findings_for(sessions: &[&str], practice: &str, as_of: &str) -> Findings {
 /// Validates the practice folder `dir` as of `as_of`, all months.
 fn findings_in(dir: &std::path::Path, as_of: &str) -> Findings {
     let mut f = Findings::default();
-    let loaded = cmd::load(dir, &mut f).unwrap();
+    let loaded = practice::load(dir, &mut f).unwrap();
     let opts = Options {
         as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
         period: None,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::cmd;
+use crate::practice;
 use crate::testutil::{practice_dir, PRACTICE};
 use crate::validate::{self, Options};
 
@@ -15,7 +15,7 @@ fn run(sessions: &[&str], payments: &[&str]) -> (Outcome, Findings) {
 /// September 2026 of the practice in `dir`, as of 2026-10-05.
 fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
     let mut f = Findings::default();
-    let loaded = cmd::load(dir, &mut f).unwrap();
+    let loaded = practice::load(dir, &mut f).unwrap();
     let period = Period::month("2026-09").unwrap();
     let opts = Options {
         as_of: d("2026-10-05"),

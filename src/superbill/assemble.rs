@@ -1,26 +1,19 @@
 //! Building superbills: one per patient with billable sessions in the
-//! period, as pure data. Also decides the fate of every input row, so the
-//! run can prove rows read = billed + skipped + rejected.
+//! period, as pure data. Once built, the plan hands what it knows to
+//! `rows` to account for every input row.
 
-use crate::cmd::Loaded;
+use super::model::*;
 use crate::findings::{At, Findings};
 use crate::icd10;
-use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use crate::input::{Inputs, Patient, Session, Status, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::ledger::{self, Charge, Ledger};
 use crate::money::Cents;
+use crate::practice::Loaded;
 use crate::resolve::{self, Resolved};
-use crate::superbill::*;
+use crate::rows::{self, Fate};
 use crate::validate::{Period, Validated};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
-
-/// What happened to one input row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Fate {
-    Billed,
-    Skipped(&'static str),
-    Rejected,
-}
 
 #[derive(Debug)]
 pub struct Outcome {
@@ -75,7 +68,7 @@ impl<'a> Plan<'a> {
         findings: &Findings,
     ) -> Plan<'a> {
         let inputs = &loaded.inputs;
-        let bad = error_lines(findings);
+        let bad = rows::error_lines(findings);
         let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
         let mut mine: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, s) in inputs.sessions.iter().enumerate() {
@@ -157,10 +150,11 @@ impl<'a> Plan<'a> {
         findings: &Findings,
         session_superbill: &HashMap<String, String>,
     ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
-        fates(
+        rows::fates(
             &self.loaded.inputs,
-            self.req,
-            &error_lines(findings),
+            &self.req.period,
+            self.req.patient,
+            &rows::error_lines(findings),
             &self.ledger,
             session_superbill,
         )
@@ -194,15 +188,6 @@ pub fn superbills(
         fates,
         session_superbill,
     }
-}
-
-fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
-    findings
-        .items
-        .iter()
-        .filter(|f| f.severity == crate::findings::Severity::Error)
-        .map(|f| (f.file.clone(), f.line))
-        .collect()
 }
 
 /// Every error-free completed session up to the period's end carries a
@@ -488,72 +473,6 @@ impl<'a> PaymentIndex<'a> {
                 .collect(),
         }
     }
-}
-
-fn fates(
-    inputs: &Inputs,
-    req: &Request,
-    bad: &HashSet<(String, u64)>,
-    ledger: &Ledger,
-    session_superbill: &HashMap<String, String>,
-) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
-    let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
-    let billed_patients: HashSet<&str> = inputs
-        .sessions
-        .iter()
-        .filter(|s| session_superbill.contains_key(&s.session_id))
-        .map(|s| s.patient_id.as_str())
-        .collect();
-    let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
-    let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();
-    let paid_here: HashSet<&str> = ledger
-        .allocations
-        .iter()
-        .filter(|a| session_superbill.contains_key(&a.session_id))
-        .map(|a| a.payment_id.as_str())
-        .collect();
-    let payments: HashMap<u64, &str> = inputs
-        .payments
-        .iter()
-        .map(|p| (p.line, p.payment_id.as_str()))
-        .collect();
-    let mut out = Vec::new();
-    for rows in &inputs.rows {
-        let mut v = Vec::with_capacity(rows.lines.len());
-        for &line in &rows.lines {
-            let fate = if is_bad(rows.file, line) {
-                Fate::Rejected
-            } else {
-                match rows.file {
-                    SESSIONS_FILE => match sessions.get(&line) {
-                        Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
-                        Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
-                        Some(s) if !req.period.contains(s.date) => {
-                            Fate::Skipped("outside the period")
-                        }
-                        Some(s) if req.patient.is_some_and(|p| p != s.patient_id) => {
-                            Fate::Skipped("other patient")
-                        }
-                        Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
-                        _ => Fate::Rejected,
-                    },
-                    PATIENTS_FILE => match patients.get(&line) {
-                        Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
-                        Some(_) => Fate::Skipped("no billable sessions in the period"),
-                        None => Fate::Rejected,
-                    },
-                    _ => match payments.get(&line) {
-                        Some(id) if paid_here.contains(id) => Fate::Billed,
-                        Some(_) => Fate::Skipped("applied outside this run or held as credit"),
-                        None => Fate::Rejected,
-                    },
-                }
-            };
-            v.push((line, fate));
-        }
-        out.push((rows.file, v));
-    }
-    out
 }
 
 #[cfg(test)]

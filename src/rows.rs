@@ -1,0 +1,135 @@
+//! Row accounting: what happened to every row read from the input files,
+//! so a run can prove *rows read = billed + skipped + rejected* per file.
+//! A row missing from that sum would be a session silently left off a
+//! superbill, so a mismatch is an internal error, never a warning.
+
+use crate::error::{Error, Result};
+use crate::findings::{Findings, Severity};
+use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, SESSIONS_FILE};
+use crate::ledger::Ledger;
+use crate::validate::Period;
+use std::collections::{HashMap, HashSet};
+
+/// What happened to one input row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fate {
+    Billed,
+    Skipped(&'static str),
+    Rejected,
+}
+
+/// Per input file: rows read and their fates.
+#[derive(Debug, Clone, Default)]
+pub struct RowCount {
+    pub file: &'static str,
+    pub read: usize,
+    pub billed: usize,
+    pub skipped: usize,
+    pub rejected: usize,
+}
+
+/// The (file, line) of every row with an error: such a row is rejected,
+/// whatever else happened to it.
+pub fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
+    findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.file.clone(), f.line))
+        .collect()
+}
+
+/// The fate of every row read, per input file, in the order read.
+/// `period` and `patient` are the run's scope (the front desk renders one
+/// patient); `bad` the (file, line) pairs with errors; `session_superbill`
+/// maps each billed session to its superbill.
+pub fn fates(
+    inputs: &Inputs,
+    period: &Period,
+    patient: Option<&str>,
+    bad: &HashSet<(String, u64)>,
+    ledger: &Ledger,
+    session_superbill: &HashMap<String, String>,
+) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
+    let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
+    let billed_patients: HashSet<&str> = inputs
+        .sessions
+        .iter()
+        .filter(|s| session_superbill.contains_key(&s.session_id))
+        .map(|s| s.patient_id.as_str())
+        .collect();
+    let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
+    let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();
+    let paid_here: HashSet<&str> = ledger
+        .allocations
+        .iter()
+        .filter(|a| session_superbill.contains_key(&a.session_id))
+        .map(|a| a.payment_id.as_str())
+        .collect();
+    let payments: HashMap<u64, &str> = inputs
+        .payments
+        .iter()
+        .map(|p| (p.line, p.payment_id.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for rows in &inputs.rows {
+        let mut v = Vec::with_capacity(rows.lines.len());
+        for &line in &rows.lines {
+            let fate = if is_bad(rows.file, line) {
+                Fate::Rejected
+            } else {
+                match rows.file {
+                    SESSIONS_FILE => match sessions.get(&line) {
+                        Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
+                        Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
+                        Some(s) if !period.contains(s.date) => Fate::Skipped("outside the period"),
+                        Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
+                            Fate::Skipped("other patient")
+                        }
+                        Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
+                        _ => Fate::Rejected,
+                    },
+                    PATIENTS_FILE => match patients.get(&line) {
+                        Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
+                        Some(_) => Fate::Skipped("no billable sessions in the period"),
+                        None => Fate::Rejected,
+                    },
+                    _ => match payments.get(&line) {
+                        Some(id) if paid_here.contains(id) => Fate::Billed,
+                        Some(_) => Fate::Skipped("applied outside this run or held as credit"),
+                        None => Fate::Rejected,
+                    },
+                }
+            };
+            v.push((line, fate));
+        }
+        out.push((rows.file, v));
+    }
+    out
+}
+
+/// Rows read = billed + skipped + rejected, per file, or it is a bug.
+pub fn count(fates: &[(&'static str, Vec<(u64, Fate)>)]) -> Result<Vec<RowCount>> {
+    let mut out = Vec::new();
+    for (file, fates) in fates {
+        let mut c = RowCount {
+            file,
+            read: fates.len(),
+            ..Default::default()
+        };
+        for (_, f) in fates {
+            match f {
+                Fate::Billed => c.billed += 1,
+                Fate::Skipped(_) => c.skipped += 1,
+                Fate::Rejected => c.rejected += 1,
+            }
+        }
+        if c.read != c.billed + c.skipped + c.rejected {
+            return Err(Error::Other(format!(
+                "internal error: {file} rows do not add up; please report this"
+            )));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}

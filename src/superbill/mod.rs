@@ -1,0 +1,12 @@
+//! The superbill: its model (pure data, everything a renderer prints) and
+//! its assembly from a loaded practice folder (one superbill per patient
+//! with billable sessions in the period).
+//!
+//! The model and the assembly live together because they change together;
+//! renderers (`render::superbill`, `export`) read only the model.
+
+mod assemble;
+mod model;
+
+pub use assemble::{superbills, Group, Outcome, Plan, Request};
+pub use model::*;
