@@ -23,7 +23,7 @@ use std::hint::black_box;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use superbill::render::{RenderOptions, Renderer};
+use superbill::render::{superbill::Renderer, RenderOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_superbill");
 /// Sessions per patient in one synthetic month (see `src/synth`).

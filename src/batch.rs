@@ -9,7 +9,7 @@ use crate::findings::{Findings, Severity};
 use crate::input::{PAYMENTS_FILE, PRACTICE_FILE};
 use crate::manifest::{sha256_hex, Manifest};
 use crate::practice::Loaded;
-use crate::render::Renderer;
+use crate::render::{self, Document};
 use crate::rows::{self, RowCount};
 use crate::superbill::{Plan, Request};
 use crate::validate::{self, Options, Period};
@@ -229,24 +229,31 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
     ))
 }
 
-/// What is kept of one superbill once its PDF is written: its summary row,
-/// its ledger lines and its sessions; never the whole superbill.
+/// What is kept of one superbill once its documents are written: its
+/// summary row, its ledger lines and its sessions; never the whole
+/// superbill.
 struct Done {
     row: Option<SummaryRow>,
     lines: Vec<LedgerLine>,
     sessions: Vec<String>,
     findings: Findings,
-    pdf: Option<(String, String, bool)>, // name, sha256, written
-    /// What the PDF was rendered from (see `Manifest::sources`).
+    /// One per document kind, in `render::documents` order.
+    files: Vec<Written>,
+}
+
+/// One document file of a superbill.
+struct Written {
+    /// Path relative to the output folder, e.g. `superbills/SB-202609-P0001.pdf`.
+    name: String,
+    sha256: String,
+    /// Whether this run wrote it (or, in a dry run, would).
+    written: bool,
+    /// What it was rendered from (see `Manifest::sources`).
     source: String,
 }
 
-pub fn pdf_name(number: &str) -> String {
-    format!("superbills/{number}.pdf")
-}
-
-/// Builds, renders and writes every superbill in parallel; results come
-/// back in plan order whatever the thread count.
+/// Builds every superbill and renders and writes its documents, in
+/// parallel; results come back in plan order whatever the thread count.
 fn produce(
     loaded: &Loaded,
     plan: &Plan,
@@ -254,16 +261,17 @@ fn produce(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Done>> {
     let out = &opts.out;
-    let renderer = if opts.dry_run {
-        None
-    } else {
+    // Built in a dry run too: file names and fingerprints come from them.
+    let documents = render::documents(&crate::practice::render_options(loaded))?;
+    if !opts.dry_run {
         atomic::create_private_dir(out)?;
-        atomic::create_private_dir(&out.join("superbills"))?;
         atomic::sweep_temp_files(out);
-        atomic::sweep_temp_files(&out.join("superbills"));
-        Some(Renderer::new(crate::practice::render_options(loaded))?)
-    };
-    let fingerprint = crate::render::fingerprint(&crate::practice::render_options(loaded))?;
+        for doc in &documents {
+            let dir = out.join(doc.folder());
+            atomic::create_private_dir(&dir)?;
+            atomic::sweep_temp_files(&dir);
+        }
+    }
     let previous = Manifest::previous(out);
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();
@@ -283,35 +291,39 @@ fn produce(
                     lines: Vec::new(),
                     sessions: Vec::new(),
                     findings,
-                    pdf: None,
-                    source: String::new(),
+                    files: Vec::new(),
                 };
                 if sb.lines.is_empty() {
                     return Ok(d);
                 }
-                let name = pdf_name(&sb.number);
-                d.source = source_of(&sb, &fingerprint);
-                d.pdf = Some(match &renderer {
-                    Some(_) if unchanged(&previous, out, &name, &d.source) => {
-                        (name.clone(), previous.outputs[&name].clone(), false)
-                    }
-                    Some(r) => {
-                        let bytes = r.render(&sb)?;
+                let data = serde_json::to_vec(&sb).expect("superbill serialises");
+                for doc in &documents {
+                    let name = format!("{}/{}", doc.folder(), doc.file_name(&sb));
+                    let source = source_of(&data, doc.fingerprint());
+                    let same = unchanged(&previous, out, &name, &source);
+                    let (sha256, written) = if opts.dry_run {
+                        (String::new(), !same)
+                    } else if same {
+                        (previous.outputs[&name].clone(), false)
+                    } else {
+                        let bytes = doc.render(&sb)?;
                         let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
-                        (name.clone(), sha256_hex(&bytes), written)
-                    }
-                    None => (
-                        name.clone(),
-                        String::new(),
-                        !unchanged(&previous, out, &name, &d.source),
-                    ),
-                });
+                        (sha256_hex(&bytes), written)
+                    };
+                    d.files.push(Written {
+                        name,
+                        sha256,
+                        written,
+                        source,
+                    });
+                }
                 d.lines = LedgerLine::of(&sb, &loaded.catalog);
                 d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
                 d.sessions.dedup();
+                // The first document is the superbill itself.
                 d.row = Some(SummaryRow::of(
                     &sb,
-                    name,
+                    d.files[0].name.clone(),
                     credit
                         .get(&sb.patient.patient_id)
                         .copied()
@@ -327,12 +339,14 @@ fn produce(
     });
     let done = results.into_iter().collect::<Result<Vec<_>>>()?;
     if !opts.dry_run {
-        let keep: HashSet<String> = done
+        let keep: HashSet<&str> = done
             .iter()
-            .filter_map(|d| d.row.as_ref())
-            .map(|r| format!("{}.pdf", r.number))
+            .flat_map(|d| &d.files)
+            .map(|f| f.name.as_str())
             .collect();
-        remove_stale(out, &opts.period, &keep)?;
+        for doc in &documents {
+            remove_stale(out, doc.as_ref(), &opts.period, &keep)?;
+        }
     }
     Ok(done)
 }
@@ -413,12 +427,10 @@ fn write_exports(
         sources: BTreeMap::new(),
     };
     let mut files: Vec<(String, bool)> = Vec::new();
-    for d in billed {
-        if let Some((name, sha, written)) = &d.pdf {
-            manifest.outputs.insert(name.clone(), sha.clone());
-            manifest.sources.insert(name.clone(), d.source.clone());
-            files.push((name.clone(), *written));
-        }
+    for f in billed.iter().flat_map(|d| &d.files) {
+        manifest.outputs.insert(f.name.clone(), f.sha256.clone());
+        manifest.sources.insert(f.name.clone(), f.source.clone());
+        files.push((f.name.clone(), f.written));
     }
     for (name, bytes) in &outputs {
         manifest.outputs.insert(name.clone(), sha256_hex(bytes));
@@ -447,11 +459,14 @@ fn write_exports(
     Ok((files, missing_codes))
 }
 
-/// SHA-256 of the superbill's data and the renderer's fingerprint.
-fn source_of(sb: &crate::superbill::Superbill, fingerprint: &str) -> String {
-    let mut bytes = serde_json::to_vec(sb).expect("superbill serialises");
-    bytes.extend_from_slice(fingerprint.as_bytes());
-    sha256_hex(&bytes)
+/// SHA-256 of the superbill's data (serialised) and the document's
+/// fingerprint.
+fn source_of(data: &[u8], fingerprint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(data);
+    h.update(fingerprint.as_bytes());
+    hex::encode(h.finalize())
 }
 
 /// Whether the PDF a previous run wrote from the same source is still
@@ -466,18 +481,24 @@ fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool 
     std::fs::read(out.join(name)).is_ok_and(|b| sha256_hex(&b) == *sha)
 }
 
-/// Superbills of this period from an earlier run that this run no longer
+/// Documents of this period from an earlier run that this run no longer
 /// produces (their sessions are now rejected) must not linger beside the
-/// new ones.
-fn remove_stale(out: &Path, period: &Period, keep: &HashSet<String>) -> Result<()> {
-    let dir = out.join("superbills");
+/// new ones. `keep` holds paths relative to the output folder.
+fn remove_stale(
+    out: &Path,
+    doc: &dyn Document,
+    period: &Period,
+    keep: &HashSet<&str>,
+) -> Result<()> {
+    let dir = out.join(doc.folder());
     let prefix = format!("SB-{}-", period.label());
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Ok(());
     };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with(&prefix) && name.ends_with(".pdf") && !keep.contains(&name) {
+        let path = format!("{}/{name}", doc.folder());
+        if name.starts_with(&prefix) && name.ends_with(".pdf") && !keep.contains(path.as_str()) {
             std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
         }
     }

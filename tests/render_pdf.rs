@@ -6,7 +6,7 @@ mod fixture;
 
 use fixture::{sample, sample_with_lines, EIN, NPI_OKAFOR, NPI_REYES, ORG_NPI};
 use superbill::money::Cents;
-use superbill::render::{RenderOptions, Renderer};
+use superbill::render::{superbill::Renderer, RenderOptions};
 use superbill::Error;
 
 fn renderer() -> Renderer {

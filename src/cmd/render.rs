@@ -5,7 +5,7 @@ use crate::cli::RenderArgs;
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::input::{PATIENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
-use crate::render::Renderer;
+use crate::render::superbill::Renderer;
 use crate::superbill::{self, Request};
 use crate::validate::{self, Options, Period};
 

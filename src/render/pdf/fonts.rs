@@ -5,10 +5,11 @@
 use printpdf::{BuiltinFont, FontId, ParsedFont, PdfFontHandle};
 use std::path::Path;
 
-const LIBERATION_REGULAR: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Regular.ttf");
-const LIBERATION_BOLD: &[u8] = include_bytes!("../../assets/fonts/LiberationSans-Bold.ttf");
+const LIBERATION_REGULAR: &[u8] =
+    include_bytes!("../../../assets/fonts/LiberationSans-Regular.ttf");
+const LIBERATION_BOLD: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Bold.ttf");
 
-/// Fixed resource names, so two renders of one superbill are byte-identical
+/// Fixed resource names, so two renders of one document are byte-identical
 /// (printpdf would otherwise draw random ids). Six letters: printpdf uses the
 /// first six characters as the subset tag (`SBREGU+LiberationSans`).
 pub const REGULAR_ID: &str = "SBREGU";
@@ -205,4 +206,17 @@ pub fn choose_mode(fonts: &FontSet, fields: &[(String, &str)]) -> Result<FontMod
         }
     }
     Ok(FontMode::Embedded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn win_ansi_check() {
+        assert!("Zoë Muñoz — O'Brien & Sons €".chars().all(is_win_ansi));
+        assert!(!"Nguyễn".chars().all(is_win_ansi));
+        assert!(!"Dvořák".chars().all(is_win_ansi));
+        assert!(!"Łukasz".chars().all(is_win_ansi));
+    }
 }

@@ -1,6 +1,8 @@
 //! A thin drawing layer over printpdf `Op`s: absolute positions measured
-//! from the top of the page, text measured with the font's glyph advances,
-//! truncation with an ellipsis and word wrapping.
+//! from the top of the page (PDF measures from the bottom), text measured
+//! with the font's glyph advances, truncation with an ellipsis, word
+//! wrapping, lines, rectangles and images. Colours and font changes are
+//! emitted only when they change, which keeps pages small.
 
 use super::fonts::{FontMode, FontSet, Weight};
 use printpdf::{
@@ -114,10 +116,40 @@ impl<'a> Canvas<'a> {
         self.text(x, y, &fitted, w, size, c);
     }
 
+    /// Word-wraps `s` into at most `max_lines` lines of `max` points and
+    /// draws them from baseline `y` down, `leading` points apart; returns
+    /// the baseline below the last line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn paragraph(
+        &mut self,
+        x: f32,
+        y: f32,
+        s: &str,
+        max: f32,
+        max_lines: usize,
+        leading: f32,
+        w: Weight,
+        size: f32,
+        c: Rgb3,
+    ) -> f32 {
+        let mut y = y;
+        for line in self.wrap(s, max, w, size, max_lines) {
+            self.text(x, y, &line, w, size, c);
+            y += leading;
+        }
+        y
+    }
+
+    /// A horizontal rule at `y`.
     pub fn hline(&mut self, x1: f32, x2: f32, y: f32, thickness: f32, c: Rgb3) {
+        self.line((x1, y), (x2, y), thickness, c);
+    }
+
+    /// A straight line between two points (each `(x, y from the top)`).
+    pub fn line(&mut self, from: (f32, f32), to: (f32, f32), thickness: f32, c: Rgb3) {
         self.ops.push(Op::SetOutlineColor { col: color(c) });
         self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        let p = |x: f32| LinePoint {
+        let p = |(x, y): (f32, f32)| LinePoint {
             p: Point {
                 x: Pt(x),
                 y: Pt(PAGE_H - y),
@@ -126,7 +158,7 @@ impl<'a> Canvas<'a> {
         };
         self.ops.push(Op::DrawLine {
             line: Line {
-                points: vec![p(x1), p(x2)],
+                points: vec![p(from), p(to)],
                 is_closed: false,
             },
         });

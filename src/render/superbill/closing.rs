@@ -3,16 +3,17 @@
 //! the note to the patient, the provider attestation and the signature and
 //! date lines.
 
-use super::draw::{GOOD, INK, MUTED, RULE};
-use super::fonts::Weight::{Bold, Regular};
-use super::layout::{ImageInfo, Pager, LEFT, RIGHT};
+use super::layout::{ImageInfo, LEFT, RIGHT};
 use super::sections::{heading, long_date, short_date, Prose, SIGNATURE_ID};
 use crate::money::Cents;
+use crate::render::pdf::canvas::{GOOD, INK, MUTED, RULE};
+use crate::render::pdf::fonts::Weight::{Bold, Regular};
+use crate::render::pdf::pager::Pager;
+use crate::superbill::Superbill;
 
 /// Payments and totals side by side, then the patient note and the
 /// provider attestation with the signature line.
-pub fn closing(p: &mut Pager, prose: &Prose, images: ImageInfo) {
-    let sb = p.sb;
+pub fn closing(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) {
     p.ensure(70.0);
     let top = p.y;
     // Totals on the right.

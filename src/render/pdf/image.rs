@@ -1,15 +1,8 @@
-//! PDF assembly with printpdf and lopdf, deterministically: fonts and images
-//! under fixed resource names, dates from the statement date, the trailer
-//! /ID from the superbill number. Images are decoded and compressed once
-//! (when the renderer is built) and reused as ready-made XObject streams.
+//! Images (a practice's logo, a signature): a PNG decoded once, when a
+//! renderer is built, into an image XObject with a soft mask for
+//! transparency, compressed and reused as is by every document.
 
-use super::draw::{PAGE_H, PAGE_W};
-use super::fonts::{FontMode, FontSet, BOLD_ID, REGULAR_ID};
-use printpdf::{
-    DictItem, ExternalStream, ExternalXObject, FontId, Op, PdfDocument, PdfFont, PdfPage,
-    PdfSaveOptions, Pt, RawImage, RawImageData, RawImageFormat, Rect, XObject, XObjectId,
-};
-use sha2::{Digest, Sha256};
+use printpdf::{DictItem, ExternalStream, ExternalXObject, RawImage, RawImageData, RawImageFormat};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -120,89 +113,4 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
         },
         aspect: w as f32 / h as f32,
     })
-}
-
-pub struct Meta<'a> {
-    pub number: &'a str,
-    pub title: String,
-    pub author: String,
-    pub subject: String,
-    pub date: chrono::NaiveDate,
-}
-
-pub fn assemble(
-    pages: Vec<Vec<Op>>,
-    mode: FontMode,
-    fonts: &FontSet,
-    images: &[(&str, &ExternalXObject)],
-    meta: Meta,
-) -> crate::Result<Vec<u8>> {
-    let mut doc = PdfDocument::new(&meta.title);
-    let info = &mut doc.metadata.info;
-    info.author = meta.author;
-    info.subject = meta.subject;
-    info.creator = "superbill".into();
-    info.producer = format!("superbill {} (printpdf)", env!("CARGO_PKG_VERSION"));
-    let noon = meta
-        .date
-        .and_hms_opt(12, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp();
-    let when = printpdf::OffsetDateTime::from_unix_timestamp(noon)
-        .map_err(|e| crate::Error::Other(format!("statement date: {e}")))?;
-    info.creation_date = when;
-    info.modification_date = when;
-    info.metadata_date = when;
-
-    if mode == FontMode::Embedded {
-        let fm = &mut doc.resources.fonts.map;
-        fm.insert(
-            FontId(REGULAR_ID.into()),
-            PdfFont::new(fonts.regular.parsed.clone()),
-        );
-        fm.insert(
-            FontId(BOLD_ID.into()),
-            PdfFont::new(fonts.bold.parsed.clone()),
-        );
-    }
-    for (id, x) in images {
-        let map = &mut doc.resources.xobjects.map;
-        map.insert(
-            XObjectId((*id).to_string()),
-            XObject::External((*x).clone()),
-        );
-    }
-    let media = Rect::from_wh(Pt(PAGE_W), Pt(PAGE_H));
-    doc.pages = pages
-        .into_iter()
-        .map(|ops| PdfPage {
-            media_box: media.clone(),
-            trim_box: media.clone(),
-            crop_box: media.clone(),
-            ops,
-        })
-        .collect();
-
-    let mut warnings = Vec::new();
-    let opts = PdfSaveOptions::default();
-    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
-    if let Some(w) = warnings
-        .iter()
-        .find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error)
-    {
-        return Err(crate::Error::Other(format!(
-            "superbill {}: PDF generation failed: {}",
-            meta.number, w.msg
-        )));
-    }
-    let digest = Sha256::digest(format!("superbill:{}", meta.number).as_bytes());
-    let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
-    lo.trailer
-        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    lo.compress();
-    let mut out = Vec::new();
-    lo.save_to(&mut out)
-        .map_err(|e| crate::Error::Other(format!("superbill {}: {e}", meta.number)))?;
-    Ok(out)
 }

@@ -12,16 +12,16 @@ use std::path::Path;
 
 /// Every template the renderer uses, with its compiled-in default.
 pub const TEMPLATES: &[(&str, &str)] = &[
-    ("title.hbs", include_str!("../../templates/title.hbs")),
+    ("title.hbs", include_str!("../../../templates/title.hbs")),
     (
         "patient_note.hbs",
-        include_str!("../../templates/patient_note.hbs"),
+        include_str!("../../../templates/patient_note.hbs"),
     ),
     (
         "attestation.hbs",
-        include_str!("../../templates/attestation.hbs"),
+        include_str!("../../../templates/attestation.hbs"),
     ),
-    ("footer.hbs", include_str!("../../templates/footer.hbs")),
+    ("footer.hbs", include_str!("../../../templates/footer.hbs")),
 ];
 
 /// What a template can use. Deliberately small (it is serialised for every

@@ -3,10 +3,11 @@
 //! (`N4<ndc11> <qualifier><quantity>` and the drug name) under drug lines,
 //! and the rendering-NPI column only when several providers appear.
 
-use super::draw::{Canvas, INK, MUTED, RULE, SHADE};
-use super::fonts::Weight::{Bold, Regular};
-use super::layout::{Pager, LEFT, RIGHT};
+use super::layout::{LEFT, RIGHT};
 use super::sections::short_date;
+use crate::render::pdf::canvas::{Canvas, INK, MUTED, RULE, SHADE};
+use crate::render::pdf::fonts::Weight::{Bold, Regular};
+use crate::render::pdf::pager::{self, Pager};
 use crate::superbill::{ServiceLine, Superbill};
 
 const SIZE: f32 = 8.0;
@@ -39,8 +40,8 @@ pub struct Table<'a> {
     sb: &'a Superbill,
     cols: Vec<(Kind, Col)>,
     desc_lines: Vec<Vec<String>>,
-    pub heights: Vec<f32>,
-    pub header_h: f32,
+    heights: Vec<f32>,
+    header_h: f32,
 }
 
 impl<'a> Table<'a> {
@@ -116,8 +117,19 @@ impl<'a> Table<'a> {
             c.text(col.x + PAD, y, &fitted, w, SIZE, INK);
         }
     }
+}
 
-    pub fn draw_header(&self, p: &mut Pager) {
+/// Paged by [`Pager::table`]: the header repeats on every page.
+impl pager::Table for Table<'_> {
+    fn header_height(&self) -> f32 {
+        self.header_h
+    }
+
+    fn heights(&self) -> &[f32] {
+        &self.heights
+    }
+
+    fn draw_header(&self, p: &mut Pager) {
         let c = &mut p.c;
         let y = p.y;
         c.rect(LEFT, y, RIGHT - LEFT, self.header_h, SHADE);
@@ -144,7 +156,7 @@ impl<'a> Table<'a> {
         p.y += self.header_h;
     }
 
-    pub fn draw_row(&self, p: &mut Pager, i: usize) {
+    fn draw_row(&self, p: &mut Pager, i: usize) {
         let line: &ServiceLine = &self.sb.lines[i];
         let c = &mut p.c;
         let y = p.y;

@@ -2,9 +2,10 @@
 //! rendering providers, diagnoses, the service table, the closing block
 //! (payments, totals, notes, attestation) and the footer.
 
-use super::draw::{Canvas, ACCENT, INK, MUTED, RULE};
-use super::fonts::Weight::{Bold, Regular};
-use super::layout::{ImageInfo, Pager, LEFT, RIGHT, TOP};
+use super::layout::{ImageInfo, LEFT, RIGHT, TOP};
+use crate::render::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE};
+use crate::render::pdf::fonts::Weight::{Bold, Regular};
+use crate::render::pdf::pager::Pager;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
 
@@ -76,8 +77,7 @@ fn inline_pairs(c: &mut Canvas, x0: f32, mut y: f32, pairs: &[(&str, &str)]) -> 
     y + ROW
 }
 
-pub fn header(p: &mut Pager, prose: &Prose, images: ImageInfo) {
-    let sb = p.sb;
+pub fn header(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) {
     let c = &mut p.c;
     let mut x = LEFT;
     let mut logo_bottom = TOP;
@@ -172,8 +172,7 @@ pub fn header(p: &mut Pager, prose: &Prose, images: ImageInfo) {
 }
 
 /// Patient | insurance, then billing provider | rendering provider(s).
-pub fn parties(p: &mut Pager) {
-    let sb = p.sb;
+pub fn parties(p: &mut Pager, sb: &Superbill) {
     let c = &mut p.c;
     let pt = &sb.patient;
     let top = p.y;
@@ -243,8 +242,7 @@ pub fn parties(p: &mut Pager) {
 }
 
 /// Diagnoses A-L in two columns, read across (A B / C D ...).
-pub fn diagnoses(p: &mut Pager) {
-    let sb = p.sb;
+pub fn diagnoses(p: &mut Pager, sb: &Superbill) {
     let c = &mut p.c;
     let mut y = heading(c, LEFT, p.y, RIGHT - LEFT, "DIAGNOSES (ICD-10-CM)");
     for pair in sb.diagnoses.chunks(2) {
@@ -269,7 +267,6 @@ pub fn services_heading(p: &mut Pager) {
 }
 
 pub use super::closing::closing;
-pub use super::table::Table;
 
 /// The footer of page `page` of `total`: superbill number and patient name
 /// (so a loose page can be matched), practice footer text, AMA notice.

@@ -1,0 +1,108 @@
+//! Pages into PDF bytes with printpdf and lopdf, deterministically: fonts
+//! and images under fixed resource names, dates from the document's own
+//! date (never the clock), the trailer /ID from the document's id. Two
+//! renders of the same document are byte-identical, so an unchanged re-run
+//! rewrites nothing.
+
+use super::canvas::{PAGE_H, PAGE_W};
+use super::fonts::{FontMode, FontSet, BOLD_ID, REGULAR_ID};
+use printpdf::{
+    ExternalXObject, FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt, Rect, XObject,
+    XObjectId,
+};
+use sha2::{Digest, Sha256};
+
+/// What the PDF says about itself.
+pub struct Meta {
+    /// Names the document in errors, e.g. `superbill SB-202609-P0001`.
+    pub label: String,
+    /// Seeds the trailer /ID: unique per document kind and number, e.g.
+    /// `superbill:SB-202609-P0001`.
+    pub id_seed: String,
+    pub title: String,
+    pub author: String,
+    pub subject: String,
+    /// The document's own date (statement date), used for the creation and
+    /// modification dates at noon UTC.
+    pub date: chrono::NaiveDate,
+}
+
+/// Builds the PDF: `pages` as drawn by the canvas, the fonts `mode` asks
+/// for (embedded subsets only in [`FontMode::Embedded`]), `images` under
+/// their fixed ids.
+pub fn assemble(
+    pages: Vec<Vec<Op>>,
+    mode: FontMode,
+    fonts: &FontSet,
+    images: &[(&str, &ExternalXObject)],
+    meta: Meta,
+) -> crate::Result<Vec<u8>> {
+    let mut doc = PdfDocument::new(&meta.title);
+    let info = &mut doc.metadata.info;
+    info.author = meta.author;
+    info.subject = meta.subject;
+    info.creator = "superbill".into();
+    info.producer = format!("superbill {} (printpdf)", env!("CARGO_PKG_VERSION"));
+    let noon = meta
+        .date
+        .and_hms_opt(12, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+        .timestamp();
+    let when = printpdf::OffsetDateTime::from_unix_timestamp(noon)
+        .map_err(|e| crate::Error::Other(format!("statement date: {e}")))?;
+    info.creation_date = when;
+    info.modification_date = when;
+    info.metadata_date = when;
+
+    if mode == FontMode::Embedded {
+        let fm = &mut doc.resources.fonts.map;
+        fm.insert(
+            FontId(REGULAR_ID.into()),
+            PdfFont::new(fonts.regular.parsed.clone()),
+        );
+        fm.insert(
+            FontId(BOLD_ID.into()),
+            PdfFont::new(fonts.bold.parsed.clone()),
+        );
+    }
+    for (id, x) in images {
+        let map = &mut doc.resources.xobjects.map;
+        map.insert(
+            XObjectId((*id).to_string()),
+            XObject::External((*x).clone()),
+        );
+    }
+    let media = Rect::from_wh(Pt(PAGE_W), Pt(PAGE_H));
+    doc.pages = pages
+        .into_iter()
+        .map(|ops| PdfPage {
+            media_box: media.clone(),
+            trim_box: media.clone(),
+            crop_box: media.clone(),
+            ops,
+        })
+        .collect();
+
+    let mut warnings = Vec::new();
+    let opts = PdfSaveOptions::default();
+    let mut lo = doc.to_lopdf_document(&opts, &mut warnings);
+    if let Some(w) = warnings
+        .iter()
+        .find(|w| w.severity == printpdf::PdfParseErrorSeverity::Error)
+    {
+        return Err(crate::Error::Other(format!(
+            "{}: PDF generation failed: {}",
+            meta.label, w.msg
+        )));
+    }
+    let digest = Sha256::digest(meta.id_seed.as_bytes());
+    let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
+    lo.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    lo.compress();
+    let mut out = Vec::new();
+    lo.save_to(&mut out)
+        .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;
+    Ok(out)
+}

@@ -1,0 +1,72 @@
+//! Page structure of a superbill: the running header on continuation
+//! pages, the footer with "Page N of M", and the service table paged so
+//! that its header repeats on every page and totals, payments and
+//! attestation come last (with at least one service line on their page).
+
+use super::sections::{self, Prose};
+use super::table::Table;
+use crate::render::pdf::canvas::{Canvas, INK, MUTED, RULE};
+use crate::render::pdf::fonts::{FontMode, FontSet, Weight};
+use crate::render::pdf::pager::{Frame, Pager};
+use crate::superbill::Superbill;
+use printpdf::Op;
+
+pub const LEFT: f32 = 40.0;
+pub const RIGHT: f32 = 572.0;
+pub const TOP: f32 = 36.0;
+/// Lowest point content may reach; the footer lives below.
+pub const BOTTOM: f32 = 737.0;
+/// Where content starts on a continuation page (below the running header).
+const CONT_TOP: f32 = 64.0;
+/// Space between the service table and the closing block.
+const GAP: f32 = 10.0;
+
+const FRAME: Frame = Frame {
+    top: TOP,
+    bottom: BOTTOM,
+    cont_top: CONT_TOP,
+};
+
+/// Aspect ratios (width / height) of the configured images.
+#[derive(Clone, Copy, Default)]
+pub struct ImageInfo {
+    pub logo: Option<f32>,
+    pub signature: Option<f32>,
+}
+
+/// Lays out the whole superbill; returns the ops of each page.
+pub fn layout(
+    sb: &Superbill,
+    prose: &Prose,
+    images: ImageInfo,
+    fonts: &FontSet,
+    mode: FontMode,
+) -> Vec<Vec<Op>> {
+    let mut p = Pager::new(fonts, mode, FRAME, |c| running_header(c, sb));
+    sections::header(&mut p, sb, prose, images);
+    sections::parties(&mut p, sb);
+    sections::diagnoses(&mut p, sb);
+    sections::services_heading(&mut p);
+
+    let table = Table::new(&p.c, sb);
+    let closing_h = {
+        let mut dry = Pager::measuring(fonts, mode);
+        sections::closing(&mut dry, sb, prose, images);
+        dry.y
+    };
+    p.table(&table, GAP, closing_h);
+    sections::closing(&mut p, sb, prose, images);
+    p.finish(|c, page, total| sections::footer(c, sb, prose, page, total))
+}
+
+/// The top of a continuation page: superbill number and patient name, so
+/// a loose page can be matched to its superbill.
+fn running_header(c: &mut Canvas, sb: &Superbill) {
+    let left = format!("Superbill {} (continued)", sb.number);
+    c.text(LEFT, TOP + 10.0, &left, Weight::Bold, 9.0, INK);
+    let lw = c.width(&left, Weight::Bold, 9.0);
+    let right = format!("Patient: {}", sb.patient.name);
+    let fitted = c.fit(&right, RIGHT - LEFT - lw - 20.0, Weight::Regular, 8.5);
+    c.text_right(RIGHT, TOP + 10.0, &fitted, Weight::Regular, 8.5, MUTED);
+    c.hline(LEFT, RIGHT, TOP + 16.0, 0.6, RULE);
+}
