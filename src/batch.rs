@@ -115,6 +115,9 @@ pub fn run(
         receipts: &receipts,
         skipped: &skipped,
     };
+    // From here on findings are only shown and written: a workbook read in
+    // place of a CSV is named as the user knows it.
+    loaded.inputs.name_sources(&mut findings);
     let (files, missing_xero_codes) = write_exports(
         loaded,
         &plan,
@@ -185,19 +188,13 @@ struct Extra<'a> {
 /// be read as a whole (an empty payments.csv would print "paid $0" on every
 /// superbill).
 fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
-    const WHOLE_FILE: [&str; 4] = [
-        "csv-empty",
-        "csv-missing-column",
-        "csv-duplicate-column",
-        "csv-malformed",
-    ];
     let fatal: Vec<String> = findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
             (f.file == PRACTICE_FILE && f.record_id == "practice")
-                || (WHOLE_FILE.contains(&f.code) && f.record_id.is_empty())
+                || (crate::findings::WHOLE_FILE.contains(&f.code) && f.record_id.is_empty())
                 || f.code == "csv-unclosed-quote"
         })
         .map(|f| {
@@ -206,7 +203,13 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
             } else {
                 format!(" {}:", f.field)
             };
-            format!("  {}:{}{field} {}", f.file, f.line, f.message)
+            let file = loaded
+                .inputs
+                .rows
+                .iter()
+                .find(|r| r.file == f.file)
+                .map_or(f.file.as_str(), |r| r.source.as_str());
+            format!("  {file}:{}{field} {}", f.line, f.message)
         })
         .collect();
     if fatal.is_empty() {

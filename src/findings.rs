@@ -36,6 +36,41 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Codes that say a whole input file cannot be read as a table: every row
+/// of it depends on that one cause, so the rows are not reported again.
+pub const WHOLE_FILE: [&str; 8] = [
+    "csv-empty",
+    "csv-no-header",
+    "csv-missing-column",
+    "csv-duplicate-column",
+    "csv-bad-header",
+    "csv-malformed",
+    "csv-encoding-unknown",
+    "xlsx-unreadable",
+];
+
+/// Codes that repeat, on the rows it affects, a problem reported where it
+/// is (a patient's broken row, a swallowing quote).
+const KNOCK_ON: [&str; 4] = [
+    "patient-invalid",
+    "session-invalid",
+    "provider-invalid",
+    "csv-swallowed-line",
+];
+
+/// Where a kind of finding sits in a chain of causes: 0 for a whole file
+/// that cannot be read, 1 for a problem in a row, 2 for a knock-on of
+/// another finding. Summaries list root causes first.
+pub fn rank(code: &str) -> u8 {
+    if WHOLE_FILE.contains(&code) || code == "csv-unclosed-quote" {
+        0
+    } else if KNOCK_ON.contains(&code) {
+        2
+    } else {
+        1
+    }
+}
+
 /// Collects findings while inputs are read and checked.
 #[derive(Debug, Default, Clone)]
 pub struct Findings {

@@ -76,12 +76,23 @@ pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Fin
             }
             None => {
                 let known: Vec<&str> = cat.services.services.keys().map(String::as_str).collect();
+                // A key is quoted only when it reads as one (a typo of a
+                // known key, or key-like): a shifted row can put a name here.
+                let near = known
+                    .iter()
+                    .any(|k| strsim::normalized_damerau_levenshtein(key, k) >= 0.5);
+                let key_like = key.contains(['-', '_']) || key.bytes().any(|b| b.is_ascii_digit());
+                let what = if near || key_like {
+                    format!("service '{key}'")
+                } else {
+                    "the service named".to_string()
+                };
                 r.findings.error(
                     r.at,
                     "service",
                     "unknown-service",
                     format!(
-                        "service '{key}' is not in the practice's service mapping: use one of {} or list codes in procedures",
+                        "{what} is not in the practice's service mapping: use one of {} or list codes in procedures",
                         known.join(", ")
                     ),
                 );

@@ -74,7 +74,9 @@ pub fn fates(
     let mut out = Vec::new();
     for rows in &inputs.rows {
         let mut v = Vec::with_capacity(rows.lines.len());
-        for &line in &rows.lines {
+        for &physical in &rows.lines {
+            // A line inside a multi-line cell shares its row's fate.
+            let line = rows.record_line(physical);
             let fate = if is_bad(rows.file, line) {
                 Fate::Rejected
             } else {
@@ -101,7 +103,7 @@ pub fn fates(
                     },
                 }
             };
-            v.push((line, fate));
+            v.push((physical, fate));
         }
         out.push((rows.file, v));
     }

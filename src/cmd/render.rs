@@ -38,7 +38,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     let Some(patient) = patient else {
         // A row with errors yields no patient: show its findings.
         if let Some(&line) = loaded.inputs.patient_lines.get(&args.patient) {
-            let mine = Findings {
+            let mut mine = Findings {
                 items: findings
                     .items
                     .iter()
@@ -46,6 +46,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
                     .cloned()
                     .collect(),
             };
+            loaded.inputs.name_sources(&mut mine);
             eprint!("{}", super::summary::grouped(&mine, true));
             eprintln!("superbill: not rendered: patient {}'s row (patients.csv line {line}) has errors; fix it and run again.", args.patient);
             return Ok(1);
@@ -78,7 +79,8 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         .cloned()
         .collect();
     if !relevant.is_empty() {
-        let shown = Findings { items: relevant };
+        let mut shown = Findings { items: relevant };
+        loaded.inputs.name_sources(&mut shown);
         eprint!("{}", super::summary::grouped(&shown, true));
         eprintln!("superbill: not rendered: patient {}'s sessions from {} to {} have {} error(s); fix them and run again.",
             args.patient, args.from, args.to, shown.items.len());

@@ -14,8 +14,16 @@ pub fn grouped(findings: &Findings, verbose: bool) -> String {
         groups.entry((f.severity, f.code)).or_default().push(f);
     }
     let mut order: Vec<_> = groups.into_iter().collect();
-    // Errors first, then the most frequent kinds.
-    order.sort_by_key(|((sev, code), items)| (*sev, std::cmp::Reverse(items.len()), *code));
+    // Errors first; root causes before the findings they cause; then the
+    // most frequent kinds.
+    order.sort_by_key(|((sev, code), items)| {
+        (
+            *sev,
+            crate::findings::rank(code),
+            std::cmp::Reverse(items.len()),
+            *code,
+        )
+    });
     let mut out = String::new();
     for ((sev, code), items) in order {
         let _ = writeln!(

@@ -28,6 +28,7 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         &opts,
         &mut findings,
     );
+    loaded.inputs.name_sources(&mut findings);
     if let Some(path) = &args.report {
         atomic::write(path, &export::findings_csv(&findings.items))?;
     }

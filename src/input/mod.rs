@@ -1,11 +1,16 @@
-//! Reading a practice folder: `practice.toml` and the three CSV exports.
-//! Each row becomes a typed record or findings at its line; nothing is
-//! dropped without a finding, so every row can be accounted for.
+//! Reading a practice folder: `practice.toml` and the three exports (CSV
+//! in any of the encodings and delimiters Excel writes, or `.xlsx`). Each
+//! data line becomes a typed record or findings at its line; nothing is
+//! dropped without a finding, so every line can be accounted for.
 
+pub mod decode;
+pub mod header;
 pub mod model;
 pub mod parse;
+pub mod privacy;
 pub mod records;
 pub mod table;
+pub mod xlsx;
 
 use crate::error::{Error, Result};
 use crate::findings::Findings;
@@ -36,19 +41,68 @@ pub struct Inputs {
     patient_index: std::collections::HashMap<String, usize>,
 }
 
+/// The data lines of one input file. Rows are accounted for by physical
+/// line: `lines` holds every line that carries data, so rows read is what
+/// the user counts in the file.
 #[derive(Debug, Clone)]
 pub struct FileRows {
+    /// The name findings use (`patients.csv`), whatever the source.
     pub file: &'static str,
-    /// Line of every data row read, in file order.
+    /// The file actually read (`patients.xlsx` for a workbook).
+    pub source: String,
+    /// Every physical data line read, in file order.
     pub lines: Vec<u64>,
+    /// Lines that belong to a row begun on an earlier line (a note with
+    /// line breaks) -> that row's line.
+    continued: std::collections::HashMap<u64, u64>,
+    /// The patient of lines that yield no record, when it can be told.
+    patients: std::collections::HashMap<u64, String>,
+    /// False when the header cannot be used (one root-cause finding).
+    pub usable: bool,
 }
 
 impl FileRows {
-    fn of(file: &'static str, t: &Table) -> FileRows {
-        let mut lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
-        lines.extend(&t.unreadable);
+    fn of(file: &'static str, source: String, t: &Table) -> FileRows {
+        let mut lines = Vec::with_capacity(t.lines.len());
+        let mut continued = std::collections::HashMap::new();
+        for &(line, row) in &t.lines {
+            lines.push(line);
+            if line != row {
+                continued.insert(line, row);
+            }
+        }
         lines.sort_unstable();
-        FileRows { file, lines }
+        let mut patients = t.unreadable_patients.clone();
+        for r in &t.rows {
+            if let Some(p) = t
+                .get(r, "patient_id")
+                .filter(|p| records::check_id(p).is_ok())
+            {
+                patients.insert(r.line, p.to_string());
+            }
+        }
+        FileRows {
+            file,
+            source,
+            lines,
+            continued,
+            patients,
+            usable: t.usable(),
+        }
+    }
+
+    /// The line of the row `line` belongs to: itself, or for a line inside
+    /// a multi-line cell the row's first line (where its findings are).
+    pub fn record_line(&self, line: u64) -> u64 {
+        self.continued.get(&line).copied().unwrap_or(line)
+    }
+
+    /// The patient a data line names, read or not (a line rejected as
+    /// unreadable still tells whose it is when its cells are whole).
+    pub fn patient_of(&self, line: u64) -> Option<&str> {
+        self.patients
+            .get(&self.record_line(line))
+            .map(String::as_str)
     }
 }
 
@@ -73,31 +127,29 @@ impl Inputs {
                 ),
             )
         })?;
+        let mut reading = records::Reading::new(parse::DateRules {
+            tz,
+            utc_midnight: practice.utc_midnight.unwrap_or_default(),
+        });
         // One file at a time: each table is dropped once its records are
         // made, so a big practice never holds all three tables at once.
         let mut rows = Vec::new();
-        let t = read_table(dir, PATIENTS_FILE, records::PATIENT_COLUMNS, findings)?;
-        let patient_lines = t
-            .rows
-            .iter()
-            .filter_map(|r| Some((t.get(r, "patient_id")?.to_string(), r.line)))
-            .collect();
-        let patients = records::patients(&t, tz, findings);
-        rows.push(FileRows::of(PATIENTS_FILE, &t));
+        let (t, source) = read_table(dir, PATIENTS_FILE, &records::PATIENT_COLUMNS, findings)?;
+        let patient_lines = ids_by_line(&t, "patient_id");
+        let patients = records::patients(&t, &mut reading, findings);
+        rows.push(FileRows::of(PATIENTS_FILE, source, &t));
         drop(t);
-        let t = read_table(dir, SESSIONS_FILE, records::SESSION_COLUMNS, findings)?;
-        let session_lines = t
-            .rows
-            .iter()
-            .filter_map(|r| Some((t.get(r, "session_id")?.to_string(), r.line)))
-            .collect();
-        let sessions = records::sessions(&t, tz, findings);
-        rows.push(FileRows::of(SESSIONS_FILE, &t));
+        let (t, source) = read_table(dir, SESSIONS_FILE, &records::SESSION_COLUMNS, findings)?;
+        let session_lines = ids_by_line(&t, "session_id");
+        let sessions = records::sessions(&t, &mut reading, findings);
+        rows.push(FileRows::of(SESSIONS_FILE, source, &t));
         drop(t);
-        let t = read_table(dir, PAYMENTS_FILE, records::PAYMENT_COLUMNS, findings)?;
-        let payments = records::payments(&t, tz, findings);
-        rows.push(FileRows::of(PAYMENTS_FILE, &t));
+        let (t, source) = read_table(dir, PAYMENTS_FILE, &records::PAYMENT_COLUMNS, findings)?;
+        let payments = records::payments(&t, &mut reading, findings);
+        rows.push(FileRows::of(PAYMENTS_FILE, source, &t));
         drop(t);
+        let explicit = practice.utc_midnight.is_some();
+        reading.midnights.report(&reading.dates, explicit, findings);
         let mut patient_index = std::collections::HashMap::new();
         for (i, p) in patients.iter().enumerate() {
             patient_index.entry(p.patient_id.clone()).or_insert(i);
@@ -157,6 +209,26 @@ impl Inputs {
         found.unwrap_or(start) as u64 + 1
     }
 
+    /// Whether `file` (e.g. `patients.csv`) could be read as a table. When
+    /// it could not, its one root-cause finding stands for every row, and
+    /// checks that depend on it (is this patient known?) stay silent.
+    pub fn usable(&self, file: &str) -> bool {
+        self.rows.iter().all(|r| r.file != file || r.usable)
+    }
+
+    /// Findings name files as `patients.csv` throughout the run; a
+    /// workbook read in its place is named as the user knows it, just
+    /// before findings are shown or written.
+    pub fn name_sources(&self, findings: &mut Findings) {
+        for r in &self.rows {
+            if r.source != r.file {
+                for f in findings.items.iter_mut().filter(|f| f.file == r.file) {
+                    f.file = r.source.clone();
+                }
+            }
+        }
+    }
+
     pub fn patient(&self, id: &str) -> Option<&Patient> {
         self.patient_index.get(id).map(|&i| &self.patients[i])
     }
@@ -186,18 +258,58 @@ fn load_practice(path: &Path) -> Result<(Practice, String)> {
     Ok((practice, text))
 }
 
+/// id -> line of every row whose id cell holds a well-formed id, and of
+/// every unreadable line whose id could still be told (the first wins).
+fn ids_by_line(t: &Table, column: &str) -> std::collections::HashMap<String, u64> {
+    let mut out = std::collections::HashMap::new();
+    let rows = t.rows.iter().filter_map(|r| {
+        let id = t.get(r, column)?;
+        records::check_id(id).ok()?;
+        Some((r.line, id.to_string()))
+    });
+    let mut all: Vec<(u64, String)> = rows
+        .chain(t.unreadable_ids.iter().map(|(l, id)| (*l, id.clone())))
+        .collect();
+    all.sort_unstable();
+    for (line, id) in all {
+        out.entry(id).or_insert(line);
+    }
+    out
+}
+
+/// Finds and reads one export: `patients.csv`, or a workbook
+/// (`patients.xlsx`, `patients.xls`) in its place. Returns the table and
+/// the name of the file read.
 fn read_table(
     dir: &Path,
     file: &'static str,
-    columns: (&[&'static str], &[&'static str]),
+    columns: &table::Columns,
     findings: &mut Findings,
-) -> Result<Table> {
-    let path = dir.join(file);
-    if !path.exists() {
-        return Err(Error::config(
-            &path,
-            format!("not found: the practice folder needs {file}"),
-        ));
+) -> Result<(Table, String)> {
+    let stem = file.trim_end_matches(".csv");
+    let present: Vec<String> = [
+        file.to_string(),
+        format!("{stem}.xlsx"),
+        format!("{stem}.xls"),
+    ]
+    .into_iter()
+    .filter(|name| dir.join(name).is_file())
+    .collect();
+    match present.as_slice() {
+        [] => Err(Error::config(
+            dir.join(file),
+            format!("not found: the practice folder needs {file} (or {stem}.xlsx)"),
+        )),
+        [name] => {
+            let table = Table::read(&dir.join(name), file, columns, findings)?;
+            Ok((table, name.clone()))
+        }
+        _ => Err(Error::config(
+            dir.join(file),
+            format!(
+                "the practice folder holds {}: keep only the one to read, and move the others out",
+                present.join(" and ")
+            ),
+        )),
     }
-    Table::read(&path, file, columns.0, columns.1, findings)
 }

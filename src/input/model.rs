@@ -64,6 +64,11 @@ pub struct Practice {
     pub time_zone: String,
     #[serde(default = "default_pos")]
     pub default_place_of_service: String,
+    /// How to read timestamps at exactly 00:00:00 UTC in sessions.csv and
+    /// payments.csv: `date` (the calendar date written) or `convert` (to
+    /// `time_zone`). Unset: read as dates, with a warning.
+    #[serde(default)]
+    pub utc_midnight: Option<super::parse::UtcMidnight>,
     /// Where services are rendered, when not the billing address.
     #[serde(default)]
     pub service_facility: Option<Facility>,

@@ -1,41 +1,98 @@
 //! Cell parsers for what spreadsheets export. Each returns a plain-language
 //! reason on failure; callers attach file, line and field.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use chrono_tz::Tz;
+use serde::Deserialize;
 
-/// Dates: ISO `2026-09-14`, US `9/14/2026` or `09/14/2026` (optionally
-/// with a time: `9/14/2026 10:00`, `9/14/2026 10:00:00`, `9/14/2026
-/// 10:00 AM`, taken as local time), and timestamps (`2026-09-14T18:30:00Z`,
-/// `2026-09-14T18:30:00-0600`, `2026-09-14T18:30:00.000`, `2026-09-14
-/// 18:30`). A timestamp with an offset is converted to the practice's time
-/// zone: a late-evening visit exported in UTC belongs to the local
-/// calendar day.
+/// How to read a timestamp at exactly 00:00:00 UTC (`2026-09-14T00:00:00Z`).
+/// Many systems store a plain date that way; converted to a US time zone it
+/// would fall on the day before. `practice.toml`: `utc_midnight`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UtcMidnight {
+    /// The calendar date written (the default).
+    #[default]
+    Date,
+    /// A real instant, converted to the practice's time zone.
+    Convert,
+}
+
+/// How dates of service and payment dates are read.
+#[derive(Debug, Clone, Copy)]
+pub struct DateRules {
+    pub tz: Tz,
+    pub utc_midnight: UtcMidnight,
+}
+
+/// A date read from a cell; `utc_midnight` when it was a timestamp at
+/// exactly 00:00:00 UTC (read as `DateRules` say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadDate {
+    pub date: NaiveDate,
+    pub utc_midnight: bool,
+}
+
+/// Dates: ISO `2026-09-14`, US `9/14/2026`, `09/14/2026` or `9/14/26`
+/// (optionally with a time: `9/14/2026 10:00`, `9/14/2026 10:00 AM`,
+/// taken as local time), `Sep 14, 2026` or `September 14, 2026`, and
+/// timestamps (`2026-09-14T18:30:00Z`, `2026-09-14T18:30:00-0600`,
+/// `2026-09-14T18:30:00.000`, `2026-09-14 18:30`). A timestamp with an
+/// offset is converted to the practice's time zone: a late-evening visit
+/// exported in UTC belongs to the local calendar day. Errors are reasons
+/// that follow the cell (or its description): "is not a date: ...".
 pub fn date(text: &str, tz: Tz) -> Result<NaiveDate, String> {
-    parse_date(text, Some(tz))
+    date_with(
+        text,
+        DateRules {
+            tz,
+            utc_midnight: UtcMidnight::Convert,
+        },
+    )
+    .map(|d| d.date)
+}
+
+/// [`date`] with the practice's rule for timestamps at 00:00:00 UTC.
+pub fn date_with(text: &str, rules: DateRules) -> Result<ReadDate, String> {
+    parse_date(text, Some(rules))
 }
 
 /// Date-only fields (a date of birth): the same forms as [`date`], but a
 /// timestamp's calendar date is taken as written, never converted between
-/// time zones (`1975-07-09T00:00:00Z` is July 9, 1975 everywhere).
+/// time zones (`1975-07-09T00:00:00Z` is July 9, 1975 everywhere), and a
+/// two-digit year is refused (1926 or 2026?).
 pub fn calendar_date(text: &str) -> Result<NaiveDate, String> {
-    parse_date(text, None)
+    parse_date(text, None).map(|d| d.date)
 }
 
-/// `tz` is the zone timestamps with an offset are converted to; `None`
-/// keeps the date as written.
-fn parse_date(text: &str, tz: Option<Tz>) -> Result<NaiveDate, String> {
+/// `rules` say how timestamps with an offset are converted; `None` keeps
+/// the date as written.
+fn parse_date(text: &str, rules: Option<DateRules>) -> Result<ReadDate, String> {
     let s = text.trim();
+    let plain = |date| {
+        Ok(ReadDate {
+            date,
+            utc_midnight: false,
+        })
+    };
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d);
+        return plain(d);
     }
     if s.contains('/') {
-        return us_date(s);
+        return us_date(s, rules.is_some()).and_then(plain);
     }
     if let Some(dt) = with_offset(s) {
-        return Ok(match tz {
-            Some(tz) => dt.with_timezone(&tz).date_naive(),
-            None => dt.naive_local().date(),
+        let midnight = dt.offset().local_minus_utc() == 0
+            && dt.time().num_seconds_from_midnight() == 0
+            && dt.time().nanosecond() == 0;
+        return Ok(ReadDate {
+            date: match rules {
+                Some(r) if !(midnight && r.utc_midnight == UtcMidnight::Date) => {
+                    dt.with_timezone(&r.tz).date_naive()
+                }
+                _ => dt.naive_local().date(),
+            },
+            utc_midnight: midnight,
         });
     }
     if let Some(local) = [
@@ -48,27 +105,69 @@ fn parse_date(text: &str, tz: Option<Tz>) -> Result<NaiveDate, String> {
     .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
     {
         // A timestamp without an offset is already local time.
-        return Ok(local.date());
+        return plain(local.date());
     }
-    Err(format!(
-        "'{s}' is not a date: use 2026-09-14 (or 9/14/2026)"
-    ))
+    if let Some(d) = month_name_date(s) {
+        return plain(d);
+    }
+    let dotted: Vec<&str> = s.split('.').collect();
+    if dotted.len() == 3
+        && dotted
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("is written with dots, which does not say whether the day or the month comes first: write 2026-09-03 (year-month-day) or 9/3/2026 (month/day/year)".into());
+    }
+    Err("is not a date: use 2026-09-14, 9/14/2026 or Sep 14, 2026".into())
 }
 
-/// `9/14/2026`, optionally followed by a local time of day.
-fn us_date(s: &str) -> Result<NaiveDate, String> {
+/// `Sep 3, 2026`, `September 3, 2026`, `Sept 3 2026`, `3 Sep 2026`: the
+/// month spelt out cannot be mistaken for the day.
+fn month_name_date(s: &str) -> Option<NaiveDate> {
+    let s = s.replace(',', " ");
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() != 3 {
+        return None;
+    }
+    let month = |w: &str| {
+        let w = w.trim_end_matches('.').to_ascii_lowercase();
+        let w = if w == "sept" { "sep".to_string() } else { w };
+        ["%b %d %Y", "%B %d %Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(&format!("{w} 1 2000"), f).ok())
+            .map(|d| d.format("%b").to_string())
+    };
+    let (m, d, y) = match (month(words[0]), month(words[1])) {
+        (Some(m), None) => (m, words[1], words[2]),
+        (None, Some(m)) => (m, words[0], words[2]),
+        _ => return None,
+    };
+    if y.len() != 4 {
+        return None;
+    }
+    NaiveDate::parse_from_str(&format!("{m} {d} {y}"), "%b %d %Y").ok()
+}
+
+/// `9/14/2026`, optionally followed by a local time of day. `9/14/26` is
+/// 2026 when `short_years` (dates of service), refused otherwise.
+fn us_date(s: &str, short_years: bool) -> Result<NaiveDate, String> {
     let day = s.split_whitespace().next().unwrap_or(s);
     let time = s[day.len()..].trim();
     let parts: Vec<&str> = day.split('/').collect();
-    if parts.len() == 3 && parts[2].len() == 2 {
-        return Err(format!(
-            "'{s}' has a two-digit year: write the year in full (e.g. 9/14/2026 or 2026-09-14)"
-        ));
+    let two_digit = parts.len() == 3 && parts[2].len() == 2;
+    if two_digit && !short_years {
+        return Err(
+            "has a two-digit year: write the year in full (e.g. 7/9/1975 or 1975-07-09)".into(),
+        );
     }
-    let Ok(d) = NaiveDate::parse_from_str(day, "%m/%d/%Y") else {
-        return Err(format!(
-            "'{s}' is not a valid date (month/day/year): check month and day, e.g. 9/14/2026"
-        ));
+    let format = if two_digit { "%m/%d/%y" } else { "%m/%d/%Y" };
+    let parsed = NaiveDate::parse_from_str(day, format)
+        .ok()
+        .filter(|_| parts.len() == 3 && (two_digit || parts[2].len() == 4));
+    let Some(d) = parsed else {
+        return Err(
+            "is not a valid date (month/day/year): check month and day, e.g. 9/14/2026".into(),
+        );
     };
     let time_ok = time.is_empty()
         || [
@@ -83,9 +182,10 @@ fn us_date(s: &str) -> Result<NaiveDate, String> {
         .iter()
         .any(|f| NaiveTime::parse_from_str(time, f).is_ok());
     if !time_ok {
-        return Err(format!(
-            "'{s}' has a time of day that cannot be read: write e.g. 9/14/2026 10:00 (or just 9/14/2026)"
-        ));
+        return Err(
+            "has a time of day that cannot be read: write e.g. 9/14/2026 10:00 (or just 9/14/2026)"
+                .into(),
+        );
     }
     // A US date with a time is local time: no conversion.
     Ok(d)
@@ -125,7 +225,7 @@ pub fn whole_number(text: &str, unit: &str) -> Result<u32, String> {
         .trim();
     digits
         .parse::<u32>()
-        .map_err(|_| format!("'{s}' is not a whole number of {unit}"))
+        .map_err(|_| format!("is not a whole number of {unit}"))
 }
 
 #[cfg(test)]
@@ -147,9 +247,66 @@ mod tests {
     }
 
     #[test]
+    fn unambiguous_us_and_spelt_out_dates() {
+        assert_eq!(date("9/3/26", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("09/03/26 10:00 AM", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("Sep 3, 2026", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("September 3, 2026", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("Sept. 3, 2026", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("sep 3 2026", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(date("3 Sep 2026", DENVER), Ok(d(2026, 9, 3)));
+        assert_eq!(calendar_date("July 9, 1975"), Ok(d(1975, 7, 9)));
+        assert!(date("Sep 31, 2026", DENVER).is_err());
+        assert!(date("Sep 3, 26", DENVER).is_err());
+    }
+
+    #[test]
+    fn dotted_dates_stay_errors_naming_the_form() {
+        let e = date("03.09.2026", DENVER).unwrap_err();
+        assert!(e.contains("day or the month comes first"), "{e}");
+        assert!(e.contains("2026-09-03"), "{e}");
+    }
+
+    #[test]
     fn utc_timestamps_fall_on_the_local_day() {
         // 02:30 UTC on Oct 1 is 20:30 on Sep 30 in Denver.
         assert_eq!(date("2026-10-01T02:30:00Z", DENVER), Ok(d(2026, 9, 30)));
+    }
+
+    #[test]
+    fn midnight_utc_is_read_as_the_practice_says() {
+        let rules = |utc_midnight| DateRules {
+            tz: DENVER,
+            utc_midnight,
+        };
+        for cell in [
+            "2026-09-14T00:00:00Z",
+            "2026-09-14T00:00:00.000Z",
+            "2026-09-14T00:00:00+00:00",
+            "2026-09-14 00:00:00+0000",
+        ] {
+            assert_eq!(
+                date_with(cell, rules(UtcMidnight::Date)),
+                Ok(ReadDate {
+                    date: d(2026, 9, 14),
+                    utc_midnight: true
+                }),
+                "{cell}"
+            );
+            assert_eq!(
+                date_with(cell, rules(UtcMidnight::Convert)),
+                Ok(ReadDate {
+                    date: d(2026, 9, 13),
+                    utc_midnight: true
+                }),
+                "{cell}"
+            );
+        }
+        // Not midnight UTC: converted either way, and not flagged.
+        for cell in ["2026-09-14T00:00:01Z", "2026-09-14T00:00:00-06:00"] {
+            let r = date_with(cell, rules(UtcMidnight::Date)).unwrap();
+            assert!(!r.utc_midnight, "{cell}");
+        }
     }
 
     #[test]
@@ -158,11 +315,12 @@ mod tests {
         assert!(date("13/14/2026", DENVER)
             .unwrap_err()
             .contains("month/day/year"));
-        assert!(date("9/14/26", DENVER)
+        assert!(calendar_date("9/14/26")
             .unwrap_err()
             .contains("two-digit year"));
         assert!(date("Sept 14", DENVER).is_err());
         assert!(date("46279", DENVER).is_err());
+        assert!(date("9/14/226", DENVER).is_err());
     }
 
     #[test]
@@ -204,7 +362,7 @@ mod tests {
         assert_eq!(date("9/9/2026 10:00 AM", DENVER), Ok(d(2026, 9, 9)));
         assert_eq!(date("09/09/2026 11:45 pm", DENVER), Ok(d(2026, 9, 9)));
         assert_eq!(date("9/9/2026 23:59", DENVER), Ok(d(2026, 9, 9)));
-        assert!(date("9/9/26 10:00", DENVER)
+        assert!(calendar_date("9/9/26 10:00")
             .unwrap_err()
             .contains("two-digit year"));
         assert!(date("13/9/2026 10:00", DENVER)
@@ -216,11 +374,17 @@ mod tests {
     }
 
     #[test]
-    fn errors_echo_only_the_cell() {
-        for cell in ["9/9/26 10:00", "13/9/2026", "9/9/2026 noon", "Sept 14"] {
+    fn errors_never_echo_the_cell() {
+        // The caller decides whether the cell may be shown (see privacy).
+        for cell in [
+            "9/9/26 1o:00",
+            "13/9/2026",
+            "9/9/2026 noon",
+            "Sept 14",
+            "1975-07-09x",
+        ] {
             let e = date(cell, DENVER).unwrap_err();
-            assert!(e.starts_with(&format!("'{cell}' ")), "{e}");
-            assert_eq!(e.matches('\'').count(), 2, "{e}");
+            assert!(!e.contains(cell), "{e}");
         }
     }
 

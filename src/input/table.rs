@@ -1,12 +1,42 @@
-//! Reading the practice's CSV exports the way they come out of real
-//! systems: a UTF-8 BOM, CRLF line endings, headers in any case or with
-//! spaces, extra columns. Problems become findings with file and line;
-//! only an unreadable file is an `Error`.
+//! Reading an export the way real systems and Excel write it: any of the
+//! encodings in `decode`, CR, LF or CRLF line ends, comma, semicolon or tab
+//! delimiters (told from the header), headers in any case, extra columns,
+//! or an `.xlsx` workbook (`xlsx`). Problems become findings with file and
+//! line; only an unreadable file is an `Error`.
+//!
+//! Rows are accounted for by physical line: every line that holds data is
+//! read, and ends up in a row, or rejected with a finding. A quoted cell
+//! that runs over several lines is the one way a line can belong to a row
+//! begun on an earlier one, and it is allowed only where notes live.
 
+use super::decode::{self, Encoding};
+use super::header;
+use super::privacy::shown_id;
 use crate::error::{Error, Result};
 use crate::findings::{At, Findings};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// The columns a file's reader understands.
+#[derive(Debug, Clone, Copy)]
+pub struct Columns {
+    /// The first is the record's id.
+    pub required: &'static [&'static str],
+    pub optional: &'static [&'static str],
+    /// Known columns whose cells may hold line breaks (columns the tool
+    /// does not use, such as notes, may too).
+    pub free_text: &'static [&'static str],
+}
+
+impl Columns {
+    pub fn knows(&self, name: &str) -> bool {
+        self.required.contains(&name) || self.optional.contains(&name)
+    }
+
+    fn id(&self) -> &'static str {
+        self.required[0]
+    }
+}
 
 /// One data row: its physical line and its cells, trimmed.
 #[derive(Debug, Clone)]
@@ -17,29 +47,79 @@ pub struct Row {
     cells: csv::StringRecord,
 }
 
-/// A CSV file with its header resolved to column indexes.
+/// An export with its header resolved to column indexes.
 #[derive(Debug)]
 pub struct Table {
     pub file: String,
     columns: HashMap<String, usize>,
+    /// Header names by position, for findings about a column.
+    names: Vec<String>,
     pub rows: Vec<Row>,
-    /// Rows that could not be read at all (bad quoting, not UTF-8, wrong
-    /// number of cells), and every physical line swallowed by an unclosed
-    /// quote: counted as read and rejected, never dropped.
+    /// Lines that yield no row (bad quoting, wrong number of cells, not
+    /// text, swallowed by a quote): counted as read and rejected.
     pub unreadable: Vec<u64>,
-    /// Required columns absent from the header: every row is rejected.
+    /// Every physical data line, in file order, with the line of the row
+    /// it belongs to (itself, except inside a multi-line cell).
+    pub lines: Vec<(u64, u64)>,
+    /// The patient an unreadable line names, when its cells are whole
+    /// enough to tell.
+    pub unreadable_patients: HashMap<u64, String>,
+    /// The record id an unreadable line names, likewise: a session that
+    /// names it is told its row is broken, not that it does not exist.
+    pub unreadable_ids: HashMap<u64, String>,
+    /// Required columns absent from the header: no row can be read.
     pub missing: Vec<&'static str>,
 }
 
-/// Header names are matched without regard to case, spaces or dashes:
-/// `Session ID`, `session-id` and `SESSION_ID` are the same column.
-pub fn normalize_header(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect()
+/// Whether a physical line holds anything but blanks, delimiters and
+/// quotes: Excel writes empty rows as `,,,,`, which are not data.
+fn has_data(line: &[u8], delimiter: u8) -> bool {
+    line.iter()
+        .any(|&b| !b.is_ascii_whitespace() && b != b'"' && b != delimiter)
+}
+
+/// One physical line read on its own, if it is one record.
+fn line_cells(line: &[u8], delimiter: u8) -> Option<csv::StringRecord> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line);
+    let mut record = csv::StringRecord::new();
+    if !matches!(reader.read_record(&mut record), Ok(true)) {
+        return None;
+    }
+    if !matches!(reader.read_record(&mut csv::StringRecord::new()), Ok(false)) {
+        return None;
+    }
+    record.trim();
+    Some(record)
+}
+
+/// `sep=;` on line 1 is Excel's way of naming the delimiter.
+fn sep_line(text: &[u8]) -> Option<u8> {
+    let first = text.split(|b| *b == b'\n').next()?;
+    match first.strip_prefix(b"sep=")? {
+        [d] => Some(*d),
+        _ => None,
+    }
+}
+
+/// The delimiter under which the header names the most known columns
+/// (then: splits into the most cells); a comma when nothing tells.
+fn detect_delimiter(header_line: &[u8], cols: &Columns) -> u8 {
+    let mut best = (0, 0, b',');
+    for d in [b',', b';', b'\t'] {
+        let Some(cells) = line_cells(header_line, d) else {
+            continue;
+        };
+        let cells: Vec<String> = cells.iter().map(str::to_string).collect();
+        let key = (header::known_count(&cells, cols), cells.len());
+        if key > (best.0, best.1) {
+            best = (key.0, key.1, d);
+        }
+    }
+    best.2
 }
 
 /// Physical line of a byte offset, counted incrementally (offsets only grow).
@@ -50,12 +130,12 @@ struct LineCounter<'a> {
 }
 
 impl LineCounter<'_> {
-    fn at(&mut self, byte: u64) -> u64 {
-        // With CRLF the reader reports a record as starting at the `\n`
-        // that ends the previous one (or at blank lines before it): step
-        // over line ends, which never begin a record.
-        let mut to = (byte as usize).min(self.bytes.len());
-        while matches!(self.bytes.get(to), Some(b'\r' | b'\n')) {
+    /// The line of the record the reader reports at `byte`, and where it
+    /// really starts: the reader counts blank lines before a record as
+    /// part of it.
+    fn at(&mut self, byte: usize) -> (u64, usize) {
+        let mut to = byte.min(self.bytes.len());
+        while self.bytes.get(to) == Some(&b'\n') {
             to += 1;
         }
         if to > self.offset {
@@ -65,272 +145,462 @@ impl LineCounter<'_> {
                 .count() as u64;
             self.offset = to;
         }
-        self.line
+        (self.line, to)
     }
 }
 
-/// The physical lines of the record at `start..end`, without their line
-/// ends. A record reported as starting on the line end of the previous one
-/// (CRLF) starts after it; trailing line ends belong to no line.
-fn physical_lines(bytes: &[u8], start: usize, end: usize) -> Vec<&[u8]> {
-    let mut start = start.min(bytes.len());
-    while matches!(bytes.get(start), Some(b'\r' | b'\n')) {
-        start += 1;
-    }
-    let mut end = end.min(bytes.len()).max(start);
-    while end > start && matches!(bytes[end - 1], b'\r' | b'\n') {
-        end -= 1;
-    }
-    if start == end {
-        return Vec::new();
-    }
-    bytes[start..end]
-        .split(|b| *b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .collect()
-}
-
-/// The id cell of one physical line read on its own, only when the line
-/// is a whole row (as many cells as the header): otherwise the cell at
-/// that position could be any text, a name included.
-fn line_id(text: &[u8], column: usize, header_len: usize) -> Option<String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text);
-    let mut record = csv::StringRecord::new();
-    if !matches!(reader.read_record(&mut record), Ok(true)) || record.len() != header_len {
-        return None;
-    }
-    if !matches!(reader.read_record(&mut csv::StringRecord::new()), Ok(false)) {
-        return None; // the line holds more than one record: not a row
-    }
-    record.trim();
-    record.get(column).map(str::to_string)
+/// What a parse needs to know about the file.
+struct Ctx<'a> {
+    file: &'a str,
+    cols: &'a Columns,
+    delimiter: u8,
+    width: usize,
 }
 
 impl Table {
-    /// Reads `path`; `file` is the name used in findings. `required` and
-    /// `optional` are the columns the caller understands; others are
-    /// reported as ignored.
-    pub fn read(
-        path: &Path,
-        file: &str,
-        required: &[&'static str],
-        optional: &[&'static str],
-        findings: &mut Findings,
-    ) -> Result<Table> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        Ok(Table::parse(&bytes, file, required, optional, findings))
-    }
-
-    pub fn parse(
-        bytes: &[u8],
-        file: &str,
-        required: &[&'static str],
-        optional: &[&'static str],
-        findings: &mut Findings,
-    ) -> Table {
-        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
-        let mut table = Table {
+    fn new(file: &str) -> Table {
+        Table {
             file: file.to_string(),
             columns: HashMap::new(),
+            names: Vec::new(),
             rows: Vec::new(),
             unreadable: Vec::new(),
+            lines: Vec::new(),
+            unreadable_patients: HashMap::new(),
+            unreadable_ids: HashMap::new(),
             missing: Vec::new(),
+        }
+    }
+
+    /// Reads `path`; `file` is the name used in findings. A workbook is
+    /// read as one, whatever its name says.
+    pub fn read(path: &Path, file: &str, cols: &Columns, findings: &mut Findings) -> Result<Table> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if decode::is_zip(&bytes) || decode::is_ole(&bytes) {
+            let is_csv = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            if is_csv {
+                findings.warning(
+                    &At::new(file, 0, ""),
+                    "",
+                    "csv-is-workbook",
+                    "the file is an Excel workbook saved under a .csv name: it was read as a workbook, and line numbers are its worksheet's row numbers (rename it to .xlsx, or save it as CSV UTF-8)",
+                );
+            }
+            return Ok(super::xlsx::read(&bytes, file, cols, findings));
+        }
+        Ok(Table::parse(&bytes, file, cols, findings))
+    }
+
+    pub fn parse(bytes: &[u8], file: &str, cols: &Columns, findings: &mut Findings) -> Table {
+        let mut table = Table::new(file);
+        let whole = At::new(file, 0, "");
+        if decode::looks_like_bare_utf16(bytes) {
+            findings.error(
+                &whole,
+                "",
+                "csv-encoding-unknown",
+                "the file looks like UTF-16 text without a byte-order mark: save it again from Excel as \"CSV UTF-8\"",
+            );
+            table.missing = cols.required.to_vec();
+            return table;
+        }
+        let decoded = decode::decode(bytes);
+        if decoded.encoding != Encoding::Utf8 {
+            let name = decoded.encoding.name();
+            findings.warning(
+                &whole,
+                "",
+                "csv-encoding-converted",
+                format!("the file is {name} text, not UTF-8: it was read as {name} (save it as \"CSV UTF-8\" to stop this warning)"),
+            );
+        }
+        let all = &decoded.bytes[..];
+        // With `sep=X` on line 1 the header is line 2.
+        let (text, first_line, delimiter) = match sep_line(all) {
+            Some(d) => {
+                let skip = all
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(all.len(), |p| p + 1);
+                (&all[skip..], 2, d)
+            }
+            None => {
+                let header_line = all
+                    .split(|b| *b == b'\n')
+                    .find(|l| !l.iter().all(u8::is_ascii_whitespace))
+                    .unwrap_or_default();
+                (all, 1, detect_delimiter(header_line, cols))
+            }
         };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text);
         let mut record = csv::ByteRecord::new();
-        // Lines are counted from byte offsets: the csv crate's own line
-        // counter drifts after a quoted cell in CRLF files.
         let mut lines = LineCounter {
-            bytes,
+            bytes: text,
             offset: 0,
-            line: 1,
+            line: first_line,
         };
-        let mut header_len = 0;
-        let mut have_header = false;
+        let mut ctx: Option<Ctx> = None;
         loop {
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    // A quoting error leaves the reader unable to find the
-                    // next row boundary reliably: report and stop.
-                    let line = e.position().map(|p| lines.at(p.byte())).unwrap_or(0);
+                    // Not expected from a flexible byte reader; never silent.
+                    let line = e.position().map_or(0, |p| lines.at(p.byte() as usize).0);
                     findings.error(
                         &At::new(file, line, ""),
                         "",
                         "csv-malformed",
-                        format!(
-                            "the file cannot be read past this line ({e}); check for an unclosed quote and re-export it as CSV"
-                        ),
+                        "the file cannot be read past this line: re-export it as CSV",
                     );
-                    table.unreadable.push(line);
+                    table.missing = cols.required.to_vec();
                     break;
                 }
             }
-            let start = record.position().map_or(0, |p| p.byte() as usize);
-            let line = lines.at(start as u64);
-            // The record runs to where the next one starts (the reader's
-            // position now) or to the end of the input.
-            let end = (reader.position().byte() as usize).min(bytes.len());
-            if !have_header {
-                have_header = true;
-                header_len = record.len();
-                table.read_header(&record, line, required, optional, findings);
-                continue;
+            let (line, start) = lines.at(record.position().map_or(0, |p| p.byte() as usize));
+            // The record runs to where the next one starts.
+            let end = (reader.position().byte() as usize).clamp(start, text.len());
+            let mut span: Vec<&[u8]> = text[start..end].split(|b| *b == b'\n').collect();
+            while span.len() > 1 && span.last().is_some_and(|l| l.is_empty()) {
+                span.pop();
             }
-            if record.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
-                continue; // blank lines carry no record
-            }
-            let Ok(mut cells) = csv::StringRecord::from_byte_record(record.clone()) else {
-                findings.error(
-                    &At::new(file, line, ""),
-                    "",
-                    "csv-encoding",
-                    "the row is not valid UTF-8: export the file as \"CSV UTF-8\"",
-                );
-                table.unreadable.push(line);
+            let Some(ctx) = &ctx else {
+                if !span.iter().any(|l| has_data(l, delimiter)) {
+                    continue; // blank lines (or `,,,`) above the header
+                }
+                ctx = Some(table.header(&record, line, &span, file, cols, delimiter, findings));
                 continue;
             };
-            cells.trim();
-            // The record id comes from the id column (the first required
-            // one), never from whatever cell happens to lead: that could be
-            // a name.
-            let id_column = required.first().and_then(|c| table.columns.get(*c));
-            let id = id_column.and_then(|&i| cells.get(i)).unwrap_or_default();
-            let span = physical_lines(bytes, start, end);
-            // A quote opened and never closed where it should have been:
-            // the reader took the following lines into one cell. That shows
-            // as a record over several lines with the wrong number of cells,
-            // or (a quote in the last column keeps the count right) as one
-            // that runs to the end of the input with a quote left open.
-            let unclosed = span.len() > 1
-                && (cells.len() != header_len
-                    || (end >= bytes.len()
-                        && bytes[start.min(end)..end]
-                            .iter()
-                            .filter(|b| **b == b'"')
-                            .count()
-                            % 2
-                            == 1));
-            if unclosed {
-                // Each swallowed line is counted and rejected on its own,
-                // so none vanishes from the tally of rows read.
-                let last = line + span.len() as u64 - 1;
-                findings.error(
-                    &At::new(file, line, id),
-                    "",
-                    "csv-unclosed-quote",
-                    format!(
-                        "an unclosed quote on line {line} runs to line {last}: close the quote (or remove it) and re-export"
-                    ),
-                );
-                table.unreadable.push(line);
-                for (n, text) in (line..).zip(&span).skip(1) {
-                    if text.iter().all(u8::is_ascii_whitespace) {
-                        continue; // blank lines carry no record
-                    }
-                    let id = id_column
-                        .and_then(|&i| line_id(text, i, header_len))
-                        .unwrap_or_default();
-                    findings.error(
-                        &At::new(file, n, id),
-                        "",
-                        "csv-unclosed-quote",
-                        format!("swallowed by the unclosed quote on line {line}"),
-                    );
-                    table.unreadable.push(n);
-                }
-                continue;
-            }
-            if cells.len() != header_len {
-                findings.error(
-                    &At::new(file, line, id),
-                    "",
-                    "csv-cell-count",
-                    format!(
-                        "the row has {} cells but the header has {header_len}: quote cells that contain commas",
-                        cells.len()
-                    ),
-                );
-                table.unreadable.push(line);
-                continue;
-            }
-            table.rows.push(Row { line, cells });
+            let at_eof = end >= text.len();
+            let odd_quotes = text[start..end].iter().filter(|b| **b == b'"').count() % 2 == 1;
+            let unclosed = span.len() > 1 && at_eof && odd_quotes;
+            table.record(ctx, &record, line, &span, unclosed, findings);
         }
-        if !have_header {
+        if ctx.is_none() && table.missing.is_empty() {
             findings.error(
-                &At::new(file, 0, ""),
+                &whole,
                 "",
                 "csv-empty",
-                "the file is empty: it needs a header row",
+                "the file is empty: it needs a header row and the data below it",
             );
-            table.missing = required.to_vec();
+            table.missing = cols.required.to_vec();
         }
         table
     }
 
-    fn read_header(
+    /// Resolves the header. A header that runs over several lines has a
+    /// stray quote: nothing below it can be trusted.
+    #[allow(clippy::too_many_arguments)]
+    fn header<'a>(
         &mut self,
         record: &csv::ByteRecord,
         line: u64,
-        required: &[&'static str],
-        optional: &[&'static str],
+        span: &[&[u8]],
+        file: &'a str,
+        cols: &'a Columns,
+        delimiter: u8,
         findings: &mut Findings,
-    ) {
-        for (i, raw) in record.iter().enumerate() {
-            let name = normalize_header(&String::from_utf8_lossy(raw));
-            if name.is_empty() {
-                continue;
+    ) -> Ctx<'a> {
+        let at = At::new(file, line, "");
+        if span.len() > 1 {
+            let last = line + span.len() as u64 - 1;
+            findings.error(
+                &at,
+                "",
+                "csv-bad-header",
+                format!("a quote in the header on line {line} is not closed before line {last}: remove the stray quote from the header (no row of this file is read until then)"),
+            );
+            self.missing = cols.required.to_vec();
+            for (n, text) in (line..).zip(span).skip(1) {
+                if has_data(text, delimiter) {
+                    self.unreadable.push(n);
+                    self.lines.push((n, n));
+                }
             }
-            if self.columns.contains_key(&name) {
-                findings.error(
-                    &At::new(&self.file, line, ""),
-                    &name,
-                    "csv-duplicate-column",
-                    format!("column '{name}' appears twice: keep one"),
-                );
-                continue;
-            }
-            if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
-                findings.warning(
-                    &At::new(&self.file, line, ""),
-                    &name,
-                    "csv-unknown-column",
-                    format!(
-                        "column '{name}' is not used and will be ignored (known columns: {})",
-                        required
-                            .iter()
-                            .chain(optional)
-                            .copied()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                );
-            }
-            self.columns.insert(name, i);
+        } else {
+            let cells: Vec<String> = record
+                .iter()
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            let resolved = header::resolve(&cells, &at, cols, findings);
+            self.columns = resolved.columns;
+            self.missing = resolved.missing;
+            self.names = cells.iter().map(|c| header::normalize(c)).collect();
         }
-        for col in required {
-            if !self.columns.contains_key(*col) {
-                self.missing.push(col);
-                findings.error(
-                    &At::new(&self.file, line, ""),
-                    col,
-                    "csv-missing-column",
-                    format!("required column '{col}' is missing from the header: add it (every row of this file is rejected until then)"),
-                );
-            }
+        Ctx {
+            file,
+            cols,
+            delimiter,
+            width: record.len(),
         }
     }
 
-    /// All rows read, readable or not.
+    /// One record after the header: a row, or findings on each of its
+    /// lines.
+    fn record(
+        &mut self,
+        ctx: &Ctx,
+        record: &csv::ByteRecord,
+        line: u64,
+        span: &[&[u8]],
+        unclosed: bool,
+        findings: &mut Findings,
+    ) {
+        let data: Vec<u64> = (line..)
+            .zip(span)
+            .filter(|(_, l)| has_data(l, ctx.delimiter))
+            .map(|(n, _)| n)
+            .collect();
+        if data.is_empty() {
+            return; // blank lines and `,,,,` carry no record
+        }
+        if !self.missing.is_empty() {
+            // The header's one finding stands for every row below it.
+            for &n in &data {
+                self.unreadable.push(n);
+                self.lines.push((n, n));
+            }
+            return;
+        }
+        let last = line + span.len() as u64 - 1;
+        let cells = csv::StringRecord::from_byte_record(record.clone()).map(|mut c| {
+            c.trim();
+            c
+        });
+        let at = |id: &str| At::new(ctx.file, line, id);
+        let Ok(cells) = cells else {
+            findings.error(
+                &at(""),
+                "",
+                "csv-encoding",
+                "the row is not valid UTF-8 text: save the file as \"CSV UTF-8\"",
+            );
+            self.swallowed(ctx, line, span, &data, None, "the row", findings);
+            return;
+        };
+        // Cells up to the first line break were read from the first line.
+        let first = {
+            let mut c = csv::StringRecord::new();
+            for cell in cells.iter().take_while(|c| !c.contains('\n')) {
+                c.push_field(cell);
+            }
+            c
+        };
+        let id = self.cell_id(&first, ctx.cols.id()).unwrap_or_default();
+        if unclosed {
+            // Everything to the end of the file went into one cell.
+            findings.error(
+                &at(&id),
+                "",
+                "csv-unclosed-quote",
+                format!("a quote opened on line {line} is never closed, so every line after it (to line {last}) was read into one cell: close the quote (or remove it) and re-export"),
+            );
+            self.swallowed(
+                ctx,
+                line,
+                span,
+                &data,
+                Some(&first),
+                "the unclosed quote",
+                findings,
+            );
+            return;
+        }
+        if span.len() == 1 {
+            if cells.len() == ctx.width {
+                self.push_row(line, cells, &data);
+            } else {
+                findings.error(
+                    &at(&id),
+                    "",
+                    "csv-cell-count",
+                    format!(
+                        "the row has {} cells but the header has {}: quote cells that contain the delimiter, and check for a missing or extra one",
+                        cells.len(),
+                        ctx.width
+                    ),
+                );
+                self.reject_line(ctx, line, Some(&cells));
+            }
+            return;
+        }
+        // A quoted cell with line breaks. Fine in a note, as long as the
+        // row is whole and none of the lines it took looks like a row of
+        // its own; anything else is a stray quote that swallowed rows.
+        let broken: Vec<usize> = (0..cells.len())
+            .filter(|&i| cells.get(i).is_some_and(|c| c.contains('\n')))
+            .collect();
+        let free = broken.iter().all(|&i| {
+            self.names.get(i).is_some_and(|n| {
+                !n.is_empty() && (ctx.cols.free_text.contains(&n.as_str()) || !ctx.cols.knows(n))
+            })
+        });
+        let took_rows =
+            ctx.width > 1 && span[1..].iter().any(|l| self.whole_line(ctx, l).is_some());
+        let column = broken
+            .first()
+            .and_then(|&i| self.names.get(i))
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_default();
+        if cells.len() == ctx.width && free && !took_rows {
+            findings.warning(
+                &at(&id),
+                &column,
+                "csv-multiline-cell",
+                format!("this row's {column} cell runs over lines {line} to {last} (a quoted cell with line breaks): it was read as one row. If it is not meant to, a quote in it lacks its closing mark"),
+            );
+            self.push_row(line, cells, &data);
+            return;
+        }
+        let in_column = if column.is_empty() {
+            String::new()
+        } else {
+            format!(" (in the {column} column)")
+        };
+        findings.error(
+            &at(&id),
+            &column,
+            "csv-stray-quote",
+            format!("a quote opened on line {line}{in_column} closes only on line {last}, so lines {line} to {last} were read as one row: remove the stray quote (or close it on line {line}) and re-export; every line it took is rejected until then"),
+        );
+        self.swallowed(
+            ctx,
+            line,
+            span,
+            &data,
+            Some(&first),
+            "the stray quote",
+            findings,
+        );
+    }
+
+    fn push_row(&mut self, line: u64, cells: csv::StringRecord, data: &[u64]) {
+        for &n in data {
+            self.lines.push((n, line));
+        }
+        self.rows.push(Row { line, cells });
+    }
+
+    /// A column's cell as a finding may show it, from cells read as one
+    /// record (a damaged row's cells can hold anything: see `shown_id`).
+    fn cell_id(&self, cells: &csv::StringRecord, column: &str) -> Option<String> {
+        let i = *self.columns.get(column)?;
+        cells.get(i).and_then(shown_id).map(str::to_string)
+    }
+
+    /// The cells of a physical line read on its own, only when the line is
+    /// a whole row: otherwise the cell at a column's position could be any
+    /// text, a name included.
+    fn whole_line(&self, ctx: &Ctx, text: &[u8]) -> Option<csv::StringRecord> {
+        line_cells(text, ctx.delimiter).filter(|c| c.len() == ctx.width)
+    }
+
+    /// Rejects one physical line; `cells` are what it was read as, to
+    /// remember the patient it names.
+    fn reject_line(&mut self, ctx: &Ctx, n: u64, cells: Option<&csv::StringRecord>) {
+        self.unreadable.push(n);
+        self.lines.push((n, n));
+        if let Some(p) = cells.and_then(|c| self.cell_id(c, "patient_id")) {
+            self.unreadable_patients.insert(n, p);
+        }
+        if let Some(id) = cells.and_then(|c| self.cell_id(c, ctx.cols.id())) {
+            self.unreadable_ids.insert(n, id);
+        }
+    }
+
+    /// Rejects every data line of a record that could not be read, each
+    /// with a finding of its own so none vanishes from the rejects. The
+    /// first line's finding is the caller's.
+    #[allow(clippy::too_many_arguments)]
+    fn swallowed(
+        &mut self,
+        ctx: &Ctx,
+        line: u64,
+        span: &[&[u8]],
+        data: &[u64],
+        first: Option<&csv::StringRecord>,
+        by: &str,
+        findings: &mut Findings,
+    ) {
+        for (n, text) in (line..).zip(span) {
+            if !data.contains(&n) {
+                continue;
+            }
+            if n == line {
+                self.reject_line(ctx, n, first);
+                continue;
+            }
+            let cells = self.whole_line(ctx, text);
+            let id = cells
+                .as_ref()
+                .and_then(|c| self.cell_id(c, ctx.cols.id()))
+                .unwrap_or_default();
+            findings.error(
+                &At::new(ctx.file, n, id),
+                "",
+                "csv-swallowed-line",
+                format!("this line was swallowed by {by} on line {line}: it is rejected until that is fixed"),
+            );
+            self.reject_line(ctx, n, cells.as_ref());
+        }
+    }
+
+    /// A table from cells already split (a worksheet): `rows` are (line,
+    /// cells) with the header first.
+    pub fn from_cells(
+        file: &str,
+        cols: &Columns,
+        rows: impl IntoIterator<Item = (u64, Vec<String>)>,
+        findings: &mut Findings,
+    ) -> Table {
+        let mut table = Table::new(file);
+        let mut width = None;
+        for (line, cells) in rows {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let Some(width) = width else {
+                let resolved = header::resolve(&cells, &At::new(file, line, ""), cols, findings);
+                table.columns = resolved.columns;
+                table.missing = resolved.missing;
+                table.names = cells.iter().map(|c| header::normalize(c)).collect();
+                width = Some(cells.len());
+                continue;
+            };
+            let mut record = csv::StringRecord::from(cells);
+            record.trim();
+            // A worksheet row is as wide as the sheet: no ragged rows.
+            while record.len() < width {
+                record.push_field("");
+            }
+            table.lines.push((line, line));
+            table.rows.push(Row {
+                line,
+                cells: record,
+            });
+        }
+        if width.is_none() {
+            findings.error(
+                &At::new(file, 0, ""),
+                "",
+                "csv-empty",
+                "the worksheet is empty: it needs a header row and the data below it",
+            );
+            table.missing = cols.required.to_vec();
+        }
+        table
+    }
+
+    /// All data lines read, readable or not.
     pub fn rows_read(&self) -> usize {
-        self.rows.len() + self.unreadable.len()
+        self.lines.len()
     }
 
     /// Whether the file can yield records at all.
@@ -350,162 +620,4 @@ impl Table {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bom_crlf_and_header_case() {
-        let mut f = Findings::default();
-        let t = Table::parse(
-            b"\xef\xbb\xbfSession ID,Patient_ID\r\nS1,P1\r\n\r\nS2,P2\r\n",
-            "sessions.csv",
-            &["session_id", "patient_id"],
-            &[],
-            &mut f,
-        );
-        assert!(f.items.is_empty(), "{:?}", f.items);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.get(&t.rows[1], "patient_id"), Some("P2"));
-        assert_eq!(t.rows[1].line, 4);
-    }
-
-    #[test]
-    fn lines_stay_right_after_quoted_cells_in_crlf_files() {
-        let mut f = Findings::default();
-        let t = Table::parse(
-            b"a,b\r\n1,\"x, y\"\r\n2,z\r\n3,\"multi\r\nline\"\r\n4,w\r\n",
-            "x.csv",
-            &["a", "b"],
-            &[],
-            &mut f,
-        );
-        let lines: Vec<u64> = t.rows.iter().map(|r| r.line).collect();
-        assert_eq!(lines, vec![2, 3, 4, 6]);
-    }
-
-    #[test]
-    fn missing_and_unknown_columns() {
-        let mut f = Findings::default();
-        let t = Table::parse(
-            b"session_id,notes\nS1,x\n",
-            "s.csv",
-            &["session_id", "patient_id"],
-            &[],
-            &mut f,
-        );
-        assert!(!t.usable());
-        assert!(f
-            .items
-            .iter()
-            .any(|x| x.code == "csv-missing-column" && x.field == "patient_id"));
-        assert!(f
-            .items
-            .iter()
-            .any(|x| x.code == "csv-unknown-column" && x.field == "notes"));
-    }
-
-    #[test]
-    fn ragged_rows_and_bad_quotes_are_reported_with_lines() {
-        let mut f = Findings::default();
-        let t = Table::parse(b"a,b\n1,2\n1,2,3\n4,5\n", "x.csv", &["a", "b"], &[], &mut f);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.unreadable, vec![3]);
-        assert_eq!(f.items[0].line, 3);
-        assert_eq!(t.rows_read(), 3);
-
-        let mut f = Findings::default();
-        let t = Table::parse(b"a,b\n1,2\n\xff,2\n", "x.csv", &["a", "b"], &[], &mut f);
-        assert_eq!(t.unreadable, vec![3]);
-        assert_eq!(f.items[0].code, "csv-encoding");
-    }
-
-    /// Parses `data` as a file with the columns id, note and min.
-    fn unclosed(data: &[u8]) -> (Table, Findings) {
-        let mut f = Findings::default();
-        let t = Table::parse(data, "s.csv", &["id", "note", "min"], &[], &mut f);
-        (t, f)
-    }
-
-    #[test]
-    fn an_unclosed_quote_rejects_every_line_it_swallows() {
-        for data in [
-            &b"id,note,min\nS1,ok,45\nS2,\"never closed,45\nS3,x,45\nS4,y,45\nS5,z,45\n"[..],
-            b"id,note,min\r\nS1,ok,45\r\nS2,\"never closed,45\r\nS3,x,45\r\nS4,y,45\r\nS5,z,45\r\n",
-            b"id,note,min\nS1,ok,45\nS2,\"never closed,45\nS3,x,45\nS4,y,45\nS5,z,45",
-            // In the last column the swallowed cell keeps the count right.
-            b"id,min,note\nS1,45,ok\nS2,45,\"never closed\nS3,45,x\nS4,45,y\nS5,45,z\n",
-        ] {
-            let (t, f) = unclosed(data);
-            assert_eq!(t.rows.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2]);
-            assert_eq!(t.unreadable, vec![3, 4, 5, 6]);
-            assert_eq!(t.rows_read(), 5);
-            assert_eq!(f.items.len(), 4, "{:?}", f.items);
-            for (x, n) in f.items.iter().zip(3..) {
-                assert_eq!((x.line, x.code), (n, "csv-unclosed-quote"));
-            }
-            assert_eq!(f.items[0].record_id, "S2");
-            assert_eq!(
-                f.items[0].message,
-                "an unclosed quote on line 3 runs to line 6: close the quote (or remove it) and re-export"
-            );
-            assert_eq!(
-                f.items[1].message,
-                "swallowed by the unclosed quote on line 3"
-            );
-            assert_eq!(f.items[1].record_id, "S3");
-            assert_eq!(f.items[3].record_id, "S5");
-        }
-    }
-
-    #[test]
-    fn blank_lines_inside_the_swallowed_span_are_not_rows() {
-        let (t, f) = unclosed(b"id,note,min\nS1,\"open,45\n\nS2,x,45\n\n");
-        assert_eq!(t.unreadable, vec![2, 4]);
-        assert_eq!(t.rows_read(), 2);
-        assert!(
-            f.items[0].message.contains("line 2 runs to line 4"),
-            "{}",
-            f.items[0].message
-        );
-    }
-
-    #[test]
-    fn a_quote_that_closes_later_rejects_only_its_span() {
-        // The quote opened on line 3 closes on line 4; line 5 reads again.
-        let (t, f) = unclosed(b"id,note,min\nS1,ok,45\nS2,\"open,45\nS3,x\",45,\nS4,y,45\n");
-        assert_eq!(
-            t.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
-            vec![2, 5]
-        );
-        assert_eq!(t.unreadable, vec![3, 4]);
-        assert!(f.items[0].message.contains("line 3 runs to line 4"));
-    }
-
-    #[test]
-    fn a_quoted_newline_with_the_right_cell_count_is_a_row() {
-        let mut f = Findings::default();
-        let t = Table::parse(
-            b"id,note\nS1,\"two\nlines\"\nS2,x\n",
-            "s.csv",
-            &["id", "note"],
-            &[],
-            &mut f,
-        );
-        assert!(f.items.is_empty(), "{:?}", f.items);
-        assert_eq!(
-            t.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
-            vec![2, 4]
-        );
-        assert!(t.unreadable.is_empty());
-    }
-
-    #[test]
-    fn a_swallowed_line_never_lends_a_stray_cell_as_its_id() {
-        // Line 3 is not a whole row on its own: no id is taken from it.
-        let (t, f) = unclosed(b"id,note,min\nS1,\"open,45\nJane Doe\nS3,x,45\n");
-        assert_eq!(t.unreadable, vec![2, 3, 4]);
-        assert_eq!(f.items[1].line, 3);
-        assert_eq!(f.items[1].record_id, "");
-        assert_eq!(f.items[2].record_id, "S3");
-    }
-}
+mod tests;

@@ -3,6 +3,8 @@
 //! practices into temp folders, reading CSVs and PDFs back.
 #![allow(dead_code)]
 
+pub mod exports;
+
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
