@@ -26,16 +26,44 @@ pub fn man() -> Result<i32> {
 
 pub fn man_page() -> Result<Vec<u8>> {
     let cmd = crate::cli::command();
-    let mut buf = Vec::new();
     let err = |e: std::io::Error| Error::Other(format!("writing the man page: {e}"));
-    clap_mangen::Man::new(cmd.clone())
-        .render(&mut buf)
-        .map_err(err)?;
-    // The top-level page lists the subcommands; their options follow, one
-    // section each, the way `git help` pages read.
+    // The subcommands' options follow the top-level page, one section
+    // each, the way `git help` pages read.
+    let mut subs = Vec::new();
+    let mut sections = Vec::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        render_sub(&mut buf, sub, &format!("superbill {}", sub.get_name())).map_err(err)?;
+        let name = format!("superbill {}", sub.get_name());
+        render_sub(&mut subs, sub, &name).map_err(err)?;
+        let many = if sub.has_subcommands() { " ..." } else { "" };
+        sections.push((sub.get_name().to_string(), many));
     }
+    let mut top = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut top)
+        .map_err(err)?;
+    // They are sections of this page, not pages of their own: the list's
+    // `superbill\-batch(1)` becomes `superbill batch`.
+    let mut buf = Vec::new();
+    for line in String::from_utf8_lossy(&top).split_inclusive('\n') {
+        let sub = line
+            .strip_prefix("superbill\\-")
+            .and_then(|l| l.trim_end().strip_suffix("(1)"));
+        match sub {
+            Some(sub) if sections.iter().any(|s| s.0 == sub) => {
+                let many = sections.iter().find(|s| s.0 == sub).map_or("", |s| s.1);
+                buf.extend_from_slice(
+                    format!(
+                        "superbill {sub} (see SUPERBILL {}{many} below)\n",
+                        sub.to_uppercase()
+                    )
+                    .as_bytes(),
+                )
+            }
+            Some(sub) => buf.extend_from_slice(format!("superbill {sub}\n").as_bytes()),
+            None => buf.extend_from_slice(line.as_bytes()),
+        }
+    }
+    buf.extend_from_slice(&subs);
     Ok(buf)
 }
 
