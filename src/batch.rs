@@ -194,8 +194,8 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
             (f.file == PRACTICE_FILE && f.record_id == "practice")
-                || (crate::findings::WHOLE_FILE.contains(&f.code) && f.record_id.is_empty())
-                || f.code == "csv-unclosed-quote"
+                || (crate::findings::is_whole_file(f.code)
+                    && (f.record_id.is_empty() || f.code == "csv-unclosed-quote"))
         })
         .map(|f| {
             let field = if f.field.is_empty() {

@@ -81,10 +81,30 @@ superbill completions zsh > ~/.zfunc/_superbill\n  superbill completions fish > 
         /// The shell to complete for
         shell: clap_complete::Shell,
     },
+    /// Explain a finding code: what it means, what it stops, how to fix it
+    #[command(
+        long_about = "Explain a finding code: what it means, its default severity, what it stops \
+(the batch, the patient's superbill, or nothing) and how to fix it. Without a code, lists every code.\n\n\
+Examples:\n  superbill explain csv-missing-column\n  superbill explain            # every code, one per line\n  \
+superbill explain --json     # every code, for scripts"
+    )]
+    Explain(ExplainArgs),
     /// Print the manual page (roff) on stdout
     #[command(long_about = "Print the manual page (roff) on stdout.\n\n\
 Example:\n  superbill man > superbill.1 && man ./superbill.1")]
     Man,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// A finding code, as reports show it (e.g. icd-header)
+    pub code: Option<String>,
+    /// Print JSON on stdout
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// Print the README's table of every code (Markdown)
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Args)]
@@ -292,6 +312,7 @@ pub fn run() -> i32 {
         Command::Validate(a) => a.output.json,
         Command::Batch(a) => a.output.json,
         Command::Totals(a) => a.json,
+        Command::Explain(a) => a.json,
         Command::Codes(CodesCommand::Lookup { json, .. }) => *json,
         _ => false,
     };
@@ -303,6 +324,7 @@ pub fn run() -> i32 {
         Command::Totals(a) => cmd::totals::run(&a),
         Command::Samples(c) => cmd::samples::run(c),
         Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Explain(a) => cmd::explain::run(&a),
         Command::Man => cmd::docs::man(),
     };
     match result {

@@ -536,3 +536,61 @@ fn plain_progress_lines_come_in_order() {
     let (last, total) = *counts.last().unwrap();
     assert_eq!(last, total);
 }
+
+#[test]
+fn every_code_a_messy_run_reports_is_explained() {
+    let dir = sample("cedar-ridge-messy");
+    let args = ["--as-of", MESSY_AS_OF, "--period", "2026-09", "--json"];
+    let (_, stdout, _) = run(on_practice("validate", &dir).args(args));
+    let reported: std::collections::BTreeSet<String> = json_of(&stdout)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect();
+    assert!(reported.len() > 5, "{reported:?}");
+    let (code, all, _) = run(superbill().args(["explain", "--json"]));
+    assert_eq!(code, 0);
+    let all = json_of(&all);
+    let known: std::collections::BTreeSet<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap())
+        .collect();
+    for c in &reported {
+        assert!(
+            known.contains(c.as_str()),
+            "{c} is reported but not explained"
+        );
+        let (code, text, _) = run(superbill().args(["explain", c]));
+        assert_eq!(code, 0, "{c}");
+        assert!(
+            text.starts_with(c.as_str()) && text.contains("Fix: "),
+            "{text}"
+        );
+    }
+    // The human list has one line per code, the same codes as the JSON.
+    let (_, human, _) = run(superbill().arg("explain"));
+    assert_eq!(human.lines().count(), known.len());
+}
+
+#[test]
+fn explain_says_what_a_code_stops_and_suggests_a_near_code() {
+    let (code, text, _) = run(superbill().args(["explain", "csv-missing-column"]));
+    assert_eq!(code, 0);
+    assert!(text.contains("Stops: the whole batch"), "{text}");
+    let (_, text, _) = run(superbill().args(["explain", "icd-header"]));
+    assert!(
+        text.contains("Stops: the superbill of the patient"),
+        "{text}"
+    );
+    let (_, text, _) = run(superbill().args(["explain", "filing-late"]));
+    assert!(text.contains("Stops: nothing"), "{text}");
+    let (code, text, _) = run(superbill().args(["explain", "csv-mising-column"]));
+    assert_eq!(code, 1, "an unknown code exits 1, as codes lookup does");
+    assert!(
+        text.contains("did you mean `csv-missing-column`?"),
+        "{text}"
+    );
+}

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod codes;
 pub mod docs;
+pub mod explain;
 pub mod json;
 pub mod progress;
 pub mod render;

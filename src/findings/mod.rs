@@ -5,6 +5,9 @@
 use serde::Serialize;
 use std::fmt;
 
+pub mod registry;
+pub use registry::Code;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -36,39 +39,17 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Codes that say a whole input file cannot be read as a table: every row
-/// of it depends on that one cause, so the rows are not reported again.
-pub const WHOLE_FILE: [&str; 8] = [
-    "csv-empty",
-    "csv-no-header",
-    "csv-missing-column",
-    "csv-duplicate-column",
-    "csv-bad-header",
-    "csv-malformed",
-    "csv-encoding-unknown",
-    "xlsx-unreadable",
-];
+/// Whether a code says a whole input file cannot be read as a table:
+/// every row of it depends on that one cause, so the batch stops and the
+/// rows are not reported again.
+pub fn is_whole_file(code: &str) -> bool {
+    Code::parse(code).is_some_and(|c| c.scope() == registry::Scope::File)
+}
 
-/// Codes that repeat, on the rows it affects, a problem reported where it
-/// is (a patient's broken row, a swallowing quote).
-const KNOCK_ON: [&str; 4] = [
-    "patient-invalid",
-    "session-invalid",
-    "provider-invalid",
-    "csv-swallowed-line",
-];
-
-/// Where a kind of finding sits in a chain of causes: 0 for a whole file
-/// that cannot be read, 1 for a problem in a row, 2 for a knock-on of
-/// another finding. Summaries list root causes first.
+/// Where a kind of finding sits in a chain of causes (see `Code::rank`);
+/// summaries list root causes first.
 pub fn rank(code: &str) -> u8 {
-    if WHOLE_FILE.contains(&code) || code == "csv-unclosed-quote" {
-        0
-    } else if KNOCK_ON.contains(&code) {
-        2
-    } else {
-        1
-    }
+    Code::parse(code).map_or(1, Code::rank)
 }
 
 /// Collects findings while inputs are read and checked.
@@ -104,6 +85,10 @@ impl Findings {
         code: &'static str,
         message: impl Into<String>,
     ) {
+        debug_assert!(
+            Code::parse(code).is_some(),
+            "finding code `{code}` is not in src/findings/registry.rs: add it there with its severity, scope, explanation and fix"
+        );
         self.items.push(Finding {
             severity,
             file: at.file.clone(),
