@@ -26,6 +26,8 @@ pub struct BatchOptions {
     pub out: PathBuf,
     pub dry_run: bool,
     pub jobs: usize,
+    /// Documents added to each superbill (`--with`, practice.toml).
+    pub extras: crate::render::Extras,
 }
 
 #[derive(Debug)]
@@ -265,7 +267,9 @@ fn produce(
 ) -> Result<Vec<Done>> {
     let out = &opts.out;
     // Built in a dry run too: file names and fingerprints come from them.
-    let documents = render::documents(&crate::practice::render_options(loaded))?;
+    let mut render_opts = crate::practice::render_options(loaded);
+    render_opts.extras = opts.extras;
+    let documents = render::documents(&render_opts)?;
     if !opts.dry_run {
         atomic::create_private_dir(out)?;
         atomic::sweep_temp_files(out);

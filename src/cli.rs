@@ -4,7 +4,7 @@
 
 use crate::cmd;
 use chrono::NaiveDate;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -59,6 +59,9 @@ Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --ou
     /// Look up and search code sets; import a new ICD-10-CM release
     #[command(subcommand)]
     Codes(CodesCommand),
+    /// The CMS-1500 claim form: an alignment page for pre-printed forms
+    #[command(subcommand)]
+    Cms1500(Cms1500Command),
     /// Year-to-date totals for the accountant, month by month
     #[command(
         long_about = "Year-to-date totals for the accountant, month by month: superbills, sessions, charged, \
@@ -178,6 +181,85 @@ pub struct RenderArgs {
     /// Where to write the PDF
     #[arg(long, value_name = "FILE.pdf")]
     pub out: PathBuf,
+    /// Which document to render: the superbill, or the same claim on the CMS-1500 form
+    #[arg(long, value_enum, default_value_t = Form::Superbill)]
+    pub form: Form,
+    #[command(flatten)]
+    pub print: FormArgs,
+}
+
+/// What `render` writes.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// The superbill
+    Superbill,
+    /// The CMS-1500 (02/12) claim form, one page per six service lines
+    Cms1500,
+}
+
+/// A document added to each superbill.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WithDoc {
+    /// The CMS-1500 claim form of each superbill, in cms1500/
+    Cms1500,
+}
+
+/// Documents added to superbills, and how the CMS-1500 prints. Each adds to
+/// practice.toml's [documents].
+#[derive(Args, Clone, Default)]
+pub struct DocumentArgs {
+    /// Also produce DOC for each superbill: cms1500 (the claim form, in cms1500/); repeat or comma-separate
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "DOC")]
+    pub with: Vec<WithDoc>,
+    #[command(flatten)]
+    pub print: FormArgs,
+}
+
+/// How the CMS-1500 prints, over practice.toml's [documents.cms1500].
+#[derive(Args, Clone, Default)]
+pub struct FormArgs {
+    /// Print only the CMS-1500's data, for pre-printed red forms
+    #[arg(long)]
+    pub data_only: bool,
+    /// Move the CMS-1500 data right (negative: left): points, or 2mm, 0.1in (with --data-only)
+    #[arg(long, value_name = "LEN", value_parser = length, allow_hyphen_values = true)]
+    pub offset_x: Option<crate::cms1500::Length>,
+    /// Move the CMS-1500 data down (negative: up): points, or 2mm, 0.1in (with --data-only)
+    #[arg(long, value_name = "LEN", value_parser = length, allow_hyphen_values = true)]
+    pub offset_y: Option<crate::cms1500::Length>,
+}
+
+fn length(s: &str) -> Result<crate::cms1500::Length, String> {
+    crate::cms1500::Length::parse(s)
+}
+
+#[derive(Subcommand)]
+pub enum Cms1500Command {
+    /// Print an alignment page for pre-printed red CMS-1500 forms
+    #[command(
+        name = "test-page",
+        long_about = "Print an alignment page for pre-printed red CMS-1500 forms.\n\n\
+Every box the program fills is filled with X's, data only. Print it on a blank red form: every X belongs \
+inside its box. If the printer shifts the page, print again with --offset-x (positive: right) and \
+--offset-y (positive: down), in points (72 per inch) or with mm/in, and use the same offsets with \
+`render --form cms1500 --data-only` and `batch --with cms1500 --data-only` (or put them in \
+practice.toml's [documents.cms1500]).\n\n\
+Example:\n  superbill cms1500 test-page --out align.pdf --offset-x 2mm --offset-y -1.5"
+    )]
+    TestPage {
+        /// Where to write the PDF
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        /// Take the offsets from this practice's [documents.cms1500]
+        #[arg(long, value_name = "DIR", value_parser = practice_dir)]
+        practice: Option<PathBuf>,
+        /// Move the data right (negative: left): points, or 2mm, 0.1in
+        #[arg(long, value_name = "LEN", value_parser = length, allow_hyphen_values = true)]
+        offset_x: Option<crate::cms1500::Length>,
+        /// Move the data down (negative: up): points, or 2mm, 0.1in
+        #[arg(long, value_name = "LEN", value_parser = length, allow_hyphen_values = true)]
+        offset_y: Option<crate::cms1500::Length>,
+    },
 }
 
 #[derive(Args)]
@@ -201,6 +283,8 @@ pub struct BatchArgs {
     /// Plain progress lines even on a terminal
     #[arg(long)]
     pub no_progress: bool,
+    #[command(flatten)]
+    pub documents: DocumentArgs,
 }
 
 #[derive(Subcommand)]
@@ -321,6 +405,7 @@ pub fn run() -> i32 {
         Command::Render(a) => cmd::render::run(&a),
         Command::Batch(a) => cmd::batch::run(&a),
         Command::Codes(c) => cmd::codes::run(c),
+        Command::Cms1500(c) => cmd::cms1500::run(c),
         Command::Totals(a) => cmd::totals::run(&a),
         Command::Samples(c) => cmd::samples::run(c),
         Command::Completions { shell } => cmd::docs::completions(shell),

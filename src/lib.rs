@@ -14,6 +14,7 @@ pub mod atomic;
 pub mod batch;
 pub mod cli;
 pub mod cmd;
+pub mod cms1500;
 pub mod codes;
 pub mod ein;
 pub mod error;

@@ -43,5 +43,6 @@ pub fn render_options(loaded: &Loaded) -> RenderOptions {
         signature: p.signature.as_ref().map(|f| dir.join(f)),
         font: p.font.as_ref().map(|f| dir.join(f)),
         font_bold: p.font_bold.as_ref().map(|f| dir.join(f)),
+        extras: crate::render::Extras::of(&p.documents),
     }
 }

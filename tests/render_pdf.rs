@@ -404,6 +404,7 @@ fn service_facility_is_shown_only_when_set() {
     sb.facility = Some(superbill::superbill::Party {
         name: "Cedar Ridge Infusion Suite".into(),
         address_lines: vec!["88 Aspen Row".into(), "Lakewood, CO 80226".into()],
+        address: fixture::address("88 Aspen Row", None, "Lakewood", "CO", "80226"),
     });
     let text = pages_text(&r.render(&sb).unwrap()).concat();
     for want in [

@@ -42,6 +42,7 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         out: args.out.clone(),
         dry_run: args.dry_run,
         jobs,
+        extras: super::extras(&args.documents, &loaded)?,
     };
     let report = batch::run(&loaded, findings, &opts, &|done, total| {
         progress.update(done, total)

@@ -1,15 +1,23 @@
 //! `superbill render`: one patient's superbill on the spot.
 
 use crate::atomic;
-use crate::cli::RenderArgs;
+use crate::cli::{Form, RenderArgs};
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::input::{PATIENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
 use crate::render::superbill::Renderer;
+use crate::render::{cms1500, Extras};
 use crate::superbill::{self, Request};
 use crate::validate::{self, Options, Period};
 
 pub fn run(args: &RenderArgs) -> Result<i32> {
+    if args.form == Form::Superbill
+        && (args.print.data_only || args.print.offset_x.is_some() || args.print.offset_y.is_some())
+    {
+        return Err(Error::Usage(
+            "--data-only and --offset-x/-y are for --form cms1500".into(),
+        ));
+    }
     if args.from > args.to {
         return Err(Error::Usage(format!(
             "--from {} is after --to {}",
@@ -99,11 +107,29 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         );
         return Ok(1);
     };
-    let renderer = Renderer::new(crate::practice::render_options(&loaded))?;
-    let pdf = renderer.render(sb)?;
+    let opts = crate::practice::render_options(&loaded);
+    let (pdf, what) = match args.form {
+        Form::Superbill => (Renderer::new(opts)?.render(sb)?, String::new()),
+        Form::Cms1500 => {
+            let mut form = Extras::form_options(&loaded.inputs.practice.documents);
+            super::apply_form_flags(&args.print, &mut form)?;
+            let forms = sb
+                .lines
+                .len()
+                .div_ceil(crate::cms1500::LINES_PER_FORM)
+                .max(1);
+            (
+                cms1500::Renderer::new(form)?.render(sb)?,
+                format!(
+                    ", CMS-1500 on {forms} form{}",
+                    super::summary::plural(forms)
+                ),
+            )
+        }
+    };
     atomic::write(&args.out, &pdf)?;
     println!(
-        "Wrote {} ({}): {} line{}, charged {}, paid {}, balance {}.",
+        "Wrote {} ({}{what}): {} line{}, charged {}, paid {}, balance {}.",
         args.out.display(),
         sb.number,
         sb.lines.len(),

@@ -3,10 +3,10 @@
 
 use crate::money::Cents;
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     pub line1: String,
@@ -86,6 +86,35 @@ pub struct Practice {
     /// Account names for the accountant's journal (`journal.csv`).
     #[serde(default)]
     pub accounts: Accounts,
+    /// Documents added to every superbill, and how the CMS-1500 prints.
+    #[serde(default)]
+    pub documents: DocumentSettings,
+}
+
+/// `[documents]` in practice.toml.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentSettings {
+    /// Added to every batch, as `--with` does: `cms1500` (the claim form
+    /// beside each superbill).
+    pub with: Vec<Extra>,
+    pub cms1500: Cms1500Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Extra {
+    Cms1500,
+}
+
+/// `[documents.cms1500]`: data only for pre-printed red forms, and the
+/// printer's offsets (points, or `2mm`, `0.1in`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Cms1500Settings {
+    pub data_only: bool,
+    pub offset_x: Option<crate::cms1500::Length>,
+    pub offset_y: Option<crate::cms1500::Length>,
 }
 
 /// `[accounts]` in practice.toml: where the journal posts. Names must match

@@ -6,6 +6,7 @@
 //! The batch sees documents only through [`Document`]: adding one is a
 //! folder here plus one line in [`documents`].
 
+pub mod cms1500;
 pub mod pdf;
 pub mod superbill;
 
@@ -45,13 +46,17 @@ pub trait Document: Send + Sync {
 /// Every document the batch writes per superbill, in output order. The
 /// superbill itself comes first: `summary.csv` names its file.
 pub fn documents(opts: &RenderOptions) -> crate::Result<Vec<Box<dyn Document>>> {
-    Ok(vec![
+    let mut docs: Vec<Box<dyn Document>> = vec![
         Box::new(superbill::Renderer::new(opts.clone())?),
         // A test-only kind: proves a document needs nothing beyond its
         // folder and this line.
         #[cfg(test)]
         Box::new(dummy::Dummy::new(opts)?),
-    ])
+    ];
+    if let Some(form) = opts.extras.cms1500 {
+        docs.push(Box::new(cms1500::Renderer::new(form)?));
+    }
+    Ok(docs)
 }
 
 /// Where the renderers' optional inputs live. All paths are read once,
@@ -70,4 +75,39 @@ pub struct RenderOptions {
     /// embedded (subset) when set.
     pub font: Option<PathBuf>,
     pub font_bold: Option<PathBuf>,
+    /// Documents added to the superbill.
+    pub extras: Extras,
+}
+
+/// Documents added to each superbill, and how: practice.toml's
+/// `[documents]`, then the command line (`--with`, `--data-only`,
+/// `--offset-x/-y`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Extras {
+    /// Each superbill's CMS-1500 beside it (`cms1500/`), printed so.
+    pub cms1500: Option<cms1500::Options>,
+}
+
+impl Extras {
+    /// What practice.toml asks for.
+    pub fn of(settings: &crate::input::DocumentSettings) -> Extras {
+        use crate::input::Extra;
+        Extras {
+            cms1500: settings
+                .with
+                .contains(&Extra::Cms1500)
+                .then(|| Extras::form_options(settings)),
+        }
+    }
+
+    /// How the CMS-1500 prints when asked for (by `--with cms1500` or
+    /// `render --form cms1500`) though practice.toml does not add it.
+    pub fn form_options(settings: &crate::input::DocumentSettings) -> cms1500::Options {
+        let c = &settings.cms1500;
+        cms1500::Options {
+            data_only: c.data_only,
+            offset_x: c.offset_x.map_or(0.0, |l| l.0),
+            offset_y: c.offset_y.map_or(0.0, |l| l.0),
+        }
+    }
 }

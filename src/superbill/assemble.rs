@@ -378,6 +378,7 @@ fn one(
         practice: BillingEntity {
             legal_name: practice.legal_name.clone(),
             address_lines: address_lines(&practice.address),
+            address: practice.address.clone(),
             phone: practice.phone.clone(),
             tax_id: crate::ein::format(&practice.tax_id),
             npi: practice.npi.clone(),
@@ -390,13 +391,18 @@ fn one(
             .map(|f| Party {
                 name: f.name.clone(),
                 address_lines: address_lines(&f.address),
+                address: f.address.clone(),
             }),
         patient: PatientBlock {
             patient_id: p.patient_id.clone(),
             name: p.full_name(),
+            last_name: p.last_name.clone(),
+            first_name: p.first_name.clone(),
+            middle_name: p.middle_name.clone(),
             dob: p.dob,
             sex: p.sex.clone(),
             address_lines: address_lines(&p.address),
+            address: p.address.clone(),
             phone: p.phone.clone(),
             payer: p.payer.clone(),
             member_id: p.member_id.clone(),

@@ -3,6 +3,7 @@
 //! never look back at the inputs, so billing rules are testable without PDFs
 //! and the renderer without CSVs.
 
+use crate::input::Address;
 use crate::money::Cents;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -42,12 +43,16 @@ pub struct Superbill {
 pub struct Party {
     pub name: String,
     pub address_lines: Vec<String>,
+    /// The same address in parts, for forms with a box per part (CMS-1500).
+    pub address: Address,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BillingEntity {
     pub legal_name: String,
     pub address_lines: Vec<String>,
+    /// The same address in parts, for forms with a box per part (CMS-1500).
+    pub address: Address,
     pub phone: String,
     pub tax_id: String,
     pub npi: Option<String>,
@@ -59,9 +64,15 @@ pub struct PatientBlock {
     pub patient_id: String,
     /// "Last, First Middle", exactly as on the insurance card.
     pub name: String,
+    /// The name's parts, for forms that order them their own way.
+    pub last_name: String,
+    pub first_name: String,
+    pub middle_name: Option<String>,
     pub dob: NaiveDate,
     pub sex: String,
     pub address_lines: Vec<String>,
+    /// The same address in parts, for forms with a box per part (CMS-1500).
+    pub address: Address,
     pub phone: Option<String>,
     pub payer: String,
     pub member_id: String,

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use chrono::NaiveDate;
+use superbill::input::Address;
 use superbill::money::Cents;
 use superbill::superbill::{
     BillingEntity, Diagnosis, DrugInfo, PatientBlock, PaymentLine, ProviderBlock, ServiceLine,
@@ -21,6 +22,16 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 fn s(v: &str) -> String {
     v.to_string()
+}
+
+pub fn address(line1: &str, line2: Option<&str>, city: &str, state: &str, zip: &str) -> Address {
+    Address {
+        line1: s(line1),
+        line2: line2.map(s),
+        city: s(city),
+        state: s(state),
+        zip: s(zip),
+    }
 }
 
 struct L {
@@ -133,6 +144,13 @@ pub fn sample_with_lines(n: usize) -> Superbill {
                 s("1200 Harbor View Drive, Suite 310"),
                 s("Portland, OR 97209"),
             ],
+            address: address(
+                "1200 Harbor View Drive",
+                Some("Suite 310"),
+                "Portland",
+                "OR",
+                "97209",
+            ),
             phone: s("(503) 555-0142"),
             tax_id: s(EIN),
             npi: Some(s(ORG_NPI)),
@@ -142,9 +160,13 @@ pub fn sample_with_lines(n: usize) -> Superbill {
         patient: PatientBlock {
             patient_id: s("P0001"),
             name: s("Rivera, Elena M"),
+            last_name: s("Rivera"),
+            first_name: s("Elena"),
+            middle_name: Some(s("M")),
             dob: d(1986, 3, 22),
             sex: s("F"),
             address_lines: vec![s("48 Alder Street, Apt 2B"), s("Portland, OR 97214")],
+            address: address("48 Alder Street, Apt 2B", None, "Portland", "OR", "97214"),
             phone: Some(s("(503) 555-0187")),
             payer: s("Aetna Open Access PPO"),
             member_id: s("W123456789"),

@@ -24,6 +24,7 @@ fn run(practice: &std::path::Path, out: &std::path::Path) -> batch::Report {
         out: out.to_path_buf(),
         dry_run: false,
         jobs: 2,
+        extras: Default::default(),
     };
     batch::run(&loaded, findings, &opts, &|_, _| {}).unwrap()
 }

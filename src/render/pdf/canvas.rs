@@ -84,7 +84,7 @@ impl<'a> Canvas<'a> {
         self.ops.push(Op::StartTextSection);
         if self.font != Some((w, size)) {
             self.ops.push(Op::SetFont {
-                font: self.mode.handle(w),
+                font: self.fonts.handle(self.mode, w),
                 size: Pt(size),
             });
             self.font = Some((w, size));

@@ -8,6 +8,9 @@ use std::path::Path;
 const LIBERATION_REGULAR: &[u8] =
     include_bytes!("../../../assets/fonts/LiberationSans-Regular.ttf");
 const LIBERATION_BOLD: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Bold.ttf");
+/// Courier's metrics (every glyph 0.6 em), for forms printed on a
+/// character grid (the CMS-1500); one weight serves both.
+const LIBERATION_MONO: &[u8] = include_bytes!("../../../assets/fonts/LiberationMono-Regular.ttf");
 
 /// Fixed resource names, so two renders of one document are byte-identical
 /// (printpdf would otherwise draw random ids). Six letters: printpdf uses the
@@ -77,14 +80,22 @@ impl Face {
 }
 
 /// Regular + bold faces. The faces always provide the metrics; whether a
-/// document uses them embedded or uses the built-in Helvetica (same metrics
-/// as Liberation Sans) is decided per document.
+/// document uses them embedded or uses the built-in font of the same
+/// metrics (Helvetica for Liberation Sans, Courier for Liberation Mono) is
+/// decided per document.
 pub struct FontSet {
     pub regular: Face,
     pub bold: Face,
-    /// True when the faces are Liberation Sans (Helvetica-compatible widths),
-    /// so a WinAnsi-only document may use the built-in fonts.
-    pub helvetica_metrics: bool,
+    /// The built-in family with the faces' glyph widths, so a WinAnsi-only
+    /// document may use it unembedded; none for a practice's own font.
+    pub builtin: Option<Builtin>,
+}
+
+/// The standard-14 families whose metrics the bundled faces share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Helvetica,
+    Courier,
 }
 
 impl FontSet {
@@ -111,8 +122,43 @@ impl FontSet {
         Ok(FontSet {
             regular: load(&reg_bytes, regular, "regular font")?,
             bold: load(&bold_bytes, bold.or(regular), "bold font")?,
-            helvetica_metrics: !custom,
+            builtin: (!custom).then_some(Builtin::Helvetica),
         })
+    }
+
+    /// Liberation Mono (Courier's metrics: 12 pt prints 10 characters per
+    /// inch), for data printed on a form's character grid.
+    pub fn mono() -> crate::Result<FontSet> {
+        let face = || Face::load(LIBERATION_MONO, "Liberation Mono").map_err(crate::Error::Other);
+        Ok(FontSet {
+            regular: face()?,
+            bold: face()?,
+            builtin: Some(Builtin::Courier),
+        })
+    }
+
+    /// The font resource of weight `w` in `mode`.
+    pub fn handle(&self, mode: FontMode, w: Weight) -> PdfFontHandle {
+        match (mode, self.builtin, w) {
+            (FontMode::Builtin, Some(Builtin::Courier), Weight::Regular) => {
+                PdfFontHandle::Builtin(BuiltinFont::Courier)
+            }
+            (FontMode::Builtin, Some(Builtin::Courier), Weight::Bold) => {
+                PdfFontHandle::Builtin(BuiltinFont::CourierBold)
+            }
+            (FontMode::Builtin, _, Weight::Regular) => {
+                PdfFontHandle::Builtin(BuiltinFont::Helvetica)
+            }
+            (FontMode::Builtin, _, Weight::Bold) => {
+                PdfFontHandle::Builtin(BuiltinFont::HelveticaBold)
+            }
+            (FontMode::Embedded, _, Weight::Regular) => {
+                PdfFontHandle::External(FontId(REGULAR_ID.into()))
+            }
+            (FontMode::Embedded, _, Weight::Bold) => {
+                PdfFontHandle::External(FontId(BOLD_ID.into()))
+            }
+        }
     }
 
     pub fn face(&self, w: Weight) -> &Face {
@@ -128,19 +174,6 @@ impl FontSet {
 pub enum FontMode {
     Builtin,
     Embedded,
-}
-
-impl FontMode {
-    pub fn handle(self, w: Weight) -> PdfFontHandle {
-        match (self, w) {
-            (FontMode::Builtin, Weight::Regular) => PdfFontHandle::Builtin(BuiltinFont::Helvetica),
-            (FontMode::Builtin, Weight::Bold) => PdfFontHandle::Builtin(BuiltinFont::HelveticaBold),
-            (FontMode::Embedded, Weight::Regular) => {
-                PdfFontHandle::External(FontId(REGULAR_ID.into()))
-            }
-            (FontMode::Embedded, Weight::Bold) => PdfFontHandle::External(FontId(BOLD_ID.into())),
-        }
-    }
 }
 
 /// Whether `c` is representable in WinAnsiEncoding (Windows-1252), the
@@ -183,14 +216,14 @@ pub fn is_win_ansi(c: char) -> bool {
 
 /// Picks the font mode for a document whose printed text is `fields`
 /// (field name, text). Built-in when everything is WinAnsi and the faces
-/// have Helvetica metrics; otherwise embedded, after checking that both
+/// have a built-in family's metrics; otherwise embedded, after checking that both
 /// faces have every character. The error names the field, never its value.
 pub fn choose_mode(fonts: &FontSet, fields: &[(String, &str)]) -> Result<FontMode, String> {
     let printable = |c: &char| !c.is_control();
     let all_win_ansi = fields
         .iter()
         .all(|(_, t)| t.chars().filter(printable).all(is_win_ansi));
-    if all_win_ansi && fonts.helvetica_metrics {
+    if all_win_ansi && fonts.builtin.is_some() {
         return Ok(FontMode::Builtin);
     }
     for (field, text) in fields {
