@@ -73,6 +73,17 @@ so the figures never depend on which batches were run or re-run. Months run from
 Example:\n  superbill totals --practice samples/cedar-ridge --year 2026 --as-of 2026-10-05"
     )]
     Totals(TotalsArgs),
+    /// Each patient's year-end statement of amounts paid for care (HSA/FSA, IRS Publication 502)
+    #[command(
+        long_about = "Each patient's year-end statement: one PDF per patient with a billed service or a payment \
+in the year (every date of service with the service in plain words and its charge, every payment and refund \
+with its date and method, the totals, the practice's tax ID), plus statements.csv. It is a record of \
+amounts paid for medical care for HSA/FSA records and the IRS Publication 502 deduction. Services are \
+billed month by month exactly as the monthly batches bill them, so the statements agree to the cent with \
+the months' ledger.csv and receipts.csv. A patient whose rows have errors is held (exit 1), not issued.\n\n\
+Example:\n  superbill statement --practice samples/cedar-ridge --year 2026 --out statements-2026"
+    )]
+    Statement(StatementArgs),
     /// Generate synthetic practices for demos and benchmarks
     #[command(subcommand)]
     Samples(SamplesCommand),
@@ -123,6 +134,18 @@ pub struct TotalsArgs {
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args)]
+pub struct StatementArgs {
+    #[command(flatten)]
+    pub practice: PracticeArgs,
+    /// The calendar year (YYYY)
+    #[arg(long, value_name = "YYYY")]
+    pub year: i32,
+    /// The folder to write the statements and statements.csv to
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]
@@ -407,6 +430,7 @@ pub fn run() -> i32 {
         Command::Codes(c) => cmd::codes::run(c),
         Command::Cms1500(c) => cmd::cms1500::run(c),
         Command::Totals(a) => cmd::totals::run(&a),
+        Command::Statement(a) => cmd::statement::run(&a),
         Command::Samples(c) => cmd::samples::run(c),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Explain(a) => cmd::explain::run(&a),

@@ -32,6 +32,7 @@ pub mod render;
 pub mod resolve;
 pub mod rows;
 pub mod shell;
+pub mod statement;
 pub mod superbill;
 pub mod synth;
 pub mod taxonomy;

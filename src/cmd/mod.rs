@@ -10,6 +10,7 @@ pub mod json;
 pub mod progress;
 pub mod render;
 pub mod samples;
+pub mod statement;
 pub mod summary;
 pub mod totals;
 pub mod validate;

@@ -8,6 +8,7 @@
 
 pub mod cms1500;
 pub mod pdf;
+pub mod statement;
 pub mod superbill;
 
 #[cfg(test)]
@@ -23,19 +24,21 @@ use std::path::PathBuf;
 /// every run.
 pub const BUILD_ID: &str = env!("SUPERBILL_BUILD_ID");
 
-/// A document the batch writes for each superbill it issues. Built once
-/// per batch (fonts parsed, templates compiled) and shared across threads.
-pub trait Document: Send + Sync {
+/// A document rendered from a model `M`: by default one the batch writes
+/// for each superbill it issues; the year-end statement renders from its
+/// own model. Built once per run (fonts parsed, templates compiled) and
+/// shared across threads.
+pub trait Document<M = Superbill>: Send + Sync {
     /// The folder under the batch's output folder that holds this kind,
     /// e.g. `superbills`.
     fn folder(&self) -> &'static str;
-    /// The file for one superbill inside [`Document::folder`], made of
-    /// validated ids only and starting with the superbill's number (so a
+    /// The file for one document inside [`Document::folder`], made of
+    /// validated ids only and starting with the document's number (so a
     /// later run finds the files of a period it no longer produces), e.g.
     /// `SB-202609-P0001.pdf`.
-    fn file_name(&self, sb: &Superbill) -> String;
+    fn file_name(&self, sb: &M) -> String;
     /// The document's bytes: identical input, identical bytes.
-    fn render(&self, sb: &Superbill) -> crate::Result<Vec<u8>>;
+    fn render(&self, sb: &M) -> crate::Result<Vec<u8>>;
     /// A digest of everything besides the superbill that shapes the bytes
     /// (this program's [`BUILD_ID`], templates, fonts, images): the same
     /// fingerprint and superbill data give the same file, which lets a
