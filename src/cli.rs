@@ -84,6 +84,17 @@ the months' ledger.csv and receipts.csv. A patient whose rows have errors is hel
 Example:\n  superbill statement --practice samples/cedar-ridge --year 2026 --out statements-2026"
     )]
     Statement(StatementArgs),
+    /// A Good Faith Estimate for a self-pay patient from a treatment plan (plans/*.toml)
+    #[command(
+        long_about = "A Good Faith Estimate (No Surprises Act, 45 CFR 149.610) for a self-pay patient: the \
+expected services of a treatment plan itemised with codes and charges from the practice's fee schedule, \
+each provider's name, NPI and TIN, the location, the expected diagnoses, the period of care, and the \
+required disclaimers. A plan is a TOML file, usually in the practice's plans/ folder (see \
+samples/cedar-ridge/plans/). Ranges of minutes or dose are priced at the end that costs more. The \
+estimate is dated --as-of (default today).\n\n\
+Example:\n  superbill estimate --practice samples/cedar-ridge --patient P0001 --plan plans/ketamine-iv.toml --out gfe.pdf"
+    )]
+    Estimate(EstimateArgs),
     /// Generate synthetic practices for demos and benchmarks
     #[command(subcommand)]
     Samples(SamplesCommand),
@@ -134,6 +145,24 @@ pub struct TotalsArgs {
     /// Print one JSON document on stdout
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args)]
+pub struct EstimateArgs {
+    #[command(flatten)]
+    pub practice: PracticeArgs,
+    /// The patient's id (patient_id in patients.csv)
+    #[arg(long, value_name = "ID")]
+    pub patient: String,
+    /// The treatment plan: a path, or a name in the practice's plans/ folder
+    #[arg(long, value_name = "FILE.toml")]
+    pub plan: PathBuf,
+    /// The first expected visit (YYYY-MM-DD) [default: the estimate's date]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub start: Option<NaiveDate>,
+    /// Where to write the PDF
+    #[arg(long, value_name = "FILE.pdf")]
+    pub out: PathBuf,
 }
 
 #[derive(Args)]
@@ -431,6 +460,7 @@ pub fn run() -> i32 {
         Command::Cms1500(c) => cmd::cms1500::run(c),
         Command::Totals(a) => cmd::totals::run(&a),
         Command::Statement(a) => cmd::statement::run(&a),
+        Command::Estimate(a) => cmd::estimate::run(&a),
         Command::Samples(c) => cmd::samples::run(c),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Explain(a) => cmd::explain::run(&a),

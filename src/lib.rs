@@ -18,6 +18,7 @@ pub mod cms1500;
 pub mod codes;
 pub mod ein;
 pub mod error;
+pub mod estimate;
 pub mod export;
 pub mod findings;
 pub mod icd10;

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod cms1500;
 pub mod codes;
 pub mod docs;
+pub mod estimate;
 pub mod explain;
 pub mod json;
 pub mod progress;

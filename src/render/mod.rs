@@ -7,6 +7,7 @@
 //! folder here plus one line in [`documents`].
 
 pub mod cms1500;
+pub mod estimate;
 pub mod pdf;
 pub mod statement;
 pub mod superbill;

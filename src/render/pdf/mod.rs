@@ -20,3 +20,4 @@ pub mod fonts;
 pub mod glyphs;
 pub mod image;
 pub mod pager;
+pub mod rows;

@@ -7,18 +7,13 @@
 //! Services are named in the practice's own plain words; no procedure code
 //! is printed, so no AMA notice is due.
 
-mod tables;
-
 use super::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
+use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
 use super::pdf::{assemble, glyphs};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::statement::Statement;
-use tables::{Col, Rows};
-
-const LEFT: f32 = 50.0;
-const RIGHT: f32 = 562.0;
 const FRAME: Frame = Frame {
     top: 50.0,
     bottom: 740.0,

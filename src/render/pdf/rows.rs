@@ -1,10 +1,14 @@
-//! A titled table of text cells with a total line under it, over pages.
+//! A titled table of text cells with a total line under it, over pages,
+//! between the standard margins of a letter page (the year-end statement,
+//! the Good Faith Estimate).
 
-use crate::render::pdf::canvas::{INK, MUTED, RULE, SHADE};
-use crate::render::pdf::fonts::Weight;
-use crate::render::pdf::pager::{Pager, Table};
+use super::canvas::{INK, MUTED, RULE, SHADE};
+use super::fonts::Weight;
+use super::pager::{Pager, Table};
 
-use super::{LEFT, RIGHT};
+/// The standard left and right margins, in points.
+pub const LEFT: f32 = 50.0;
+pub const RIGHT: f32 = 562.0;
 
 const ROW_H: f32 = 15.0;
 const HEAD_H: f32 = 16.0;
@@ -37,7 +41,7 @@ impl Col {
 }
 
 pub struct Rows {
-    title: &'static str,
+    title: String,
     cols: Vec<Col>,
     rows: Vec<Vec<String>>,
     total: (&'static str, String),
@@ -46,14 +50,14 @@ pub struct Rows {
 
 impl Rows {
     pub fn new(
-        title: &'static str,
+        title: impl Into<String>,
         cols: Vec<Col>,
         rows: Vec<Vec<String>>,
         total: (&'static str, String),
     ) -> Rows {
         let heights = vec![ROW_H; rows.len()];
         Rows {
-            title,
+            title: title.into(),
             cols,
             rows,
             total,
@@ -64,7 +68,15 @@ impl Rows {
     /// The title, the rows (or `empty` when there are none) and the total.
     pub fn draw(&self, p: &mut Pager, empty: &str) {
         p.ensure(20.0 + HEAD_H + ROW_H * 2.0);
-        p.c.text(LEFT, p.y + 12.0, self.title, Weight::Bold, 11.0, INK);
+        p.c.text_fit(
+            LEFT,
+            p.y + 12.0,
+            &self.title,
+            RIGHT - LEFT,
+            Weight::Bold,
+            11.0,
+            INK,
+        );
         p.y += 20.0;
         if self.rows.is_empty() {
             if !empty.is_empty() {
@@ -88,7 +100,7 @@ impl Rows {
         let next =
             self.cols
                 .get(i + 1)
-                .map_or(RIGHT - LEFT, |c| if c.right { c.at - 70.0 } else { c.at });
+                .map_or(RIGHT - LEFT, |c| if c.right { c.at - 30.0 } else { c.at });
         (next - here.at - 8.0).max(20.0)
     }
 }
