@@ -63,8 +63,9 @@ fn restrict_dir(dir: &Path) -> Result<()> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
 }
 
+/// Sets a file we wrote back to owner-only if someone loosened it.
 #[cfg(unix)]
-fn restrict(path: &Path) -> Result<()> {
+pub fn restrict(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.permissions().mode() & 0o077 != 0 {
@@ -80,7 +81,7 @@ fn restrict_dir(_: &Path) -> Result<()> {
 }
 
 #[cfg(not(unix))]
-fn restrict(_: &Path) -> Result<()> {
+pub fn restrict(_: &Path) -> Result<()> {
     Ok(())
 }
 

@@ -2,32 +2,58 @@
 //! parallel, write the exports and the manifest. Writes are atomic and skip
 //! files whose bytes are unchanged, so a re-run after a crash completes the
 //! batch and an unchanged re-run touches nothing.
+//!
+//! A superbill that depends on a row with errors is held (see `hold`), or
+//! with `partial` issued marked partial; one issued before with different
+//! content comes out as a corrected superbill, one revision up. One
+//! patient's problem never stops the batch: the exports and the manifest
+//! always cover every superbill.
+
+mod issue;
 
 use crate::error::{Error, Result};
-use crate::export::{self, LedgerLine, SummaryRow};
+use crate::export::{self, LedgerLine, Status, SummaryRow};
 use crate::findings::{Findings, Severity};
-use crate::input::{PAYMENTS_FILE, PRACTICE_FILE};
-use crate::manifest::{sha256_hex, Manifest};
+use crate::hold::{self, Reason};
+use crate::input::{PAYMENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
+use crate::manifest::{sha256_hex, Manifest, Revision};
+use crate::outdir::{Identity, OutDir, MANIFEST_FILE};
 use crate::practice::Loaded;
 use crate::render::{self, Document};
-use crate::rows::{self, RowCount};
+use crate::rows::{self, Fate};
 use crate::superbill::{Plan, Request};
 use crate::validate::{self, Options, Period};
 use crate::{atomic, money::Cents};
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 
 pub struct BatchOptions {
     pub period: Period,
     pub as_of: NaiveDate,
+    /// The output folder as given (for messages; `OutDir` does the work).
     pub out: PathBuf,
     pub dry_run: bool,
     pub jobs: usize,
     /// Documents added to each superbill (`--with`, practice.toml).
     pub extras: crate::render::Extras,
+    /// Issue superbills that depend on rows with errors anyway, marked
+    /// partial, instead of holding them.
+    pub partial: bool,
+    /// Set (by a Ctrl-C handler) to stop the run at the next superbill.
+    pub cancel: Arc<AtomicBool>,
+}
+
+pub use crate::rows::RowCount;
+
+/// A superbill not issued, and why.
+#[derive(Debug, Clone)]
+pub struct Held {
+    pub number: String,
+    pub reasons: Vec<Reason>,
 }
 
 #[derive(Debug)]
@@ -38,10 +64,10 @@ pub struct Report {
     pub charged: Cents,
     pub paid: Cents,
     pub balance: Cents,
-    /// Patients' credit, not counting `held`.
+    /// Patients' credit, not counting `held_money`.
     pub credit: Cents,
     /// Money paid for named sessions not billed (rejected ones, say).
-    pub held: Cents,
+    pub held_money: Cents,
     /// Money received in the period (receipts.csv): payments and refunds.
     pub received: Cents,
     pub refunded: Cents,
@@ -58,6 +84,16 @@ pub struct Report {
     pub findings: Findings,
     /// Output files (relative to OUT), whether each was (or would be) written.
     pub files: Vec<(String, bool)>,
+    pub held: Vec<Held>,
+    /// Numbers of the superbills issued partial.
+    pub partial: Vec<String>,
+    /// (number, revision) of the superbills issued corrected this run.
+    pub corrected: Vec<(String, u32)>,
+    /// Rows with errors whose patient cannot be read (they hold everyone's
+    /// superbill).
+    pub anyone: usize,
+    /// Files of earlier runs removed (or, dry run, to be removed).
+    pub removed: Vec<String>,
 }
 
 impl Report {
@@ -66,17 +102,112 @@ impl Report {
     }
 }
 
-/// Runs the batch. `progress(done, total)` is called as superbills render.
+/// What is kept of one superbill once its PDF is written: its summary row,
+/// its ledger rows (CSV bytes) and its sessions; never the whole superbill.
+struct Done {
+    number: String,
+    status: Status,
+    reasons: Vec<Reason>,
+    row: Option<SummaryRow>,
+    lines: Vec<LedgerLine>,
+    /// Sessions billed on it.
+    sessions: Vec<String>,
+    /// Every session of the patient's billable group (held ones included).
+    group_sessions: Vec<String>,
+    findings: Findings,
+    /// One per document kind, in `render::documents` order (the superbill
+    /// itself first); empty when held.
+    files: Vec<Written>,
+    revision: Option<Revision>,
+}
+
+/// One document file of a superbill.
+struct Written {
+    /// Path relative to the output folder, e.g. `superbills/SB-202609-P0001.pdf`.
+    name: String,
+    sha256: String,
+    /// Whether this run wrote it (or, in a dry run, would).
+    written: bool,
+    /// What it was rendered from (see `Manifest::sources`).
+    source: String,
+}
+
+impl Done {
+    fn held(
+        number: &str,
+        patient_id: &str,
+        period: &Period,
+        findings: Findings,
+        reasons: &[Reason],
+    ) -> Done {
+        Done {
+            number: number.to_string(),
+            status: Status::Held,
+            reasons: reasons.to_vec(),
+            row: Some(SummaryRow::held(
+                number,
+                patient_id,
+                period.from,
+                period.to,
+                issue::reasons_text(reasons),
+            )),
+            lines: Vec::new(),
+            sessions: Vec::new(),
+            group_sessions: Vec::new(),
+            findings,
+            files: Vec::new(),
+            revision: None,
+        }
+    }
+}
+
+fn interrupted(opts: &BatchOptions) -> Result<()> {
+    if opts.cancel.load(Ordering::Relaxed) {
+        Err(Error::Interrupted)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whose batch this is, for the output folder's one-practice-one-period rule.
+pub fn identity(loaded: &Loaded, period: &Period) -> Identity {
+    let p = &loaded.inputs.practice;
+    Identity {
+        practice: format!(
+            "EIN {} NPI {}",
+            crate::ein::format(&p.tax_id),
+            p.npi.as_deref().unwrap_or("none")
+        ),
+        period: period.label(),
+        period_text: if period.label().len() == 6 {
+            period.from.format("%Y-%m").to_string()
+        } else {
+            period.label()
+        },
+    }
+}
+
+/// Runs the batch into `out` (opened, and locked, by the caller before the
+/// practice was read). `progress(done, total)` is called as superbills
+/// render.
 pub fn run(
     loaded: &Loaded,
     mut findings: Findings,
     opts: &BatchOptions,
+    mut out: OutDir,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report> {
     let vopts = Options {
         as_of: opts.as_of,
         period: Some(opts.period),
     };
+    crate::preflight::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        Some(&opts.period),
+        &mut findings,
+    );
     let validated = validate::run(
         &loaded.inputs,
         &loaded.catalog,
@@ -84,28 +215,92 @@ pub fn run(
         &vopts,
         &mut findings,
     );
+    interrupted(opts)?;
     refuse_unusable(loaded, &findings)?;
+    let me = identity(loaded, &opts.period);
+    out.check_identity(&me)?;
+    let mut render_opts = crate::practice::render_options(loaded);
+    render_opts.extras = opts.extras;
+    // Built in a dry run too: file names and fingerprints come from them.
+    let documents = render::documents(&render_opts)?;
     let req = Request {
         period: opts.period,
         as_of: opts.as_of,
         patient: None,
     };
     let plan = Plan::new(loaded, &validated, &req, &findings);
-    let done = produce(loaded, &plan, opts, progress)?;
+    let paid_by = opts.period.to.max(opts.as_of);
+    let holds = hold::find(&loaded.inputs, &findings.items, &opts.period, paid_by);
+    interrupted(opts)?;
+
+    // The documents' folders (no symlinks), then every name this run may
+    // write, claimed before any is written.
+    let folders: Vec<&str> = documents.iter().map(|d| d.folder()).collect();
+    out.prepare_folders(&folders)?;
+    let mut names: BTreeSet<String> = EXPORTS.iter().map(|n| n.to_string()).collect();
+    names.insert(MANIFEST_FILE.into());
+    for g in &plan.groups {
+        let held = !holds.reasons(&g.patient.patient_id).is_empty() && !opts.partial;
+        if !held {
+            let number = crate::superbill::number(&opts.period, &g.patient.patient_id);
+            for doc in &documents {
+                names.insert(file_path(doc.as_ref(), &number));
+            }
+        }
+    }
+    out.claim(&names, &me)?;
+
+    let mut done = produce(loaded, &plan, &holds, opts, &out, &documents, progress)?;
+    interrupted(opts)?;
+    // Patients whose only sessions in the period have errors: listed as
+    // held, so that no one's superbill goes missing without a word.
+    let have: HashSet<&str> = plan
+        .groups
+        .iter()
+        .map(|g| g.patient.patient_id.as_str())
+        .collect();
+    for pid in &holds.with_rejected_sessions {
+        if have.contains(pid.as_str()) || !loaded.inputs.patient_lines.contains_key(pid) {
+            continue;
+        }
+        let number = crate::superbill::number(&opts.period, pid);
+        done.push(Done::held(
+            &number,
+            pid,
+            &opts.period,
+            Findings::default(),
+            &holds.reasons(pid),
+        ));
+    }
+    done.sort_by(|a, b| a.number.cmp(&b.number));
+    // Money facts of the patient, not figures of the superbill: shown for
+    // held superbills too, so the money still reconciles.
+    for d in &mut done {
+        if let Some(row) = d.row.as_mut().filter(|r| r.status == Status::Held) {
+            let get = |m: &BTreeMap<String, Cents>| m.get(&row.patient_id).copied();
+            row.credit = get(&plan.ledger.credit).unwrap_or_default();
+            row.held = get(&plan.ledger.held).unwrap_or_default();
+        }
+    }
+
     let mut session_superbill = HashMap::new();
-    for d in &done {
-        findings.extend(d.findings.clone());
-        if let Some(row) = &d.row {
-            for s in &d.sessions {
-                session_superbill.insert(s.clone(), row.number.clone());
+    let mut held_sessions = HashMap::new();
+    for d in &mut done {
+        findings.extend(std::mem::take(&mut d.findings));
+        for s in &d.sessions {
+            session_superbill.insert(s.clone(), d.number.clone());
+        }
+        if d.status == Status::Held {
+            for s in &d.group_sessions {
+                held_sessions.insert(s.clone(), d.number.clone());
             }
         }
     }
     findings.sort();
-    let fates = plan.fates(&findings, &session_superbill);
+    let mut fates = plan.fates(&findings, &session_superbill);
+    mark_held(loaded, &mut fates, &held_sessions, &findings);
     let rows = rows::count(&fates)?;
     let skipped = export::skipped::skipped(&loaded.inputs, &fates);
-    let billed: Vec<&Done> = done.iter().filter(|d| d.row.is_some()).collect();
     let bad_payments: HashSet<u64> = findings
         .items
         .iter()
@@ -113,28 +308,49 @@ pub fn run(
         .map(|f| f.line)
         .collect();
     let receipts = export::receipts::received(&loaded.inputs.payments, &opts.period, &bad_payments);
+
+    let issued: Vec<&Done> = done
+        .iter()
+        .filter(|d| d.status != Status::Held && d.row.is_some())
+        .collect();
     let extra = Extra {
         receipts: &receipts,
         skipped: &skipped,
+        session_superbill: &session_superbill,
+        held_sessions: &held_sessions,
     };
     // From here on findings are only shown and written: a workbook read in
     // place of a CSV is named as the user knows it.
     loaded.inputs.name_sources(&mut findings);
-    let (files, missing_xero_codes) = write_exports(
-        loaded,
-        &plan,
-        &billed,
-        &session_superbill,
-        &findings,
-        &extra,
-        opts,
-    )?;
+    let (exports, missing_xero_codes) = compose_exports(loaded, &plan, &done, &findings, &extra);
+    // A long month may need journal-xero-2.csv: claimed like the rest.
+    let more: BTreeSet<String> = exports
+        .keys()
+        .filter(|n| !names.contains(*n))
+        .cloned()
+        .collect();
+    if !more.is_empty() {
+        out.claim(&more, &me)?;
+    }
+    let keep: BTreeSet<String> = issued
+        .iter()
+        .flat_map(|d| d.files.iter().map(|f| f.name.clone()))
+        .chain(exports.keys().cloned())
+        .chain([MANIFEST_FILE.to_string()])
+        .collect();
+    let removed = if opts.dry_run {
+        out.stale(&keep)
+    } else {
+        out.remove_stale(&keep)?
+    };
+    interrupted(opts)?;
+    let files = write_exports(loaded, &done, exports, opts, &out)?;
     let sum =
-        |f: fn(&SummaryRow) -> Cents| billed.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
-    Ok(Report {
-        superbills: billed.len(),
-        patients: billed.len(),
-        lines: billed
+        |f: fn(&SummaryRow) -> Cents| issued.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
+    let report = Report {
+        superbills: issued.len(),
+        patients: issued.len(),
+        lines: issued
             .iter()
             .filter_map(|d| d.row.as_ref())
             .map(|r| r.lines)
@@ -143,7 +359,7 @@ pub fn run(
         paid: sum(|r| r.paid),
         balance: sum(|r| r.balance),
         credit: plan.ledger.credit.values().copied().sum(),
-        held: plan.ledger.held.values().copied().sum(),
+        held_money: plan.ledger.held.values().copied().sum(),
         received: receipts
             .iter()
             .map(|p| p.amount)
@@ -167,14 +383,62 @@ pub fn run(
             .sessions
             .iter()
             .map(|s| s.date.format("%Y-%m").to_string())
-            .collect::<std::collections::BTreeSet<_>>()
+            .collect::<BTreeSet<_>>()
             .into_iter()
             .collect(),
         missing_xero_codes,
         findings,
         files,
-    })
+        held: done
+            .iter()
+            .filter(|d| d.status == Status::Held && d.row.is_some())
+            .map(|d| Held {
+                number: d.number.clone(),
+                reasons: d.reasons.clone(),
+            })
+            .collect(),
+        partial: issued
+            .iter()
+            .filter(|d| d.status == Status::Partial)
+            .map(|d| d.number.clone())
+            .collect(),
+        corrected: issued
+            .iter()
+            .filter_map(|d| d.revision.as_ref())
+            .filter(|r| {
+                r.revision > 1
+                    && out.previous.latest(&r.number).map(|p| p.revision) != Some(r.revision)
+            })
+            .map(|r| (r.number.clone(), r.revision))
+            .collect(),
+        anyone: holds.anyone.len(),
+        removed,
+    };
+    out.finish();
+    Ok(report)
 }
+
+/// A document's file for a superbill, relative to the output folder.
+fn file_path(doc: &dyn Document, number: &str) -> String {
+    format!("{}/{}", doc.folder(), doc.file_name(number))
+}
+
+/// The exports whose names never change, besides the superbills and the
+/// manifest (journal-xero-N.csv are added as a month needs them).
+const EXPORTS: [&str; 12] = [
+    "ledger.csv",
+    "payments.csv",
+    "summary.csv",
+    "rejects.csv",
+    "skipped.csv",
+    "receipts.csv",
+    "totals-by-code.csv",
+    "totals-by-provider.csv",
+    "totals-by-method.csv",
+    "totals-by-day.csv",
+    "journal.csv",
+    "journal-xero.csv",
+];
 
 /// Output files (relative to OUT), whether each was (or would be) written.
 type Files = Vec<(String, bool)>;
@@ -183,11 +447,13 @@ type Files = Vec<(String, bool)>;
 struct Extra<'a> {
     receipts: &'a [&'a crate::input::Payment],
     skipped: &'a [export::skipped::Skipped],
+    session_superbill: &'a HashMap<String, String>,
+    held_sessions: &'a HashMap<String, String>,
 }
 
 /// Errors that make every superbill wrong stop the batch before anything
-/// is written: the practice's own identifiers, or an input file that cannot
-/// be read as a whole (an empty payments.csv would print "paid $0" on every
+/// is written: the practice's own identifiers, files and templates, or an
+/// input file that cannot be read as a whole (an empty payments.csv would print "paid $0" on every
 /// superbill).
 fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
     let fatal: Vec<String> = findings
@@ -196,6 +462,7 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
             (f.file == PRACTICE_FILE && f.record_id == "practice")
+                || f.file.starts_with("templates/")
                 || (crate::findings::is_whole_file(f.code)
                     && (f.record_id.is_empty() || f.code == "csv-unclosed-quote"))
         })
@@ -234,147 +501,100 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
     ))
 }
 
-/// What is kept of one superbill once its documents are written: its
-/// summary row, its ledger lines and its sessions; never the whole
-/// superbill.
-struct Done {
-    row: Option<SummaryRow>,
-    lines: Vec<LedgerLine>,
-    sessions: Vec<String>,
-    findings: Findings,
-    /// One per document kind, in `render::documents` order.
-    files: Vec<Written>,
+/// Sessions of held superbills were not billed, nor rejected (they have
+/// no error): skipped, with their superbill.
+fn mark_held(
+    loaded: &Loaded,
+    fates: &mut [(&'static str, Vec<(u64, Fate)>)],
+    held_sessions: &HashMap<String, String>,
+    findings: &Findings,
+) {
+    let lines: HashSet<u64> = loaded
+        .inputs
+        .sessions
+        .iter()
+        .filter(|s| held_sessions.contains_key(&s.session_id))
+        .map(|s| s.line)
+        .collect();
+    let bad: HashSet<u64> = findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error && f.file == SESSIONS_FILE)
+        .map(|f| f.line)
+        .collect();
+    for (file, v) in fates.iter_mut() {
+        if *file != SESSIONS_FILE {
+            continue;
+        }
+        for (line, fate) in v.iter_mut() {
+            if lines.contains(line) && !bad.contains(line) {
+                *fate = Fate::Skipped("superbill held");
+            }
+        }
+    }
 }
 
-/// One document file of a superbill.
-struct Written {
-    /// Path relative to the output folder, e.g. `superbills/SB-202609-P0001.pdf`.
-    name: String,
-    sha256: String,
-    /// Whether this run wrote it (or, in a dry run, would).
-    written: bool,
-    /// What it was rendered from (see `Manifest::sources`).
-    source: String,
-}
-
-/// Builds every superbill and renders and writes its documents, in
-/// parallel; results come back in plan order whatever the thread count.
+/// Builds, renders and writes every superbill in parallel; results come
+/// back in plan order whatever the thread count.
+#[allow(clippy::too_many_arguments)]
 fn produce(
     loaded: &Loaded,
     plan: &Plan,
+    holds: &hold::Holds,
     opts: &BatchOptions,
+    out: &OutDir,
+    documents: &[Box<dyn Document>],
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Done>> {
-    let out = &opts.out;
-    // Built in a dry run too: file names and fingerprints come from them.
-    let mut render_opts = crate::practice::render_options(loaded);
-    render_opts.extras = opts.extras;
-    let documents = render::documents(&render_opts)?;
-    if !opts.dry_run {
-        atomic::create_private_dir(out)?;
-        atomic::sweep_temp_files(out);
-        for doc in &documents {
-            let dir = out.join(doc.folder());
-            atomic::create_private_dir(&dir)?;
-            atomic::sweep_temp_files(&dir);
-        }
-    }
-    let previous = Manifest::previous(out);
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
-    let credit = &plan.ledger.credit;
-    let held = &plan.ledger.held;
+    let ctx = issue::Ctx {
+        loaded,
+        plan,
+        holds,
+        documents,
+        dry_run: opts.dry_run,
+        previous: &out.previous,
+        out: &out.path,
+        partial: opts.partial,
+        credit: &plan.ledger.credit,
+        held_money: &plan.ledger.held,
+    };
     let results: Vec<Result<Done>> = pool.install(|| {
         plan.groups
             .par_iter()
             .map(|g| {
-                let (sb, findings) = plan.build(g);
-                let mut d = Done {
-                    row: None,
-                    lines: Vec::new(),
-                    sessions: Vec::new(),
-                    findings,
-                    files: Vec::new(),
-                };
-                if sb.lines.is_empty() {
-                    return Ok(d);
-                }
-                let data = serde_json::to_vec(&sb).expect("superbill serialises");
-                for doc in &documents {
-                    let name = format!("{}/{}", doc.folder(), doc.file_name(&sb));
-                    let source = source_of(&data, doc.fingerprint());
-                    let same = unchanged(&previous, out, &name, &source);
-                    let (sha256, written) = if opts.dry_run {
-                        (String::new(), !same)
-                    } else if same {
-                        (previous.outputs[&name].clone(), false)
-                    } else {
-                        let bytes = doc.render(&sb)?;
-                        let written = atomic::write_if_changed(&out.join(&name), &bytes)?;
-                        (sha256_hex(&bytes), written)
-                    };
-                    d.files.push(Written {
-                        name,
-                        sha256,
-                        written,
-                        source,
-                    });
-                }
-                d.lines = LedgerLine::of(&sb, &loaded.catalog);
-                d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
-                d.sessions.dedup();
-                // The first document is the superbill itself.
-                d.row = Some(SummaryRow::of(
-                    &sb,
-                    d.files[0].name.clone(),
-                    credit
-                        .get(&sb.patient.patient_id)
-                        .copied()
-                        .unwrap_or_default(),
-                    held.get(&sb.patient.patient_id)
-                        .copied()
-                        .unwrap_or_default(),
-                ));
+                interrupted(opts)?;
+                let d = issue::issue(&ctx, g)?;
                 progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
                 Ok(d)
             })
             .collect()
     });
-    let done = results.into_iter().collect::<Result<Vec<_>>>()?;
-    if !opts.dry_run {
-        let keep: HashSet<&str> = done
-            .iter()
-            .flat_map(|d| &d.files)
-            .map(|f| f.name.as_str())
-            .collect();
-        for doc in &documents {
-            remove_stale(out, doc.as_ref(), &opts.period, &keep)?;
-        }
-    }
-    Ok(done)
+    results.into_iter().collect()
 }
 
-fn write_exports(
+/// Every export but the superbills and the manifest, by file name; and the
+/// accounts the Xero journal lacks codes for.
+fn compose_exports(
     loaded: &Loaded,
     plan: &Plan,
-    billed: &[&Done],
-    session_superbill: &HashMap<String, String>,
+    done: &[Done],
     findings: &Findings,
     extra: &Extra,
-    opts: &BatchOptions,
-) -> Result<(Files, Vec<String>)> {
-    let out = &opts.out;
+) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
     let rejects: Vec<_> = findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
-    let summary: Vec<&SummaryRow> = billed.iter().filter_map(|d| d.row.as_ref()).collect();
-    let lines: Vec<&LedgerLine> = billed.iter().flat_map(|d| &d.lines).collect();
+    let issued: Vec<&Done> = done.iter().filter(|d| d.status != Status::Held).collect();
+    let summary: Vec<&SummaryRow> = done.iter().filter_map(|d| d.row.as_ref()).collect();
+    let lines: Vec<&LedgerLine> = issued.iter().flat_map(|d| &d.lines).collect();
     let mut outputs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     outputs.insert(
         "ledger.csv".into(),
@@ -390,7 +610,13 @@ fn write_exports(
         .collect();
     outputs.insert(
         "payments.csv".into(),
-        export::payments_csv(&loaded.inputs, &plan.ledger, session_superbill, &waiting),
+        export::payments_csv(
+            &loaded.inputs,
+            &plan.ledger,
+            extra.session_superbill,
+            extra.held_sessions,
+            &waiting,
+        ),
     );
     outputs.insert("summary.csv".into(), export::summary_csv(&summary));
     outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
@@ -416,35 +642,56 @@ fn write_exports(
         outputs.insert(name, bytes);
     }
     let missing_codes = export::journal::missing_xero_codes(&journal, chart);
-    // A longer month may have needed journal-xero-2.csv; a shorter re-run
-    // must not leave it beside the new files.
-    let previous = Manifest::previous(out);
-    let stale: Vec<&String> = previous
-        .outputs
-        .keys()
-        .filter(|n| n.starts_with("journal-xero-") && !outputs.contains_key(*n))
-        .collect();
+    (outputs, missing_codes)
+}
+
+/// Writes the exports and, last, the manifest (with the history of every
+/// superbill issued from the folder).
+fn write_exports(
+    loaded: &Loaded,
+    done: &[Done],
+    outputs: BTreeMap<String, Vec<u8>>,
+    opts: &BatchOptions,
+    out: &OutDir,
+) -> Result<Files> {
+    let issued: Vec<&Done> = done.iter().filter(|d| d.status != Status::Held).collect();
+    let me = identity(loaded, &opts.period);
     let mut manifest = Manifest {
         tool: "superbill".into(),
         version: env!("CARGO_PKG_VERSION").into(),
-        period: opts.period.label(),
+        period: me.period,
+        practice: me.practice,
         icd10cm_releases: loaded.icd.releases().map(|r| r.name.clone()).collect(),
         inputs: input_hashes(&loaded.inputs.dir)?,
         outputs: BTreeMap::new(),
         sources: BTreeMap::new(),
+        history: out.previous.history.clone(),
     };
     let mut files: Vec<(String, bool)> = Vec::new();
-    for f in billed.iter().flat_map(|d| &d.files) {
-        manifest.outputs.insert(f.name.clone(), f.sha256.clone());
-        manifest.sources.insert(f.name.clone(), f.source.clone());
-        files.push((f.name.clone(), f.written));
+    for d in &issued {
+        for f in &d.files {
+            manifest.outputs.insert(f.name.clone(), f.sha256.clone());
+            manifest.sources.insert(f.name.clone(), f.source.clone());
+            files.push((f.name.clone(), f.written));
+        }
+        if let Some(r) = &d.revision {
+            let h = manifest.history.entry(r.number.clone()).or_default();
+            match h.last_mut() {
+                Some(last) if last.revision == r.revision => *last = r.clone(),
+                _ => h.push(r.clone()),
+            }
+        }
     }
     for (name, bytes) in &outputs {
         manifest.outputs.insert(name.clone(), sha256_hex(bytes));
     }
-    outputs.insert("manifest.json".into(), manifest.to_json());
+    // The manifest last: it vouches for the files before it.
+    let outputs = outputs
+        .into_iter()
+        .chain([(MANIFEST_FILE.to_string(), manifest.to_json())]);
     for (name, bytes) in outputs {
-        let path = out.join(&name);
+        interrupted(opts)?;
+        let path = out.path.join(&name);
         let written = if opts.dry_run {
             std::fs::read(&path).map(|b| b != bytes).unwrap_or(true)
         } else {
@@ -452,64 +699,7 @@ fn write_exports(
         };
         files.push((name, written));
     }
-    if !opts.dry_run {
-        for name in stale {
-            let path = out.join(name);
-            match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(Error::io(&path, e))
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok((files, missing_codes))
-}
-
-/// SHA-256 of the superbill's data (serialised) and the document's
-/// fingerprint.
-fn source_of(data: &[u8], fingerprint: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(data);
-    h.update(fingerprint.as_bytes());
-    hex::encode(h.finalize())
-}
-
-/// Whether the PDF a previous run wrote from the same source is still
-/// there, intact: then rendering it again would give the same bytes.
-fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool {
-    if previous.sources.get(name).map(String::as_str) != Some(source) {
-        return false;
-    }
-    let Some(sha) = previous.outputs.get(name) else {
-        return false;
-    };
-    std::fs::read(out.join(name)).is_ok_and(|b| sha256_hex(&b) == *sha)
-}
-
-/// Documents of this period from an earlier run that this run no longer
-/// produces (their sessions are now rejected) must not linger beside the
-/// new ones. `keep` holds paths relative to the output folder.
-fn remove_stale(
-    out: &Path,
-    doc: &dyn Document,
-    period: &Period,
-    keep: &HashSet<&str>,
-) -> Result<()> {
-    let dir = out.join(doc.folder());
-    let prefix = format!("SB-{}-", period.label());
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(());
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        let path = format!("{}/{name}", doc.folder());
-        if name.starts_with(&prefix) && name.ends_with(".pdf") && !keep.contains(path.as_str()) {
-            std::fs::remove_file(e.path()).map_err(|err| Error::io(e.path(), err))?;
-        }
-    }
-    Ok(())
+    Ok(files)
 }
 
 fn input_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {

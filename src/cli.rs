@@ -15,7 +15,7 @@ use std::path::PathBuf;
     long_about = "Turn a cash-pay clinic's session records into insurer-ready out-of-network superbills (PDF) and exports for the accountant.\n\n\
 A practice is a folder holding practice.toml, patients.csv, sessions.csv and payments.csv (see samples/cedar-ridge). \
 Start with `superbill validate --practice DIR`, fix what it reports, then run `superbill batch`.",
-    after_help = "Exit codes: 0 success, 1 problems found in the data (see the report), 2 unusable arguments or configuration.\n\n\
+    after_help = "Exit codes: 0 success, 1 problems found in the data (see the report), 2 unusable arguments or configuration, 130 interrupted.\n\n\
 Examples:\n  superbill validate --practice samples/cedar-ridge --period 2026-09\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/\n  superbill codes lookup F33"
 )]
 struct Cli {
@@ -47,12 +47,19 @@ Example:\n  superbill render --practice samples/cedar-ridge --patient P0001 --fr
         long_about = "Produce the month's superbills, ledger and exports for the accountant.\n\n\
 Writes under --out: superbills/SB-<YYYYMM>-<patient_id>.pdf (one per patient with billable sessions), \
 ledger.csv (one row per service line), payments.csv (how each payment was applied), receipts.csv (one row \
-per payment received), summary.csv (one row per superbill), totals-by-code.csv, totals-by-provider.csv, \
-totals-by-method.csv and totals-by-day.csv (the month broken down), journal.csv (QuickBooks Online) and \
-journal-xero.csv (Xero), skipped.csv (rows not billed, and why), rejects.csv (every error, as \
-`validate --report`) and manifest.json (SHA-256 of every input and output). Sessions with errors are left out and listed in rejects.csv; the patient's other sessions are \
-still billed. Writes are atomic and skip unchanged files, so re-running is always safe.\n\n\
-Exit codes: 0 every row billed or skipped, 1 some rows rejected, 2 unusable arguments or configuration.\n\n\
+per payment received), summary.csv (one row per superbill, held ones included), totals-by-code.csv, \
+totals-by-provider.csv, totals-by-method.csv and totals-by-day.csv (the month broken down), journal.csv \
+(QuickBooks Online) and journal-xero.csv (Xero), skipped.csv (rows not billed, and why), rejects.csv (every \
+error, as `validate --report`) and manifest.json (SHA-256 of every input and output, and the history of every \
+superbill issued from the folder). A superbill that depends on a row with errors (the patient's row, a \
+session of the month, a payment) is held: listed in summary.csv with the reasons, not issued. --partial \
+issues it anyway, marked partial on every page with what it leaves out. A superbill issued again with \
+different content is a corrected superbill with a revision number.\n\n\
+The output folder holds one practice's batch for one period; it may not overlap the practice folder. Only \
+files the batch wrote are ever overwritten or removed. Writes are atomic and skip unchanged files, so \
+re-running is always safe; Ctrl-C stops cleanly.\n\n\
+Exit codes: 0 every row billed or skipped, 1 rows rejected or superbills held, 2 unusable arguments, \
+configuration or output folder (nothing written), 130 interrupted.\n\n\
 Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/2026-09"
     )]
     Batch(BatchArgs),
@@ -329,6 +336,11 @@ pub struct BatchArgs {
     /// Check and count everything, print what would be written, write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Issue superbills that depend on rows with errors anyway, marked partial
+    /// (every page says so, and lists the sessions and payments left out),
+    /// instead of holding them
+    #[arg(long)]
+    pub partial: bool,
     /// Render with this many threads [default: number of cores]
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
@@ -469,7 +481,11 @@ pub fn run() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("superbill: error: {e}");
+            if matches!(e, crate::Error::Interrupted) {
+                eprintln!("superbill: {e}");
+            } else {
+                eprintln!("superbill: error: {e}");
+            }
             if json {
                 // Scripts asked for JSON: they get a document even now.
                 cmd::json::print(&cmd::json::failure(&e));

@@ -24,6 +24,9 @@ pub enum Error {
     /// Anything else that went wrong while producing output.
     #[error("{0}")]
     Other(String),
+    /// Stopped by Ctrl-C (or SIGTERM) before finishing.
+    #[error("interrupted: stopped before finishing; no half-written file was left, and running the same command again completes it")]
+    Interrupted,
 }
 
 impl Error {
@@ -41,10 +44,14 @@ impl Error {
         }
     }
 
-    /// Exit code for scripts: 2 for anything that is not a finding in the
-    /// data (bad arguments, unreadable configuration, failed writes).
+    /// Exit code for scripts: 130 when interrupted (as a shell reports
+    /// Ctrl-C), 2 for anything else that is not a finding in the data (bad
+    /// arguments, unreadable configuration, failed writes).
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Interrupted => 130,
+            _ => 2,
+        }
     }
 }
 

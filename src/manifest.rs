@@ -1,7 +1,10 @@
-//! `manifest.json`: what produced a batch and the SHA-256 of every input and
-//! output file, so an auditor can prove which exports came from which data.
-//! It holds no timestamps: an unchanged re-run gives the same manifest.
+//! `manifest.json`: what produced a batch, the SHA-256 of every input and
+//! output file, and the history of every superbill issued from the folder,
+//! so an auditor can prove which documents came from which data and which
+//! revision a patient holds. It holds no timestamps: an unchanged re-run
+//! gives the same manifest.
 
+use crate::money::Cents;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -11,6 +14,10 @@ pub struct Manifest {
     pub tool: String,
     pub version: String,
     pub period: String,
+    /// Whose batch this is: the practice's EIN and organization NPI. A
+    /// folder holds one practice's batch of one period.
+    #[serde(default)]
+    pub practice: String,
     pub icd10cm_releases: Vec<String>,
     /// File name (relative to the practice folder) -> SHA-256 hex.
     pub inputs: BTreeMap<String, String>,
@@ -21,6 +28,33 @@ pub struct Manifest {
     /// unchanged and whose file is intact skips rendering it.
     #[serde(default)]
     pub sources: BTreeMap<String, String>,
+    /// Superbill number -> every revision issued from this folder, oldest
+    /// first. Kept across runs, also while a superbill is held.
+    #[serde(default)]
+    pub history: BTreeMap<String, Vec<Revision>>,
+}
+
+/// One issued revision of a superbill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub number: String,
+    /// 1 for the first issue; each issue with different content adds one.
+    pub revision: u32,
+    /// `final` or `partial`.
+    pub status: String,
+    /// SHA-256 of the revision's PDF (as last written).
+    pub sha256: String,
+    /// What the PDF was rendered from (see `Manifest::sources`).
+    pub source: String,
+    /// SHA-256 of the superbill's content (its data, without the
+    /// revision label): a new revision is issued when this changes.
+    pub content: String,
+    /// Why this revision was issued: `first issue`, or what changed.
+    pub reason: String,
+    pub sessions: Vec<String>,
+    pub payments: Vec<String>,
+    pub charged: Cents,
+    pub paid: Cents,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -28,7 +62,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Manifest {
-    /// The manifest a previous run left in `dir`, if any and readable.
+    /// The manifest a previous run left in `dir`, if any and readable
+    /// (the batch itself reads it through `outdir::OutDir`).
     pub fn previous(dir: &std::path::Path) -> Manifest {
         std::fs::read(dir.join("manifest.json"))
             .ok()
@@ -41,4 +76,51 @@ impl Manifest {
         v.push(b'\n');
         v
     }
+
+    /// The latest revision issued of superbill `number`.
+    pub fn latest(&self, number: &str) -> Option<&Revision> {
+        self.history.get(number).and_then(|h| h.last())
+    }
+}
+
+/// What changed between two issues, in ids and amounts only.
+pub fn change_reason(old: &Revision, new: &Revision) -> String {
+    let mut parts = Vec::new();
+    let diff = |what: &str, a: &[String], b: &[String], parts: &mut Vec<String>| {
+        let added: Vec<&str> = b
+            .iter()
+            .filter(|x| !a.contains(x))
+            .map(String::as_str)
+            .collect();
+        let removed: Vec<&str> = a
+            .iter()
+            .filter(|x| !b.contains(x))
+            .map(String::as_str)
+            .collect();
+        if !added.is_empty() {
+            parts.push(format!("{what} added: {}", added.join(" ")));
+        }
+        if !removed.is_empty() {
+            parts.push(format!("{what} removed: {}", removed.join(" ")));
+        }
+    };
+    diff("sessions", &old.sessions, &new.sessions, &mut parts);
+    diff("payments", &old.payments, &new.payments, &mut parts);
+    if old.charged != new.charged {
+        parts.push(format!(
+            "charged {} -> {}",
+            old.charged.plain(),
+            new.charged.plain()
+        ));
+    }
+    if old.paid != new.paid {
+        parts.push(format!("paid {} -> {}", old.paid.plain(), new.paid.plain()));
+    }
+    if old.status != new.status {
+        parts.push(format!("{} -> {}", old.status, new.status));
+    }
+    if parts.is_empty() {
+        parts.push("details changed (codes, diagnoses, units or party details)".into());
+    }
+    format!("corrects revision {}: {}", old.revision, parts.join("; "))
 }

@@ -16,6 +16,14 @@ impl serde::Serialize for Cents {
     }
 }
 
+/// Read back from the same plain decimal string (the batch's manifest).
+impl<'de> serde::Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Cents, D::Error> {
+        let text = String::deserialize(d)?;
+        Cents::parse(&text).map_err(|e| serde::de::Error::custom(format!("amount {e}")))
+    }
+}
+
 impl Cents {
     pub const ZERO: Cents = Cents(0);
 

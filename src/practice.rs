@@ -35,8 +35,14 @@ pub fn load(dir: &Path, findings: &mut Findings) -> Result<Loaded> {
 
 /// Renderer options from practice.toml (paths relative to the practice).
 pub fn render_options(loaded: &Loaded) -> RenderOptions {
-    let dir = &loaded.inputs.dir;
-    let p = &loaded.inputs.practice;
+    render_options_of(&loaded.inputs)
+}
+
+/// The same, from the inputs alone (the preflight checks use it before
+/// anything else is loaded).
+pub fn render_options_of(inputs: &Inputs) -> RenderOptions {
+    let dir = &inputs.dir;
+    let p = &inputs.practice;
     RenderOptions {
         practice_dir: Some(dir.clone()),
         logo: p.logo.as_ref().map(|f| dir.join(f)),

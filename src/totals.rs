@@ -83,6 +83,13 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
         as_of,
         period: Some(period),
     };
+    crate::preflight::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        Some(&period),
+        &mut findings,
+    );
     let validated = validate::run(
         &loaded.inputs,
         &loaded.catalog,
@@ -100,10 +107,21 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
         month: period.from.format("%Y-%m").to_string(),
         ..Default::default()
     };
+    // As the batch: a superbill that depends on a rejected row is held,
+    // and held superbills are not in the totals.
+    let holds = crate::hold::find(
+        &loaded.inputs,
+        &findings.items,
+        &period,
+        period.to.max(as_of),
+    );
     let mut billed = HashSet::new();
     for g in &plan.groups {
-        let (sb, _) = plan.build(g);
-        if sb.lines.is_empty() {
+        if !holds.reasons(&g.patient.patient_id).is_empty() {
+            continue;
+        }
+        let (sb, built) = plan.build(g);
+        if sb.lines.is_empty() || built.has_errors() {
             continue;
         }
         t.superbills += 1;

@@ -311,12 +311,47 @@ fn messy_batch_rejects_bad_rows_and_bills_the_rest() {
             "{file} rows read"
         );
     }
-    // Valid patients still get their superbills; P0020 (no member ID) not.
+    // Patients without errors get their superbills; a superbill that
+    // depends on a rejected row (a session, a payment, the patient's own
+    // row) is held, with the reasons.
     let sb = out.join("superbills");
-    for p in ["P0001", "P0011", "P0032", "P0035"] {
+    for p in ["P0001", "P0002", "P0035"] {
         assert!(sb.join(format!("SB-202609-{p}.pdf")).is_file(), "{p}");
     }
-    assert!(!sb.join("SB-202609-P0020.pdf").exists());
+    let summary: BTreeMap<String, BTreeMap<String, String>> = read_csv(&out.join("summary.csv"))
+        .maps()
+        .into_iter()
+        .map(|r| (r["patient_id"].clone(), r))
+        .collect();
+    assert_eq!(
+        summary.len(),
+        45,
+        "every patient with sessions in September"
+    );
+    for (p, reason) in [
+        ("P0011", "sessions.csv:69 icd-header"),
+        ("P0012", "payments.csv:267 unknown-session"),
+        ("P0017", "payments.csv:268 bad-amount"),
+        ("P0020", "patients.csv:21 missing-value"),
+        (
+            "P0032",
+            "sessions.csv:194 before-birth; sessions.csv:195 before-birth",
+        ),
+    ] {
+        assert!(!sb.join(format!("SB-202609-{p}.pdf")).exists(), "{p}");
+        assert_eq!(summary[p]["status"], "held", "{p}");
+        assert!(
+            summary[p]["reasons"].starts_with(reason),
+            "{p}: {}",
+            summary[p]["reasons"]
+        );
+    }
+    let held = summary.values().filter(|r| r["status"] == "held").count();
+    assert_eq!(held + std::fs::read_dir(&sb).unwrap().count(), 45);
+    assert!(
+        stdout.contains(&format!("Held {held} superbills")),
+        "{stdout}"
+    );
     // rejects.csv lists each rejected row's line; counts match the table.
     let rejects = read_csv(&out.join("rejects.csv"));
     assert_eq!(
@@ -362,7 +397,8 @@ fn messy_batch_rejects_bad_rows_and_bills_the_rest() {
     assert!(!ledger
         .iter()
         .any(|r| ["S000068", "S000238", "S000300"].contains(&r["session_id"].as_str())));
-    assert!(ledger.iter().any(|r| r["patient_id"] == "P0011"));
+    assert!(!ledger.iter().any(|r| r["patient_id"] == "P0011"));
+    assert!(ledger.iter().any(|r| r["patient_id"] == "P0001"));
     // P0035's address is a formula: the PDF prints it as text; no CSV
     // export carries addresses, and no cell of any CSV starts a formula.
     let text = pdf_pages(&std::fs::read(sb.join("SB-202609-P0035.pdf")).unwrap()).join("\n");

@@ -5,11 +5,14 @@ use crate::batch::{self, BatchOptions, Report};
 use crate::cli::BatchArgs;
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
+use crate::outdir::{self, OutDir};
 use crate::shell;
 use crate::validate::Period;
 use indicatif::ProgressDrawTarget;
 use serde_json::json;
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 pub fn run(args: &BatchArgs) -> Result<i32> {
@@ -28,6 +31,19 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
     } else {
         Progress::hidden()
     };
+    // Before anything is written, and before the practice is read: an
+    // output folder that overlaps the inputs, or that another batch holds.
+    let dir = match outdir::check_overlap(&args.out, &args.practice.practice)
+        .and_then(|()| OutDir::open(&args.out, args.dry_run))
+    {
+        Ok(d) => d,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    on_interrupt(cancel.clone());
     let mut findings = Findings::default();
     let loaded = match crate::practice::load(&args.practice.practice, &mut findings) {
         Ok(l) => l,
@@ -43,8 +59,10 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         dry_run: args.dry_run,
         jobs,
         extras: super::extras(&args.documents, &loaded)?,
+        partial: args.partial,
+        cancel,
     };
-    let report = batch::run(&loaded, findings, &opts, &|done, total| {
+    let report = batch::run(&loaded, findings, &opts, dir, &|done, total| {
         progress.update(done, total)
     });
     progress.finish();
@@ -57,6 +75,7 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         super::json::print(&to_json(&report, args, &opts, &hints, code, started));
     } else if out.quiet {
         print_problems(&report);
+        print_issues(&report, &opts, true);
         for h in hints.iter().filter(|h| h.problem) {
             println!("{}", h.text);
         }
@@ -67,6 +86,17 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         }
     }
     Ok(code)
+}
+
+/// Ctrl-C (or SIGTERM) asks the batch to stop at the next superbill: it
+/// removes its temp files and exits 130. A second Ctrl-C ends it at once
+/// (a re-run sweeps what is left).
+fn on_interrupt(cancel: Arc<AtomicBool>) {
+    let _ = ctrlc::set_handler(move || {
+        if cancel.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
 }
 
 struct Hint {
@@ -134,11 +164,11 @@ fn hints(r: &Report, args: &BatchArgs, opts: &BatchOptions) -> Vec<Hint> {
             problem: true,
         });
     }
-    if r.held > crate::money::Cents::ZERO {
+    if r.held_money > crate::money::Cents::ZERO {
         out.push(Hint {
             text: format!(
                 "{} is held for sessions not billed (rejected, or named but not billable): it is paid toward them once they are fixed and billed.",
-                r.held.display()
+                r.held_money.display()
             ),
             problem: false,
         });
@@ -166,7 +196,7 @@ fn money_json(r: &Report) -> serde_json::Value {
         "paid": r.paid,
         "balance_due": r.balance,
         "patient_credit": r.credit,
-        "held": r.held,
+        "held": r.held_money,
         "received": r.received,
         "refunded": r.refunded,
     })
@@ -224,6 +254,21 @@ fn to_json(
                 },
             ),
         },
+        "superbills_held": r.held.iter().map(|h| json!({
+            "number": h.number,
+            "reasons": h.reasons.iter().map(|x| json!({
+                "file": x.file,
+                "line": x.line,
+                "codes": x.codes,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "superbills_partial": r.partial,
+        "superbills_corrected": r.corrected.iter().map(|(n, rev)| json!({
+            "number": n,
+            "revision": rev,
+        })).collect::<Vec<_>>(),
+        "rows_without_patient": r.anyone,
+        "removed": r.removed,
         "files": r.files.iter().map(|(name, written)| json!({
             "name": name,
             "written": written,
@@ -276,12 +321,13 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
     let rows = [
         ("patients", r.patients.to_string()),
         ("superbills", r.superbills.to_string()),
+        ("held superbills", r.held.len().to_string()),
         ("service lines", r.lines.to_string()),
         ("charged", r.charged.display()),
         ("paid", r.paid.display()),
         ("balance due", r.balance.display()),
         ("patient credit", r.credit.display()),
-        ("held", r.held.display()),
+        ("held", r.held_money.display()),
         ("received", r.received.display()),
         ("refunded", r.refunded.display()),
         ("rejected rows", r.rejected_rows().to_string()),
@@ -296,6 +342,7 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
     for (k, v) in rows.into_iter().chain(peak) {
         println!("{k:<16} {v:>14}");
     }
+    print_issues(r, opts, false);
     let changed = r.files.iter().filter(|f| f.1).count();
     println!();
     if opts.dry_run {
@@ -317,6 +364,101 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
             r.files.len() - changed
         );
     }
+}
+
+/// How many held superbills are listed, and reasons per superbill.
+const HELD_SHOWN: usize = 10;
+const REASONS_SHOWN: usize = 4;
+
+/// Held, partial and corrected superbills, and files of earlier runs
+/// removed: ids, lines and finding codes only. `quiet`: only what needs
+/// someone's attention (held and partial superbills).
+fn print_issues(r: &Report, opts: &BatchOptions, quiet: bool) {
+    if !r.held.is_empty() {
+        println!();
+        println!(
+            "Held {} superbill{} (not issued: rows {} depend{} on have errors; fix them and run again, or add --partial to issue the rest marked partial):",
+            r.held.len(),
+            super::summary::plural(r.held.len()),
+            if r.held.len() == 1 { "it" } else { "they" },
+            if r.held.len() == 1 { "s" } else { "" },
+        );
+        for h in r.held.iter().take(HELD_SHOWN) {
+            let mut reasons: Vec<String> = h
+                .reasons
+                .iter()
+                .take(REASONS_SHOWN)
+                .map(|x| x.label())
+                .collect();
+            if h.reasons.len() > REASONS_SHOWN {
+                reasons.push(format!("+{} more", h.reasons.len() - REASONS_SHOWN));
+            }
+            println!("  {}  {}", h.number, reasons.join("; "));
+        }
+        if r.held.len() > HELD_SHOWN {
+            println!(
+                "  ... and {} more (summary.csv lists every one with its reasons)",
+                r.held.len() - HELD_SHOWN
+            );
+        }
+    }
+    if r.anyone > 0 {
+        println!(
+            "{} row{} with errors name{} no patient that can be read: every superbill of the period depends on {}.",
+            r.anyone,
+            super::summary::plural(r.anyone),
+            if r.anyone == 1 { "s" } else { "" },
+            if r.anyone == 1 { "it" } else { "them" },
+        );
+    }
+    if !r.partial.is_empty() {
+        println!(
+            "Issued {} partial superbill{} (--partial; each names the sessions and payments it leaves out): {}",
+            r.partial.len(),
+            super::summary::plural(r.partial.len()),
+            list(&r.partial)
+        );
+    }
+    if quiet {
+        return;
+    }
+    if !r.corrected.is_empty() {
+        let v: Vec<String> = r
+            .corrected
+            .iter()
+            .map(|(n, rev)| format!("{n} revision {rev}"))
+            .collect();
+        println!(
+            "Issued {} corrected superbill{} (content differs from what this folder issued before; the manifest keeps the history): {}",
+            v.len(),
+            super::summary::plural(v.len()),
+            list(&v)
+        );
+    }
+    if !r.removed.is_empty() {
+        println!(
+            "{} {} file{} of an earlier run that this run no longer issues: {}",
+            if opts.dry_run {
+                "Would remove"
+            } else {
+                "Removed"
+            },
+            r.removed.len(),
+            super::summary::plural(r.removed.len()),
+            list(&r.removed)
+        );
+    }
+}
+
+/// The first few items, then a count.
+fn list(items: &[String]) -> String {
+    let mut v: Vec<&str> = items.iter().take(HELD_SHOWN).map(String::as_str).collect();
+    let more = items.len().saturating_sub(HELD_SHOWN);
+    let tail = format!("and {more} more");
+    if more > 0 {
+        v.push(&tail);
+    }
+    v.join(", ")
 }
 
 /// Peak resident memory of this process (Linux; None elsewhere).

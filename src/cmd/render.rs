@@ -24,6 +24,8 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
             args.from, args.to
         )));
     }
+    // The PDF may not land among the inputs (or replace one).
+    crate::outdir::check_file_outside(&args.out, &args.practice.practice)?;
     let mut findings = Findings::default();
     let loaded = crate::practice::load(&args.practice.practice, &mut findings)?;
     let period = Period {
@@ -35,6 +37,13 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         as_of,
         period: Some(period),
     };
+    crate::preflight::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        Some(&period),
+        &mut findings,
+    );
     let validated = validate::run(
         &loaded.inputs,
         &loaded.catalog,
@@ -42,6 +51,24 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         &opts,
         &mut findings,
     );
+    // A template, logo, signature or font that cannot be used is the
+    // configuration's problem, as for the batch (exit 2).
+    let unusable: Vec<_> = findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error && crate::preflight::is_configuration(f))
+        .cloned()
+        .collect();
+    if !unusable.is_empty() {
+        eprint!(
+            "{}",
+            super::summary::grouped(&Findings { items: unusable }, true)
+        );
+        return Err(Error::config(
+            &args.practice.practice,
+            "the practice's templates or files cannot be used (listed above): fix them; nothing was rendered",
+        ));
+    }
     let patient = loaded.inputs.patient(&args.patient);
     let Some(patient) = patient else {
         // A row with errors yields no patient: show its findings.
@@ -66,7 +93,14 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     };
     // The findings that stop this patient's superbill: the practice's own
     // (and those of providers who saw the patient in the range), the
-    // patient's row, and the patient's sessions in the range.
+    // patient's row, the patient's sessions in the range, and every other
+    // rejected row it depends on (a payment), as the batch would hold it.
+    let holds = crate::hold::find(&loaded.inputs, &findings.items, &period, args.to.max(as_of));
+    let held: Vec<(String, u64)> = holds
+        .reasons(&args.patient)
+        .into_iter()
+        .map(|r| (r.file, r.line))
+        .collect();
     let mine: Vec<&crate::input::Session> = loaded
         .inputs
         .sessions
@@ -81,8 +115,12 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         .filter(|f| f.severity == Severity::Error)
         .filter(|f| {
             (f.file == PRACTICE_FILE && about_me(&f.record_id))
+                || f.file.starts_with("templates/")
                 || (f.file == PATIENTS_FILE && f.line == patient.line)
                 || (f.file == SESSIONS_FILE && session_lines.contains(&f.line))
+                || held
+                    .iter()
+                    .any(|(file, line)| *file == f.file && *line == f.line)
         })
         .cloned()
         .collect();
@@ -90,7 +128,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         let mut shown = Findings { items: relevant };
         loaded.inputs.name_sources(&mut shown);
         eprint!("{}", super::summary::grouped(&shown, true));
-        eprintln!("superbill: not rendered: patient {}'s sessions from {} to {} have {} error(s); fix them and run again.",
+        eprintln!("superbill: not rendered: patient {}'s superbill from {} to {} depends on {} error(s); fix them and run again.",
             args.patient, args.from, args.to, shown.items.len());
         return Ok(1);
     }

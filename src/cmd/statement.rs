@@ -37,7 +37,7 @@ pub fn run(args: &StatementArgs) -> Result<i32> {
     let mut written = 0;
     for st in &outcome.statements {
         let pdf = renderer.render(st)?;
-        if atomic::write_if_changed(&args.out.join(renderer.file_name(st)), &pdf)? {
+        if atomic::write_if_changed(&args.out.join(renderer.file_name(&st.number)), &pdf)? {
             written += 1;
         }
     }

@@ -21,6 +21,13 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
     let loaded = crate::practice::load(dir, &mut findings)?;
     let as_of = super::as_of(&args.practice);
     let opts = Options { as_of, period };
+    crate::preflight::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        period.as_ref(),
+        &mut findings,
+    );
     validate::run(
         &loaded.inputs,
         &loaded.catalog,

@@ -12,7 +12,7 @@ pub mod summary;
 
 pub use ledger::{ledger_csv, LedgerLine, LEDGER_HEADER};
 pub use payments::{payments_csv, PAYMENTS_HEADER};
-pub use summary::{summary_csv, SummaryRow, SUMMARY_HEADER};
+pub use summary::{summary_csv, Status, SummaryRow, SUMMARY_HEADER};
 
 use crate::findings::Finding;
 

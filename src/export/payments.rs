@@ -27,10 +27,14 @@ pub const PAYMENTS_HEADER: [&str; 10] = [
 /// per session it paid toward, plus one for any part left unapplied.
 /// `waiting` are payments received but set aside for sessions dated after
 /// the run (the ledger does not see them): one row each, held.
+/// `held_superbills` maps the sessions of held superbills to their numbers:
+/// what was applied to them says so, without a superbill number (that
+/// column names superbills issued).
 pub fn payments_csv(
     inputs: &Inputs,
     ledger: &Ledger,
     session_superbill: &HashMap<String, String>,
+    held_superbills: &HashMap<String, String>,
     waiting: &[&Payment],
 ) -> Vec<u8> {
     let mut csv = Csv::new(&PAYMENTS_HEADER);
@@ -77,7 +81,11 @@ pub fn payments_csv(
                         "applied"
                     },
                 ),
-                None => ("", "applied outside this period"),
+                None => match held_superbills.get(&a.session_id) {
+                    // No number: it names issued superbills only.
+                    Some(_) => ("", "applied, superbill held"),
+                    None => ("", "applied outside this period"),
+                },
             };
             csv.row_raw(base(&a.session_id, number, a.amount, status));
         }

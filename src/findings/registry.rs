@@ -362,6 +362,51 @@ registry! {
     FilingLimit = "filing-limit", Error, Row,
         "The date of service is more than 365 days old.",
         "Insurers refuse claims past the 1-year limit; leave it out.";
+
+    // The practice's own files and templates (found by validate before
+    // any rendering), and rendering itself.
+    FileOutsidePractice = "file-outside-practice", Error, File,
+        "A logo, signature or font path in practice.toml leads outside the practice folder.",
+        "Copy the file into the practice folder, or set allow_outside_files = true.";
+    FileMissing = "file-missing", Error, File,
+        "A logo, signature or font named in practice.toml does not exist.",
+        "Check the path (relative to the practice folder).";
+    FileNotRegular = "file-not-regular", Error, File,
+        "A logo, signature or font path names a folder or device, not a file.",
+        "Name the file itself.";
+    FileTooLarge = "file-too-large", Error, File,
+        "A logo or signature is over 5 MB, or a font over 40 MB.",
+        "Use a smaller file (a 600-pixel-wide PNG is plenty).";
+    ImageUnusable = "image-unusable", Error, File,
+        "A logo or signature is not a PNG that decodes, or is over 6000 pixels a side.",
+        "Save it as a PNG of sensible size.";
+    FontUnreadable = "font-unreadable", Error, File,
+        "A font named in practice.toml cannot be read as TrueType or OpenType.",
+        "Use a .ttf or .otf font file.";
+    TemplateUnreadable = "template-unreadable", Error, File,
+        "A template in the practice's templates/ folder cannot be read as text.",
+        "Save it as UTF-8 text.";
+    TemplateSyntax = "template-syntax", Error, File,
+        "A template in templates/ is not valid Handlebars.",
+        "Fix the line named (unclosed {{ or block).";
+    TemplateUnknownField = "template-unknown-field", Error, File,
+        "A template uses a field the documents do not have (in any branch).",
+        "Use one of the fields the README lists for templates.";
+    TemplateUnknownHelper = "template-unknown-helper", Error, File,
+        "A template calls a helper that does not exist.",
+        "Use one of the helpers the README lists for templates.";
+    TemplateUnknownPartial = "template-unknown-partial", Error, File,
+        "A template includes a partial that is not a template.",
+        "Include one of the template names, or remove the include.";
+    TemplateRecursivePartial = "template-recursive-partial", Error, File,
+        "A template includes itself (directly or through others): rendering would never end.",
+        "Remove the include that leads back to the template.";
+    FontMissingGlyph = "font-missing-glyph", Error, Row,
+        "A text the PDF prints has a character the fonts cannot draw (in practice.toml or a template it stops the batch).",
+        "Set font and font_bold in practice.toml to a font that has it, or change the text.";
+    RenderFailed = "render-failed", Error, Row,
+        "A document could not be rendered (something validate did not catch); its superbill is held.",
+        "Run superbill validate, fix what it lists, and report the case if it lists nothing.";
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod model;
 pub mod parse;
 pub mod privacy;
 pub mod records;
+pub mod refs;
 pub mod table;
 pub mod xlsx;
 
@@ -37,6 +38,9 @@ pub struct Inputs {
     pub patient_lines: std::collections::HashMap<String, u64>,
     /// session_id -> line of every sessions.csv row that names one.
     pub session_lines: std::collections::HashMap<String, u64>,
+    /// (file, line) -> what could be read of each row that yielded no
+    /// record: whose it was, for holding that patient's superbill.
+    pub refs: std::collections::HashMap<(&'static str, u64), refs::RowRef>,
     /// patient_id -> index into `patients` (the first row with that id).
     patient_index: std::collections::HashMap<String, usize>,
 }
@@ -134,18 +138,32 @@ impl Inputs {
         // One file at a time: each table is dropped once its records are
         // made, so a big practice never holds all three tables at once.
         let mut rows = Vec::new();
+        let mut row_refs = std::collections::HashMap::new();
+        let dates = reading.dates;
         let (t, source) = read_table(dir, PATIENTS_FILE, &records::PATIENT_COLUMNS, findings)?;
         let patient_lines = ids_by_line(&t, "patient_id");
         let patients = records::patients(&t, &mut reading, findings);
+        let recorded = patients.iter().map(|p| p.line).collect();
+        for (line, r) in refs::unrecorded(&t, "patient_id", None, &recorded) {
+            row_refs.insert((PATIENTS_FILE, line), r);
+        }
         rows.push(FileRows::of(PATIENTS_FILE, source, &t));
         drop(t);
         let (t, source) = read_table(dir, SESSIONS_FILE, &records::SESSION_COLUMNS, findings)?;
         let session_lines = ids_by_line(&t, "session_id");
         let sessions = records::sessions(&t, &mut reading, findings);
+        let recorded = sessions.iter().map(|s| s.line).collect();
+        for (line, r) in refs::unrecorded(&t, "session_id", Some(dates), &recorded) {
+            row_refs.insert((SESSIONS_FILE, line), r);
+        }
         rows.push(FileRows::of(SESSIONS_FILE, source, &t));
         drop(t);
         let (t, source) = read_table(dir, PAYMENTS_FILE, &records::PAYMENT_COLUMNS, findings)?;
         let payments = records::payments(&t, &mut reading, findings);
+        let recorded = payments.iter().map(|p| p.line).collect();
+        for (line, r) in refs::unrecorded(&t, "payment_id", Some(dates), &recorded) {
+            row_refs.insert((PAYMENTS_FILE, line), r);
+        }
         rows.push(FileRows::of(PAYMENTS_FILE, source, &t));
         drop(t);
         let explicit = practice.utc_midnight.is_some();
@@ -165,6 +183,7 @@ impl Inputs {
             rows,
             patient_lines,
             session_lines,
+            refs: row_refs,
             patient_index,
         })
     }

@@ -82,6 +82,11 @@ pub struct Practice {
     pub font: Option<PathBuf>,
     #[serde(default)]
     pub font_bold: Option<PathBuf>,
+    /// Allows `logo`, `signature`, `font` and `font_bold` to name files
+    /// outside the practice folder (off by default: a practice folder is
+    /// then self-contained, and a typo cannot pull in an unrelated file).
+    #[serde(default)]
+    pub allow_outside_files: bool,
     pub providers: Vec<Provider>,
     /// Account names for the accountant's journal (`journal.csv`).
     #[serde(default)]

@@ -33,11 +33,12 @@ pub trait Document<M = Superbill>: Send + Sync {
     /// The folder under the batch's output folder that holds this kind,
     /// e.g. `superbills`.
     fn folder(&self) -> &'static str;
-    /// The file for one document inside [`Document::folder`], made of
-    /// validated ids only and starting with the document's number (so a
-    /// later run finds the files of a period it no longer produces), e.g.
-    /// `SB-202609-P0001.pdf`.
-    fn file_name(&self, sb: &M) -> String;
+    /// The file for the document numbered `number` inside
+    /// [`Document::folder`], made of validated ids only, e.g.
+    /// `SB-202609-P0001.pdf`. From the number alone: the batch knows every
+    /// name it will write before it builds a superbill, and checks that
+    /// nothing it did not write is in the way.
+    fn file_name(&self, number: &str) -> String;
     /// The document's bytes: identical input, identical bytes.
     fn render(&self, sb: &M) -> crate::Result<Vec<u8>>;
     /// A digest of everything besides the superbill that shapes the bytes

@@ -117,7 +117,7 @@ impl<'a> Plan<'a> {
     /// sessions off it. Pure: safe to call from several threads.
     pub fn build(&self, g: &Group) -> (Superbill, Findings) {
         let mut findings = Findings::default();
-        let number = format!("SB-{}-{}", self.req.period.label(), g.patient.patient_id);
+        let number = number(&self.req.period, &g.patient.patient_id);
         // Resolved again (validation reported any problem already).
         let inputs = &self.loaded.inputs;
         let resolved: Vec<Resolved> = g
@@ -159,6 +159,12 @@ impl<'a> Plan<'a> {
             session_superbill,
         )
     }
+}
+
+/// The superbill number of a patient's superbill for a period: stable, so
+/// a corrected superbill keeps it (with a higher revision).
+pub fn number(period: &Period, patient_id: &str) -> String {
+    format!("SB-{}-{}", period.label(), patient_id)
 }
 
 /// Builds every superbill at once (one patient at the front desk, tests).
@@ -417,6 +423,7 @@ fn one(
         total_paid,
         balance: total_charged - total_paid,
         shows_cpt,
+        issue: Issue::default(),
     }
 }
 

@@ -8,5 +8,5 @@
 mod assemble;
 mod model;
 
-pub use assemble::{superbills, Group, Outcome, Plan, Request};
+pub use assemble::{number, superbills, Group, Outcome, Plan, Request};
 pub use model::*;

@@ -37,6 +37,73 @@ pub struct Superbill {
     /// Whether any line carries a CPT (AMA) code: the AMA notice is then
     /// printed.
     pub shows_cpt: bool,
+    /// Which issue of this superbill this is: its revision, and what a
+    /// partial superbill leaves out.
+    pub issue: Issue,
+}
+
+/// How a superbill is issued. A revision above 1 is a corrected superbill:
+/// an earlier run issued this number with different content. A partial
+/// superbill (`batch --partial`) leaves out rows that have errors and says
+/// so on every page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub revision: u32,
+    /// Empty for a complete superbill.
+    pub left_out: Vec<LeftOut>,
+}
+
+impl Default for Issue {
+    fn default() -> Issue {
+        Issue {
+            revision: 1,
+            left_out: Vec::new(),
+        }
+    }
+}
+
+impl Issue {
+    pub fn is_partial(&self) -> bool {
+        !self.left_out.is_empty()
+    }
+
+    pub fn is_corrected(&self) -> bool {
+        self.revision > 1
+    }
+}
+
+/// A row a partial superbill leaves out, by id (never by its text).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum LeftOut {
+    /// A session, with its date of service when it could be read.
+    Session {
+        id: String,
+        date: Option<NaiveDate>,
+    },
+    Payment {
+        id: String,
+    },
+    /// A row whose id could not be read.
+    Row {
+        file: String,
+        line: u64,
+    },
+}
+
+impl LeftOut {
+    /// As printed: `Session S000123, date of service 09/14/2026`.
+    pub fn describe(&self) -> String {
+        match self {
+            LeftOut::Session { id, date: Some(d) } => {
+                format!("Session {id}, date of service {}", d.format("%m/%d/%Y"))
+            }
+            LeftOut::Session { id, date: None } => {
+                format!("Session {id}, date of service unreadable")
+            }
+            LeftOut::Payment { id } => format!("Payment {id}"),
+            LeftOut::Row { file, line } => format!("{file} line {line}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

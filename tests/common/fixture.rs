@@ -221,5 +221,6 @@ pub fn sample_with_lines(n: usize) -> Superbill {
         total_paid: total,
         balance: Cents::ZERO,
         shows_cpt: true,
+        issue: Default::default(),
     }
 }

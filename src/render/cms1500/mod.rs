@@ -264,8 +264,8 @@ impl Document for Renderer {
         "cms1500"
     }
 
-    fn file_name(&self, sb: &Superbill) -> String {
-        format!("{}.pdf", sb.number)
+    fn file_name(&self, number: &str) -> String {
+        format!("{number}.pdf")
     }
 
     fn render(&self, sb: &Superbill) -> crate::Result<Vec<u8>> {

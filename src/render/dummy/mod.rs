@@ -97,8 +97,8 @@ impl Document for Dummy {
         "dummy"
     }
 
-    fn file_name(&self, sb: &Superbill) -> String {
-        format!("{}-dummy.pdf", sb.number)
+    fn file_name(&self, number: &str) -> String {
+        format!("{number}-dummy.pdf")
     }
 
     fn render(&self, sb: &Superbill) -> crate::Result<Vec<u8>> {

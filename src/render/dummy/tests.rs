@@ -25,8 +25,11 @@ fn run(practice: &std::path::Path, out: &std::path::Path) -> batch::Report {
         dry_run: false,
         jobs: 2,
         extras: Default::default(),
+        partial: false,
+        cancel: Default::default(),
     };
-    batch::run(&loaded, findings, &opts, &|_, _| {}).unwrap()
+    let dir = crate::outdir::OutDir::open(out, false).unwrap();
+    batch::run(&loaded, findings, &opts, dir, &|_, _| {}).unwrap()
 }
 
 #[test]

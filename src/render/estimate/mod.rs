@@ -358,8 +358,8 @@ impl Document<Estimate> for Renderer {
         "estimates"
     }
 
-    fn file_name(&self, e: &Estimate) -> String {
-        format!("{}.pdf", e.number)
+    fn file_name(&self, number: &str) -> String {
+        format!("{number}.pdf")
     }
 
     fn render(&self, e: &Estimate) -> crate::Result<Vec<u8>> {

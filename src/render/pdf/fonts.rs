@@ -241,6 +241,48 @@ pub fn choose_mode(fonts: &FontSet, fields: &[(String, &str)]) -> Result<FontMod
     Ok(FontMode::Embedded)
 }
 
+/// What a document can draw, for checking text before rendering (the
+/// preflight of `validate`): the same fonts and the same rule as
+/// [`choose_mode`] (a character is drawn by the built-in Helvetica when it
+/// is WinAnsi and no custom font is set, otherwise it must be in both the
+/// regular and the bold face).
+pub struct Glyphs {
+    fonts: FontSet,
+}
+
+impl Glyphs {
+    pub fn load(regular: Option<&Path>, bold: Option<&Path>) -> crate::Result<Glyphs> {
+        Ok(Glyphs {
+            fonts: FontSet::load(regular, bold)?,
+        })
+    }
+
+    /// The first character of `text` the document could not draw.
+    pub fn missing(&self, text: &str) -> Option<char> {
+        let f = &self.fonts;
+        text.chars().filter(|c| !c.is_control()).find(|&c| {
+            let builtin = f.builtin.is_some() && is_win_ansi(c);
+            let embedded = f.regular.has_glyph(c) && f.bold.has_glyph(c);
+            !(builtin || embedded)
+        })
+    }
+
+    /// The font a missing character is reported against.
+    pub fn font_name(&self) -> &str {
+        &self.fonts.regular.name
+    }
+}
+
+/// Checks a font file the way a renderer will read it.
+pub fn check_font(path: &Path) -> Result<(), String> {
+    FontSet::load(Some(path), None)
+        .map(|_| ())
+        .map_err(|e| match e {
+            crate::Error::Config { message, .. } => message,
+            other => other.to_string(),
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,3 +114,31 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
         aspect: w as f32 / h as f32,
     })
 }
+
+/// Logos and signatures wider or taller than this (pixels) are refused:
+/// decoding one would take memory for nothing (a document shows it at
+/// about 2 by 0.6 inches).
+pub const MAX_IMAGE_SIDE: u32 = 6000;
+
+/// Checks an image the way [`prepare_png`] will read it: a PNG of sane
+/// dimensions that decodes. The dimensions are read from the header first,
+/// so a huge image is refused before it is decoded.
+pub fn check_png(path: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read ({e})"))?;
+    const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if !bytes.starts_with(SIGNATURE) || bytes.len() < 24 || &bytes[12..16] != b"IHDR" {
+        return Err("is not a PNG image: save it as PNG".into());
+    }
+    let side =
+        |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let (w, h) = (side(16), side(20));
+    if w > MAX_IMAGE_SIDE || h > MAX_IMAGE_SIDE {
+        return Err(format!(
+            "is {w} x {h} pixels, more than {MAX_IMAGE_SIDE} on a side: scale it down (600 pixels wide is plenty)"
+        ));
+    }
+    prepare_png(path).map(|_| ()).map_err(|e| match e {
+        crate::Error::Config { message, .. } => message,
+        other => other.to_string(),
+    })
+}

@@ -267,8 +267,8 @@ impl Document<Statement> for Renderer {
         "statements"
     }
 
-    fn file_name(&self, st: &Statement) -> String {
-        format!("{}.pdf", st.number)
+    fn file_name(&self, number: &str) -> String {
+        format!("{number}.pdf")
     }
 
     fn render(&self, st: &Statement) -> crate::Result<Vec<u8>> {

@@ -3,6 +3,7 @@
 //! that its header repeats on every page and totals, payments and
 //! attestation come last (with at least one service line on their page).
 
+use super::notice;
 use super::sections::{self, Prose};
 use super::table::Table;
 use crate::render::pdf::canvas::{Canvas, INK, MUTED, RULE};
@@ -44,6 +45,7 @@ pub fn layout(
 ) -> Vec<Vec<Op>> {
     let mut p = Pager::new(fonts, mode, FRAME, |c| running_header(c, sb));
     sections::header(&mut p, sb, prose, images);
+    notice::left_out(&mut p, sb);
     sections::parties(&mut p, sb);
     sections::diagnoses(&mut p, sb);
     sections::services_heading(&mut p);
@@ -56,7 +58,10 @@ pub fn layout(
     };
     p.table(&table, GAP, closing_h);
     sections::closing(&mut p, sb, prose, images);
-    p.finish(|c, page, total| sections::footer(c, sb, prose, page, total))
+    p.finish(|c, page, total| {
+        notice::banner(c, sb);
+        sections::footer(c, sb, prose, page, total)
+    })
 }
 
 /// The top of a continuation page: superbill number and patient name, so

@@ -12,8 +12,10 @@
 
 mod closing;
 mod layout;
+mod notice;
 mod sections;
 mod table;
+pub mod template_check;
 mod templates;
 
 use super::pdf::{self, fonts, glyphs, image::PreparedImage};
@@ -21,6 +23,18 @@ use super::{Document, RenderOptions};
 use crate::superbill::Superbill;
 
 pub use templates::TemplateContext;
+
+/// Every template the renderer would use (the practice's own overrides
+/// and the built-in defaults): name -> source. Unreadable overrides are
+/// returned as problems.
+pub fn template_sources(
+    practice_dir: Option<&std::path::Path>,
+) -> (
+    std::collections::BTreeMap<String, String>,
+    Vec<template_check::Problem>,
+) {
+    templates::sources(practice_dir)
+}
 
 /// Renders superbills to PDF. `Send + Sync`: build one, share it.
 pub struct Renderer {
@@ -116,8 +130,8 @@ impl Document for Renderer {
         "superbills"
     }
 
-    fn file_name(&self, sb: &Superbill) -> String {
-        format!("{}.pdf", sb.number)
+    fn file_name(&self, number: &str) -> String {
+        format!("{number}.pdf")
     }
 
     fn render(&self, sb: &Superbill) -> crate::Result<Vec<u8>> {

@@ -156,11 +156,15 @@ pub fn header(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) {
         short_date(sb.period_from),
         short_date(sb.period_to)
     );
-    for (label, value) in [
-        ("Superbill no.", sb.number.as_str()),
-        ("Statement date", &long_date(sb.statement_date)),
-        ("Service period", &period),
-    ] {
+    let revision = format!("{} (corrected)", sb.issue.revision);
+    let mut rows = vec![("Superbill no.", sb.number.as_str())];
+    if sb.issue.is_corrected() {
+        rows.push(("Revision", revision.as_str()));
+    }
+    let statement = long_date(sb.statement_date);
+    rows.push(("Statement date", &statement));
+    rows.push(("Service period", &period));
+    for (label, value) in rows {
         c.text(RIGHT - 200.0, ry, label, Regular, 7.5, MUTED);
         let v = c.fit(value, 130.0, Bold, 8.5);
         c.text_right(RIGHT, ry, &v, Bold, 8.5, INK);

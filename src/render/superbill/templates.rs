@@ -8,6 +8,7 @@ use crate::superbill::Superbill;
 use chrono::NaiveDate;
 use handlebars::{handlebars_helper, Handlebars, RenderErrorReason};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Every template the renderer uses, with its compiled-in default.
@@ -74,7 +75,7 @@ impl TemplateContext {
 
     /// A context with every field filled, used to test-render templates
     /// when the renderer is built, so a typo fails before a batch starts.
-    fn probe() -> TemplateContext {
+    fn probe(paid: bool) -> TemplateContext {
         TemplateContext {
             practice_name: "Practice".into(),
             practice_phone: "555-0100".into(),
@@ -83,9 +84,9 @@ impl TemplateContext {
             period_from: "2026-01-01".into(),
             period_to: "2026-01-31".into(),
             total_charged: Cents(100),
-            total_paid: Cents(100),
-            balance: Cents::ZERO,
-            paid_in_full: true,
+            total_paid: if paid { Cents(100) } else { Cents::ZERO },
+            balance: if paid { Cents::ZERO } else { Cents(100) },
+            paid_in_full: paid,
             payer: "Payer".into(),
             provider_names: vec!["Provider, MD".into()],
             signing_provider: "Provider, MD".into(),
@@ -116,29 +117,39 @@ pub struct Templates {
 
 impl Templates {
     /// Compiles the defaults and any overrides in `<practice_dir>/templates/`,
-    /// then test-renders each one so a missing field is reported now.
+    /// checks them (fields, helpers, partials that recurse), then
+    /// test-renders each one so a missing field is reported now.
     pub fn load(practice_dir: Option<&Path>) -> crate::Result<Templates> {
+        let (sources, mut problems) = sources(practice_dir);
+        problems.extend(super::template_check::check(&sources));
+        if let Some(p) = problems.first() {
+            let at = if p.line > 0 {
+                format!("line {}: ", p.line)
+            } else {
+                String::new()
+            };
+            return Err(crate::Error::Template {
+                template: p.template.clone(),
+                message: format!("{at}{}", p.message),
+            });
+        }
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
         hb.register_escape_fn(handlebars::no_escape);
         hb.register_helper("money", Box::new(money));
         hb.register_helper("date", Box::new(date));
-        for (name, default) in TEMPLATES {
-            let overridden = practice_dir.map(|d| d.join("templates").join(name));
-            let source = match overridden.as_deref().filter(|p| p.is_file()) {
-                Some(p) => std::fs::read_to_string(p).map_err(|e| crate::Error::io(p, e))?,
-                None => (*default).to_string(),
-            };
-            hb.register_template_string(name, source)
+        for (name, source) in sources {
+            hb.register_template_string(&name, source)
                 .map_err(|e| crate::Error::Template {
-                    template: (*name).to_string(),
+                    template: name.clone(),
                     message: e.to_string(),
                 })?;
         }
         let templates = Templates { hb };
-        let probe = TemplateContext::probe();
-        for (name, _) in TEMPLATES {
-            templates.render(name, &probe)?;
+        for probe in [TemplateContext::probe(true), TemplateContext::probe(false)] {
+            for (name, _) in TEMPLATES {
+                templates.render(name, &probe)?;
+            }
         }
         Ok(templates)
     }
@@ -164,6 +175,57 @@ impl Templates {
             }
         })
     }
+}
+
+/// A template override larger than this is refused (the defaults are a
+/// few hundred bytes).
+const MAX_TEMPLATE_BYTES: u64 = 64 * 1024;
+
+/// Every template in use, name -> source: the practice's override where
+/// there is one, else the default. An override that is not a readable,
+/// regular UTF-8 file of sane size is a problem (and the default is not
+/// used in its place: the practice meant to change it).
+pub fn sources(
+    practice_dir: Option<&Path>,
+) -> (
+    BTreeMap<String, String>,
+    Vec<super::template_check::Problem>,
+) {
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    for (name, default) in TEMPLATES {
+        let own = practice_dir.map(|d| d.join("templates").join(name));
+        let meta = own.as_deref().and_then(|p| std::fs::metadata(p).ok());
+        let (Some(path), Some(meta)) = (own, meta) else {
+            out.insert(name.to_string(), default.to_string());
+            continue;
+        };
+        let problem = |message: String| super::template_check::Problem {
+            template: name.to_string(),
+            line: 0,
+            code: "template-unreadable",
+            message,
+        };
+        if !meta.is_file() {
+            problems.push(problem(
+                "is not a regular file: make it a text file or remove it".into(),
+            ));
+        } else if meta.len() > MAX_TEMPLATE_BYTES {
+            problems.push(problem(format!(
+                "is {} bytes, more than {MAX_TEMPLATE_BYTES}: a template holds a few paragraphs",
+                meta.len()
+            )));
+        } else {
+            match std::fs::read(&path).map(String::from_utf8) {
+                Ok(Ok(text)) => {
+                    out.insert(name.to_string(), text);
+                }
+                Ok(Err(_)) => problems.push(problem("is not UTF-8 text: save it as UTF-8".into())),
+                Err(e) => problems.push(problem(format!("cannot be read ({e})"))),
+            }
+        }
+    }
+    (out, problems)
 }
 
 /// Splits rendered template text into paragraphs: blank lines separate

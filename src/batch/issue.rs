@@ -1,0 +1,249 @@
+//! One patient's superbill in the batch: held, partial or final; its
+//! revision against what this folder issued before; each of its documents
+//! rendered and written unless an intact file of the same source is
+//! already there. A failure to render holds this superbill with a finding;
+//! it never stops the batch.
+
+use super::Done;
+use crate::error::Result;
+use crate::export::{LedgerLine, Status, SummaryRow};
+use crate::findings::{At, Findings, Severity};
+use crate::hold::{Holds, Reason};
+use crate::input::SESSIONS_FILE;
+use crate::manifest::{change_reason, sha256_hex, Manifest, Revision};
+use crate::render::Document;
+use crate::superbill::{Group, Plan};
+use crate::superbill::{LeftOut, Superbill};
+use crate::{atomic, money::Cents};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub(super) struct Ctx<'a> {
+    pub loaded: &'a crate::practice::Loaded,
+    pub plan: &'a Plan<'a>,
+    pub holds: &'a Holds,
+    pub documents: &'a [Box<dyn Document>],
+    pub dry_run: bool,
+    pub previous: &'a Manifest,
+    pub out: &'a Path,
+    pub partial: bool,
+    pub credit: &'a BTreeMap<String, Cents>,
+    /// Money paid for the patient's sessions that are not billed.
+    pub held_money: &'a BTreeMap<String, Cents>,
+}
+
+/// Builds, decides and (unless held) renders and writes one superbill.
+pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
+    let inputs = &ctx.loaded.inputs;
+    let pid = &g.patient.patient_id;
+    let (mut sb, findings) = ctx.plan.build(g);
+    let mut reasons = ctx.holds.reasons(pid);
+    // Sessions the build itself had to leave off (a 13th diagnosis).
+    for f in findings
+        .items
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+    {
+        let left = (f.file == SESSIONS_FILE)
+            .then(|| g.sessions.iter().map(|&i| &inputs.sessions[i]))
+            .and_then(|mut it| it.find(|s| s.line == f.line))
+            .map(|s| LeftOut::Session {
+                id: s.session_id.clone(),
+                date: Some(s.date),
+            });
+        reasons.push(Reason::of(f, left));
+    }
+    reasons.sort();
+    reasons.dedup();
+    let group_sessions: Vec<String> = g
+        .sessions
+        .iter()
+        .map(|&i| inputs.sessions[i].session_id.clone())
+        .collect();
+    let period = crate::validate::Period {
+        from: sb.period_from,
+        to: sb.period_to,
+    };
+    let mut d = Done::held(&sb.number, pid, &period, findings, &reasons);
+    d.group_sessions = group_sessions;
+    if sb.lines.is_empty() && reasons.is_empty() {
+        d.row = None;
+        return Ok(d);
+    }
+    let blocked = reasons.iter().any(|r| r.left_out.is_none());
+    if !reasons.is_empty() && (!ctx.partial || blocked || sb.lines.is_empty()) {
+        return Ok(d);
+    }
+    let mut left: Vec<LeftOut> = reasons.iter().filter_map(|r| r.left_out.clone()).collect();
+    left.sort();
+    left.dedup();
+    sb.issue.left_out = left;
+    let revision = revise(ctx.previous, &mut sb);
+    let data = serde_json::to_vec(&sb).expect("superbill serialises");
+    // Every document rendered before any is written: a superbill held for
+    // a failed render leaves no file of its own behind.
+    let mut files = Vec::new();
+    let mut rendered = Vec::new();
+    for doc in ctx.documents {
+        let name = super::file_path(doc.as_ref(), &sb.number);
+        let source = source_of(&data, doc.fingerprint());
+        let same = unchanged(ctx.previous, ctx.out, &name, &source);
+        if ctx.dry_run || same {
+            let sha = if same {
+                ctx.previous.outputs[&name].clone()
+            } else {
+                String::new()
+            };
+            files.push(super::Written {
+                name,
+                sha256: sha,
+                written: !same,
+                source,
+            });
+            continue;
+        }
+        match doc.render(&sb) {
+            Ok(bytes) => rendered.push((files.len(), bytes)),
+            Err(e) => {
+                // Held with a finding; the other superbills go on.
+                let mut f = Findings::default();
+                f.error(
+                    &At::new(&name, 0, pid.as_str()),
+                    "",
+                    "render-failed",
+                    format!("{e}: the superbill is held; `superbill validate` shows what to fix"),
+                );
+                let reason = Reason::of(&f.items[0], None);
+                d.findings.extend(f);
+                d.reasons.push(reason);
+                d.row = Some(SummaryRow::held(
+                    &sb.number,
+                    pid,
+                    sb.period_from,
+                    sb.period_to,
+                    reasons_text(&d.reasons),
+                ));
+                return Ok(d);
+            }
+        }
+        files.push(super::Written {
+            name,
+            sha256: String::new(),
+            written: true,
+            source,
+        });
+    }
+    for (i, bytes) in rendered {
+        let f = &mut files[i];
+        f.written = atomic::write_if_changed(&ctx.out.join(&f.name), &bytes)?;
+        f.sha256 = sha256_hex(&bytes);
+    }
+    for f in files.iter().filter(|f| !f.written && !ctx.dry_run) {
+        // Same bytes as before; only their permissions may need fixing.
+        atomic::restrict(&ctx.out.join(&f.name))?;
+    }
+    // The superbill itself is the first document.
+    let mut revision = revision;
+    revision.sha256 = files[0].sha256.clone();
+    revision.source = files[0].source.clone();
+    d.status = sb_status(&sb);
+    d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog);
+    d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
+    d.sessions.dedup();
+    let mut row = SummaryRow::of(
+        &sb,
+        files[0].name.clone(),
+        ctx.credit.get(pid).copied().unwrap_or_default(),
+        ctx.held_money.get(pid).copied().unwrap_or_default(),
+    );
+    row.reasons = reasons_text(&reasons);
+    d.row = Some(row);
+    d.files = files;
+    d.revision = Some(revision);
+    Ok(d)
+}
+
+fn sb_status(sb: &Superbill) -> Status {
+    if sb.issue.is_partial() {
+        Status::Partial
+    } else {
+        Status::Final
+    }
+}
+
+/// At most this many reasons in a summary.csv cell; rejects.csv has all.
+const REASONS_SHOWN: usize = 20;
+
+pub(super) fn reasons_text(reasons: &[Reason]) -> String {
+    let mut v: Vec<String> = reasons
+        .iter()
+        .take(REASONS_SHOWN)
+        .map(Reason::label)
+        .collect();
+    if reasons.len() > REASONS_SHOWN {
+        v.push(format!(
+            "and {} more (rejects.csv)",
+            reasons.len() - REASONS_SHOWN
+        ));
+    }
+    v.join("; ")
+}
+
+/// Sets the superbill's revision from this folder's history: the same
+/// content keeps the revision last issued; different content is a
+/// corrected superbill, one revision up. Returns the history entry.
+fn revise(previous: &Manifest, sb: &mut Superbill) -> Revision {
+    sb.issue.revision = 0;
+    let content = sha256_hex(&serde_json::to_vec(&*sb).expect("superbill serialises"));
+    let mut payments: Vec<String> = sb.payments.iter().map(|p| p.payment_id.clone()).collect();
+    payments.dedup();
+    let mut sessions: Vec<String> = sb.lines.iter().map(|l| l.session_id.clone()).collect();
+    sessions.dedup();
+    let mut new = Revision {
+        number: sb.number.clone(),
+        revision: 1,
+        status: sb_status(sb).as_str().to_string(),
+        sha256: String::new(),
+        source: String::new(),
+        content,
+        reason: "first issue".into(),
+        sessions,
+        payments,
+        charged: sb.total_charged,
+        paid: sb.total_paid,
+    };
+    match previous.latest(&sb.number) {
+        Some(old) if old.content == new.content => new = old.clone(),
+        Some(old) => {
+            new.revision = old.revision + 1;
+            new.reason = change_reason(old, &new);
+        }
+        None => {}
+    }
+    sb.issue.revision = new.revision;
+    new
+}
+
+/// SHA-256 of the superbill's data (serialised) and the document's
+/// fingerprint.
+fn source_of(data: &[u8], fingerprint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(data);
+    h.update(fingerprint.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Whether the PDF a previous run wrote from the same source is still
+/// there, intact: then rendering it again would give the same bytes.
+fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool {
+    if previous.sources.get(name).map(String::as_str) != Some(source) {
+        return false;
+    }
+    let Some(sha) = previous.outputs.get(name) else {
+        return false;
+    };
+    let path = out.join(name);
+    let plain = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
+    plain && std::fs::read(&path).is_ok_and(|b| sha256_hex(&b) == *sha)
+}
