@@ -286,7 +286,7 @@ impl OutDir {
             let path = self.path.join(name);
             match fs::symlink_metadata(&path) {
                 Err(_) => {}
-                Ok(m) if m.is_file() && self.owned.contains(name) => {}
+                Ok(_) if self.owned.contains(name) && self.plain_file(name) => {}
                 Ok(_) => foreign.push(name.clone()),
             }
         }
@@ -321,16 +321,26 @@ impl OutDir {
     }
 
     /// Files of ours that this run did not produce (superbills now held or
-    /// gone): removed, and only if they are still plain files.
+    /// gone): removed, and only if they are still plain files in a real
+    /// folder (a folder swapped for a symlink is not followed).
     pub fn stale(&self, keep: &BTreeSet<String>) -> Vec<String> {
         self.owned
             .iter()
             .filter(|n| !keep.contains(*n))
-            .filter(|n| {
-                fs::symlink_metadata(self.path.join(n)).is_ok_and(|m| m.file_type().is_file())
-            })
+            .filter(|n| self.plain_file(n))
             .cloned()
             .collect()
+    }
+
+    /// Whether `name` (relative) is a regular file reached through real
+    /// folders only.
+    fn plain_file(&self, name: &str) -> bool {
+        let in_real_folder = Path::new(name).parent().is_none_or(|p| {
+            p.as_os_str().is_empty()
+                || fs::symlink_metadata(self.path.join(p)).is_ok_and(|m| m.file_type().is_dir())
+        });
+        in_real_folder
+            && fs::symlink_metadata(self.path.join(name)).is_ok_and(|m| m.file_type().is_file())
     }
 
     pub fn remove_stale(&self, keep: &BTreeSet<String>) -> Result<Vec<String>> {
@@ -356,7 +366,9 @@ impl Drop for OutDir {
     /// On failure or interruption: temp files go; a run that wrote nothing
     /// leaves no folder (or lock file) it created.
     fn drop(&mut self) {
-        if self.dry_run {
+        // Without the lock this run touched nothing: the temp files and
+        // the lock file there are another batch's, still at work.
+        if self.dry_run || self.lock.is_none() {
             return;
         }
         if !self.done {
@@ -517,6 +529,24 @@ mod tests {
         assert!(check_file_outside(&tmp.path().join("a.pdf"), &practice).is_ok());
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn a_stale_file_behind_a_symlinked_folder_is_not_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let elsewhere = tmp.path().join("elsewhere");
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::write(elsewhere.join("x.pdf"), b"the user's").unwrap();
+        let mut dir = OutDir::open(&out, false).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("old")).unwrap();
+        fs::write(out.join("a.csv"), b"ours").unwrap();
+        dir.owned.insert("old/x.pdf".into());
+        dir.owned.insert("a.csv".into());
+        let removed = dir.remove_stale(&BTreeSet::new()).unwrap();
+        assert_eq!(removed, ["a.csv"]);
+        assert_eq!(fs::read(elsewhere.join("x.pdf")).unwrap(), b"the user's");
+    }
+
     #[test]
     fn names_that_leave_the_folder_are_never_ours() {
         assert!(safe_name("summary.csv"));
@@ -534,9 +564,18 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("a/b/out");
         let first = OutDir::open(&out, false).unwrap();
+        // The first run's file being written: the refused run leaves it.
+        let writing = out.join(".superbill-x.tmp");
+        fs::write(&writing, b"half").unwrap();
         let err = OutDir::open(&out, false).err().expect("second run refused");
         assert!(err.to_string().contains("another superbill batch"), "{err}");
+        assert!(
+            writing.exists(),
+            "the refused run swept the first's temp file"
+        );
+        assert!(out.join(LOCK_FILE).exists());
         drop(first);
+        assert!(!writing.exists());
         assert!(
             !tmp.path().join("a").exists(),
             "created folders left behind"

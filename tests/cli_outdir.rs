@@ -296,13 +296,28 @@ fn temp_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// Sends `signal` (e.g. `-STOP`) to a child process.
+#[cfg(unix)]
+fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
 #[test]
 fn a_second_batch_on_the_same_folder_fails_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let practice = large_practice(tmp.path());
     let out = tmp.path().join("out");
     let (mut first, rest) = start_batch(&practice, &out);
+    // The first batch, paused half-way, holds the folder for as long as
+    // the second one runs, however fast the machine.
+    signal(&first, "-STOP");
     let (code, stdout, stderr) = batch(&practice, &out, &[]);
+    signal(&first, "-CONT");
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
         stderr.contains("another superbill batch is writing to"),
@@ -331,11 +346,7 @@ fn ctrl_c_stops_the_batch_with_exit_130_and_no_temp_files() {
     let practice = large_practice(tmp.path());
     let out = tmp.path().join("out");
     let (mut child, rest) = start_batch(&practice, &out);
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    signal(&child, "-INT");
     let stderr: Vec<String> = rest.map(|l| l.unwrap()).collect();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{stderr:?}");

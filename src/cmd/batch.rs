@@ -31,6 +31,10 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
     } else {
         Progress::hidden()
     };
+    // Set before the folder is opened: from then on Ctrl-C ends the run
+    // through the clean-up path, never half-way through creating it.
+    let cancel = Arc::new(AtomicBool::new(false));
+    on_interrupt(cancel.clone());
     // Before anything is written, and before the practice is read: an
     // output folder that overlaps the inputs, or that another batch holds.
     let dir = match outdir::check_overlap(&args.out, &args.practice.practice)
@@ -42,8 +46,6 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
             return Err(e);
         }
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    on_interrupt(cancel.clone());
     let mut findings = Findings::default();
     let loaded = match crate::practice::load(&args.practice.practice, &mut findings) {
         Ok(l) => l,

@@ -14,6 +14,11 @@ use super::{Document, RenderOptions, BUILD_ID};
 use crate::superbill::Superbill;
 use serde::Serialize;
 
+/// A superbill billing a session with this id cannot be rendered by the
+/// dummy: lets a test prove that a document failing for one superbill
+/// holds that superbill only (the batch goes on, its exports complete).
+pub const FAILS_ON_SESSION: &str = "BROKEN1";
+
 const LEFT: f32 = 50.0;
 const RIGHT: f32 = 562.0;
 const FRAME: Frame = Frame {
@@ -102,6 +107,12 @@ impl Document for Dummy {
     }
 
     fn render(&self, sb: &Superbill) -> crate::Result<Vec<u8>> {
+        if sb.lines.iter().any(|l| l.session_id == FAILS_ON_SESSION) {
+            return Err(crate::Error::Other(format!(
+                "dummy {}: cannot be drawn",
+                sb.number
+            )));
+        }
         let data = Data {
             number: &sb.number,
             practice: &sb.practice.legal_name,

@@ -80,3 +80,57 @@ fn the_batch_writes_a_registered_document_and_skips_it_when_unchanged() {
     );
     assert_eq!(std::fs::read(out.path().join(name)).unwrap(), pdf);
 }
+
+#[test]
+fn a_document_that_fails_for_one_superbill_holds_that_one_only() {
+    let sessions = [
+        "S1,P1,b,2026-09-01,psychotherapy,,F33.2,45,,".to_string(),
+        format!(
+            "{},P2,b,2026-09-15,psychotherapy,,F41.1,45,,",
+            super::FAILS_ON_SESSION
+        ),
+    ];
+    let rows: Vec<&str> = sessions.iter().map(String::as_str).collect();
+    let dir = practice_dir(PRACTICE, &rows, &[]);
+    let out = tempfile::tempdir().unwrap();
+    let report = run(dir.path(), out.path());
+    let o = out.path();
+
+    // P2 held with a finding naming the failed document; P1 issued.
+    assert_eq!(report.superbills, 1);
+    assert_eq!(report.held.len(), 1);
+    assert_eq!(report.held[0].number, "SB-202609-P2");
+    assert_eq!(report.held[0].reasons[0].codes, ["render-failed"]);
+    assert!(report
+        .findings
+        .items
+        .iter()
+        .any(|f| f.code == "render-failed" && f.record_id == "P2"));
+    // Every document of a superbill is rendered before any is written:
+    // the held one leaves no file of its own.
+    assert!(!o.join("superbills/SB-202609-P2.pdf").exists());
+    assert!(!o.join("dummy/SB-202609-P2-dummy.pdf").exists());
+    assert!(o.join("superbills/SB-202609-P1.pdf").is_file());
+    assert!(o.join("dummy/SB-202609-P1-dummy.pdf").is_file());
+
+    // The exports and the manifest are complete: the summary lists both,
+    // and the manifest vouches for every file it names.
+    let summary = std::fs::read_to_string(o.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 3, "{summary}");
+    let held = summary
+        .lines()
+        .find(|l| l.contains("SB-202609-P2"))
+        .unwrap();
+    assert!(
+        held.contains("held") && held.contains("render-failed"),
+        "{held}"
+    );
+    let manifest = crate::manifest::Manifest::previous(o);
+    assert!(manifest.outputs.contains_key("summary.csv"));
+    assert!(manifest.outputs.contains_key("ledger.csv"));
+    assert!(!manifest.outputs.keys().any(|n| n.contains("P2")));
+    for (name, sha) in &manifest.outputs {
+        let bytes = std::fs::read(o.join(name)).unwrap();
+        assert_eq!(&crate::manifest::sha256_hex(&bytes), sha, "{name}");
+    }
+}
