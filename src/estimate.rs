@@ -466,11 +466,12 @@ fn item(
             dose_mg: dose,
             place_of_service: svc.place_of_service.clone(),
             status: Status::Completed,
+            location: None,
         };
         let mut findings = Findings::default();
         let r = crate::resolve::session(
             &session,
-            &loaded.inputs.practice.default_place_of_service,
+            loaded.inputs.practice.default_pos_for(&session),
             &loaded.catalog,
             &mut findings,
         );

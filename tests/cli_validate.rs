@@ -80,7 +80,7 @@ fn clean_sample_has_no_errors() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("OK: no errors"), "{out}");
     assert!(
-        out.contains("Checked 45 patients, 271 sessions, 265 payments"),
+        out.contains("Checked 45 patients, 281 sessions, 275 payments"),
         "{out}"
     );
     assert!(findings.iter().all(|f| f.sev != "error"), "{findings:?}");

@@ -284,6 +284,7 @@ fn the_insured_is_the_patient_when_no_subscriber_is_named() {
             "CO",
             "80226-1234",
         ),
+        npi: None,
     });
     sb.practice.npi = None;
     let pdf = data_only(0.0, 0.0).render(&sb).unwrap();

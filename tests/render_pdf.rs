@@ -405,6 +405,7 @@ fn service_facility_is_shown_only_when_set() {
         name: "Cedar Ridge Infusion Suite".into(),
         address_lines: vec!["88 Aspen Row".into(), "Lakewood, CO 80226".into()],
         address: fixture::address("88 Aspen Row", None, "Lakewood", "CO", "80226"),
+        npi: None,
     });
     let text = pages_text(&r.render(&sb).unwrap()).concat();
     for want in [

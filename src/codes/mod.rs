@@ -2,7 +2,9 @@
 //! all read from data files under `codes/` (embedded as defaults) so that a
 //! new code year or a practice's own fees change data, not code.
 
+pub mod merge;
 pub mod pairing;
+pub mod payers;
 pub mod services;
 
 use crate::error::{Error, Result};
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use pairing::Pairing;
+pub use payers::Payers;
 pub use services::{Drug, ServiceMap};
 
 const PROCEDURES: &str = include_str!("../../codes/procedures.csv");
@@ -21,6 +24,8 @@ const MODIFIERS: &str = include_str!("../../codes/modifiers.csv");
 const FEES: &str = include_str!("../../codes/fees.csv");
 const PAIRING: &str = include_str!("../../codes/pairing.toml");
 const SERVICES: &str = include_str!("../../codes/services.toml");
+const UNITS: &str = include_str!("../../codes/units.toml");
+const PAYERS: &str = include_str!("../../codes/payers.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Procedure {
@@ -78,73 +83,144 @@ pub struct Place {
     pub telehealth: String,
 }
 
+/// A modifier and what the rules use it for.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Modifier {
+    pub code: String,
+    pub description: String,
+    /// `distinct` (a separate site, encounter or practitioner: 59, XS...),
+    /// `telehealth` (95, 93, GT), or empty.
+    #[serde(default)]
+    pub role: String,
+}
+
 /// All procedure-side code data for one practice.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub procedures: BTreeMap<String, Procedure>,
     pub places: BTreeMap<String, Place>,
-    pub modifiers: BTreeMap<String, String>,
+    pub modifiers: BTreeMap<String, Modifier>,
     pub fees: BTreeMap<String, Cents>,
     pub pairing: Pairing,
     pub services: ServiceMap,
+    /// Time and dose rules (`codes/units.toml`).
+    pub units: crate::units::Rules,
+    pub payers: Payers,
 }
 
+/// The keyed rule files: the built-in text, and where a practice's own
+/// copy lives in its folder.
+const RULE_FILES: [(&str, &str); 4] = [
+    ("codes/services.toml", "services.toml"),
+    ("codes/pairing.toml", "codes/pairing.toml"),
+    ("codes/units.toml", "codes/units.toml"),
+    ("codes/payers.toml", "codes/payers.toml"),
+];
+
 impl Catalog {
-    /// The embedded defaults, overridden by files in the practice folder:
-    /// `services.toml` and `fees.csv` (merged key by key), and
-    /// `codes/procedures.csv` (extra or replaced codes) and
-    /// `codes/pairing.toml` (replaces the rules).
+    /// The embedded defaults, extended by files in the practice folder:
+    /// the rule files (`services.toml`, `codes/pairing.toml`,
+    /// `codes/units.toml`, `codes/payers.toml`) merge key by key (see
+    /// `merge`), `fees.csv` too, `codes/procedures.csv`,
+    /// `codes/modifiers.csv` and `codes/places_of_service.csv` add or
+    /// replace rows.
     pub fn load(practice_dir: Option<&Path>) -> Result<Catalog> {
-        let mut cat = Catalog {
-            procedures: read_csv::<Procedure>(PROCEDURES, "codes/procedures.csv")?
-                .into_iter()
-                .map(|p| (p.code.clone(), p))
-                .collect(),
-            places: read_csv::<Place>(PLACES, "codes/places_of_service.csv")?
-                .into_iter()
-                .map(|p| (p.code.clone(), p))
-                .collect(),
-            modifiers: read_csv::<ModifierRow>(MODIFIERS, "codes/modifiers.csv")?
-                .into_iter()
-                .map(|m| (m.code, m.description))
-                .collect(),
-            fees: fees(FEES, "codes/fees.csv")?,
-            pairing: Pairing::parse(PAIRING, "codes/pairing.toml")?,
-            services: ServiceMap::parse(SERVICES, "codes/services.toml")?,
-        };
+        let mut procedures = keyed(
+            read_csv::<Procedure>(PROCEDURES, "codes/procedures.csv")?,
+            |p| &p.code,
+        );
+        let mut places = keyed(
+            read_csv::<Place>(PLACES, "codes/places_of_service.csv")?,
+            |p| &p.code,
+        );
+        let mut modifiers = keyed(
+            read_csv::<Modifier>(MODIFIERS, "codes/modifiers.csv")?,
+            |m| &m.code,
+        );
+        let mut fee_table = fees(FEES, "codes/fees.csv")?;
+        let mut rules = [SERVICES, PAIRING, UNITS, PAYERS]
+            .iter()
+            .zip(RULE_FILES)
+            .map(|(text, (name, _))| Ok((merge::parse(text, name)?, name.to_string())))
+            .collect::<Result<Vec<_>>>()?;
         if let Some(dir) = practice_dir {
-            cat.apply_overrides(dir)?;
+            for ((table, name), (_, own)) in rules.iter_mut().zip(RULE_FILES) {
+                let path = dir.join(own);
+                if let Some(text) = read_optional(&path)? {
+                    let shown = path.display().to_string();
+                    let base = std::mem::take(table);
+                    *table = merge::merge(base, merge::parse(&text, &shown)?, &shown)?;
+                    *name = shown;
+                }
+            }
+            if let Some(text) = read_optional(&dir.join("fees.csv"))? {
+                fee_table.extend(fees(&text, &dir.join("fees.csv").display().to_string())?);
+            }
+            let codes = dir.join("codes");
+            extend_csv(
+                &codes.join("procedures.csv"),
+                &mut procedures,
+                |p: &Procedure| &p.code,
+            )?;
+            extend_csv(
+                &codes.join("modifiers.csv"),
+                &mut modifiers,
+                |m: &Modifier| &m.code,
+            )?;
+            extend_csv(
+                &codes.join("places_of_service.csv"),
+                &mut places,
+                |p: &Place| &p.code,
+            )?;
         }
+        let mut rules = rules.into_iter();
+        let mut next = || rules.next().expect("four rule files");
+        let (t, n) = next();
+        let services = ServiceMap::from_table(t, &n)?;
+        let (t, n) = next();
+        let pairing = Pairing::from_table(t, &n)?;
+        let (t, n) = next();
+        let units: crate::units::Rules = merge::typed(t, &n)?;
+        units.check().map_err(|e| Error::config(&n, e))?;
+        let (t, n) = next();
+        let payers = Payers::from_table(t, &n)?;
+        let cat = Catalog {
+            procedures,
+            places,
+            modifiers,
+            fees: fee_table,
+            pairing,
+            services,
+            units,
+            payers,
+        };
         cat.check()?;
         Ok(cat)
-    }
-
-    fn apply_overrides(&mut self, dir: &Path) -> Result<()> {
-        if let Some(text) = read_optional(&dir.join("services.toml"))? {
-            let own = ServiceMap::parse(&text, &dir.join("services.toml").display().to_string())?;
-            self.services.merge(own);
-        }
-        if let Some(text) = read_optional(&dir.join("fees.csv"))? {
-            self.fees
-                .extend(fees(&text, &dir.join("fees.csv").display().to_string())?);
-        }
-        let codes = dir.join("codes");
-        if let Some(text) = read_optional(&codes.join("procedures.csv"))? {
-            let name = codes.join("procedures.csv").display().to_string();
-            for p in read_csv::<Procedure>(&text, &name)? {
-                self.procedures.insert(p.code.clone(), p);
-            }
-        }
-        if let Some(text) = read_optional(&codes.join("pairing.toml"))? {
-            self.pairing =
-                Pairing::parse(&text, &codes.join("pairing.toml").display().to_string())?;
-        }
-        Ok(())
     }
 
     /// Mapping lines must name known codes and drugs: a typo in a data file
     /// is a configuration error found before any session is read.
     fn check(&self) -> Result<()> {
+        for code in self.units.codes() {
+            if !self.procedures.contains_key(code) {
+                return Err(Error::config(
+                    "codes/units.toml",
+                    format!("a rule names code {code}, which is not in the procedure table"),
+                ));
+            }
+        }
+        for (key, drug) in &self.services.drugs {
+            for code in &drug.codes {
+                if !self.procedures.contains_key(code) {
+                    return Err(Error::config(
+                        "services.toml",
+                        format!(
+                            "drug '{key}' names code {code}, which is not in the procedure table"
+                        ),
+                    ));
+                }
+            }
+        }
         for (key, svc) in &self.services.services {
             for line in &svc.lines {
                 if let Some(code) = &line.code {
@@ -156,13 +232,21 @@ impl Catalog {
                     }
                 }
                 if let Some(d) = &line.drug {
-                    if !self.services.drugs.contains_key(d) {
+                    let Some(drug) = self.services.drugs.get(d) else {
                         return Err(Error::config(
                             "services.toml",
                             format!(
                                 "service '{key}' names drug '{d}', which has no [drugs.{d}] entry"
                             ),
                         ));
+                    };
+                    if let Some(code) = &line.code {
+                        if !drug.codes.is_empty() && !drug.codes.contains(code) {
+                            return Err(Error::config(
+                                "services.toml",
+                                format!("service '{key}' bills drug '{d}' as {code}, but the drug lists codes {}", drug.codes.join(", ")),
+                            ));
+                        }
                     }
                 }
             }
@@ -196,12 +280,40 @@ impl Catalog {
     pub fn is_telehealth_pos(&self, pos: &str) -> bool {
         self.places.get(pos).is_some_and(|p| p.telehealth == "yes")
     }
+
+    /// Modifiers with `role` (`distinct`, `telehealth`).
+    pub fn modifiers_with(&self, role: &str) -> Vec<&str> {
+        self.modifiers
+            .values()
+            .filter(|m| m.role == role)
+            .map(|m| m.code.as_str())
+            .collect()
+    }
+
+    /// Whether lines of `code` are drugs billed with an NDC.
+    pub fn needs_ndc(&self, code: &str) -> bool {
+        self.procedure(code)
+            .is_some_and(|p| self.units.ndc.categories.contains(&p.category))
+    }
 }
 
-#[derive(Deserialize)]
-struct ModifierRow {
-    code: String,
-    description: String,
+fn keyed<T>(rows: Vec<T>, key: impl Fn(&T) -> &String) -> BTreeMap<String, T> {
+    rows.into_iter().map(|r| (key(&r).clone(), r)).collect()
+}
+
+/// A practice's own rows of a code table: new codes add, same codes
+/// replace.
+fn extend_csv<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    table: &mut BTreeMap<String, T>,
+    key: impl Fn(&T) -> &String,
+) -> Result<()> {
+    if let Some(text) = read_optional(path)? {
+        for row in read_csv::<T>(&text, &path.display().to_string())? {
+            table.insert(key(&row).clone(), row);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

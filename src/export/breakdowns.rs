@@ -301,6 +301,9 @@ mod tests {
             unit_fee: Cents(charge),
             pointers: "A".into(),
             charge: Cents(charge),
+            ndc: String::new(),
+            ndc_unit: String::new(),
+            ndc_quantity: String::new(),
         }
     }
 

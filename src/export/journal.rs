@@ -258,6 +258,9 @@ mod tests {
             unit_fee: Cents(cents),
             pointers: "A".into(),
             charge: Cents(cents),
+            ndc: String::new(),
+            ndc_unit: String::new(),
+            ndc_quantity: String::new(),
         }
     }
 

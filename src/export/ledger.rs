@@ -6,7 +6,7 @@ use crate::money::Cents;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
 
-pub const LEDGER_HEADER: [&str; 15] = [
+pub const LEDGER_HEADER: [&str; 18] = [
     "superbill_number",
     "patient_id",
     "session_id",
@@ -22,6 +22,9 @@ pub const LEDGER_HEADER: [&str; 15] = [
     "unit_fee",
     "diagnosis_pointers",
     "charge",
+    "ndc",
+    "ndc_unit",
+    "ndc_quantity",
 ];
 
 /// One service line as the accountant sees it; also what the breakdowns
@@ -48,6 +51,11 @@ pub struct LedgerLine {
     pub unit_fee: Cents,
     pub pointers: String,
     pub charge: Cents,
+    /// Drug lines: the 11-digit NDC, its unit qualifier (`ML`, `UN`) and
+    /// the quantity given in that unit (`4`), as on the superbill.
+    pub ndc: String,
+    pub ndc_unit: String,
+    pub ndc_quantity: String,
 }
 
 impl LedgerLine {
@@ -78,6 +86,17 @@ impl LedgerLine {
                 unit_fee: l.unit_fee,
                 pointers: l.pointers.clone(),
                 charge: l.charge,
+                ndc: l.drug.as_ref().map(|d| d.ndc11.clone()).unwrap_or_default(),
+                ndc_unit: l
+                    .drug
+                    .as_ref()
+                    .map(|d| d.unit_qualifier.clone())
+                    .unwrap_or_default(),
+                ndc_quantity: l
+                    .drug
+                    .as_ref()
+                    .map(|d| d.quantity.clone())
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -103,6 +122,9 @@ pub fn ledger_csv<'a>(lines: impl IntoIterator<Item = &'a LedgerLine>) -> Vec<u8
             &l.unit_fee.plain(),
             l.pointers.as_str(),
             &l.charge.plain(),
+            l.ndc.as_str(),
+            l.ndc_unit.as_str(),
+            l.ndc_quantity.as_str(),
         ]);
     }
     csv.finish()

@@ -263,6 +263,12 @@ registry! {
     UnknownPos = "unknown-pos", Error, Row,
         "A place of service code is not in the CMS list.",
         "Use a two-digit POS code (11 office, 02/10 telehealth, 12 home).";
+    UnknownLocation = "unknown-location", Error, Row,
+        "A session (or default_location) names a location that practice.toml does not list.",
+        "Use a location id of the [[locations]] in practice.toml, or leave the column empty.";
+    PublicPayer = "public-payer", Warning, Row,
+        "The patient's payer is Medicare or Medicaid, whose members are not told to file a superbill themselves.",
+        "Check the provider's status with the program; the superbill carries that program's note.";
 
     // Diagnoses.
     IcdAbsent = "icd-absent", Error, Row,
@@ -330,6 +336,12 @@ registry! {
     InfusionTooShort = "infusion-too-short", Error, Row,
         "An infusion of 15 minutes or less is not billable as an infusion.",
         "Bill it as a push, or correct the minutes.";
+    HydrationTooShort = "hydration-too-short", Error, Row,
+        "IV hydration of 30 minutes or less is not reportable as hydration (96360 needs 31 minutes or more).",
+        "Remove the hydration lines, or correct the minutes.";
+    EmTimeShort = "em-time-short", Warning, Row,
+        "A visit level chosen by time needs more minutes than the session records.",
+        "Bill the level the time supports, or ignore it if the level was chosen by medical decision making.";
     PsychotherapyTooShort = "psychotherapy-too-short", Error, Row,
         "Psychotherapy under 16 minutes is not billable, or the tier does not match the minutes.",
         "Use the code for the minutes recorded.";

@@ -69,9 +69,17 @@ pub struct Practice {
     /// `time_zone`). Unset: read as dates, with a warning.
     #[serde(default)]
     pub utc_midnight: Option<super::parse::UtcMidnight>,
-    /// Where services are rendered, when not the billing address.
+    /// Where services are rendered, when not the billing address (a
+    /// practice with one office; several offices list `locations`).
     #[serde(default)]
     pub service_facility: Option<Facility>,
+    /// The offices where services are rendered; sessions name theirs in
+    /// the `location` column.
+    #[serde(default)]
+    pub locations: Vec<Location>,
+    /// The location of sessions that name none.
+    #[serde(default)]
+    pub default_location: Option<String>,
     /// Paths are relative to the practice folder.
     #[serde(default)]
     pub logo: Option<PathBuf>,
@@ -189,6 +197,79 @@ pub struct Facility {
     pub address: Address,
 }
 
+/// An office of the practice (`[[locations]]` in practice.toml).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+    pub address: Address,
+    /// The facility's own (type 2) NPI, when it has one.
+    #[serde(default)]
+    pub npi: Option<String>,
+    /// Place of service of sessions there (else the practice's default).
+    #[serde(default)]
+    pub place_of_service: Option<String>,
+}
+
+/// Where one session's services were rendered, as a claim reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Site<'a> {
+    pub name: &'a str,
+    pub address: &'a Address,
+    pub npi: Option<&'a str>,
+}
+
+impl Practice {
+    pub fn location(&self, id: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.id == id)
+    }
+
+    /// The location a session names, or the practice's default one.
+    /// `None` when the session names no location and there is no default
+    /// (or the id is unknown: validation reports it).
+    pub fn location_of(&self, session_location: Option<&str>) -> Option<&Location> {
+        session_location
+            .or(self.default_location.as_deref())
+            .and_then(|id| self.location(id))
+    }
+
+    /// The place of service a session at `location` starts from (a
+    /// service or the session's own column may override it).
+    pub fn place_of_service_at<'a>(&'a self, location: Option<&'a Location>) -> &'a str {
+        location
+            .and_then(|l| l.place_of_service.as_deref())
+            .unwrap_or(&self.default_place_of_service)
+    }
+
+    /// The place of service `session` starts from: its location's, else
+    /// the practice's default.
+    pub fn default_pos_for(&self, session: &Session) -> &str {
+        self.place_of_service_at(self.location_of(session.location.as_deref()))
+    }
+
+    /// Where a session at `location` was rendered when that is not the
+    /// billing address: claims report a service facility only then.
+    pub fn site_at<'a>(&'a self, location: Option<&'a Location>) -> Option<Site<'a>> {
+        let site = match location {
+            Some(l) => Site {
+                name: &l.name,
+                address: &l.address,
+                npi: l.npi.as_deref(),
+            },
+            None => {
+                let f = self.service_facility.as_ref()?;
+                Site {
+                    name: &f.name,
+                    address: &f.address,
+                    npi: None,
+                }
+            }
+        };
+        (site.address != &self.address).then_some(site)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Patient {
     pub line: u64,
@@ -206,6 +287,9 @@ pub struct Patient {
     pub group_number: Option<String>,
     pub subscriber_name: Option<String>,
     pub subscriber_relationship: Option<String>,
+    /// `medicare`, `medicaid` (a type of `codes/payers.toml`) or
+    /// `commercial`; when empty the type is recognised from `payer`.
+    pub payer_type: Option<String>,
 }
 
 impl Patient {
@@ -259,6 +343,9 @@ pub struct Session {
     pub dose_mg: Option<u32>,
     pub place_of_service: Option<String>,
     pub status: Status,
+    /// Where the service was rendered: a location id of practice.toml
+    /// (empty: the practice's default location).
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

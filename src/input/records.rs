@@ -33,6 +33,7 @@ pub const PATIENT_COLUMNS: Columns = Columns {
         "subscriber_relationship",
         "phone",
         "email",
+        "payer_type",
     ],
     free_text: &["address", "address2"],
 };
@@ -52,6 +53,7 @@ pub const SESSION_COLUMNS: Columns = Columns {
         "dose_mg",
         "place_of_service",
         "status",
+        "location",
     ],
     free_text: &[],
 };
@@ -341,6 +343,7 @@ pub fn patients(table: &Table, reading: &mut Reading, findings: &mut Findings) -
             group_number: r.opt("group_number"),
             subscriber_name: r.opt("subscriber_name"),
             subscriber_relationship: r.opt("subscriber_relationship"),
+            payer_type: r.opt("payer_type"),
         };
         if r.ok {
             out.push(p);
@@ -520,6 +523,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
             dose_mg,
             place_of_service: place_of_service.map(|p| format!("{p:0>2}")),
             status,
+            location: r.opt("location"),
         };
         if r.ok {
             out.push(s);

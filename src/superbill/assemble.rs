@@ -2,6 +2,7 @@
 //! period, as pure data. Once built, the plan hands what it knows to
 //! `rows` to account for every input row.
 
+use super::letters::{letter, Letters};
 use super::model::*;
 use crate::findings::{At, Findings};
 use crate::icd10;
@@ -127,7 +128,7 @@ impl<'a> Plan<'a> {
                 let mut scratch = Findings::default();
                 resolve::session(
                     &inputs.sessions[i],
-                    &inputs.practice.default_place_of_service,
+                    inputs.practice.default_pos_for(&inputs.sessions[i]),
                     &self.loaded.catalog,
                     &mut scratch,
                 )
@@ -210,7 +211,7 @@ fn charges(loaded: &Loaded, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Ve
         let mut scratch = Findings::default();
         let r = resolve::session(
             s,
-            &inputs.practice.default_place_of_service,
+            inputs.practice.default_pos_for(s),
             &loaded.catalog,
             &mut scratch,
         );
@@ -303,22 +304,23 @@ fn one(
     let idx = &plan.idx;
     let inputs = &loaded.inputs;
     let practice = &inputs.practice;
-    let mut diagnoses: Vec<String> = Vec::new();
+    let mut letters = Letters::default();
     let mut providers: Vec<ProviderBlock> = Vec::new();
     let mut lines = Vec::new();
     let mut included = Vec::new();
     for (_, s, r) in sessions {
-        let new: Vec<&String> = s
-            .diagnoses
-            .iter()
-            .filter(|d| !diagnoses.contains(d))
-            .collect();
-        if diagnoses.len() + new.len() > 12 {
-            findings.error(&At::new(SESSIONS_FILE, s.line, &s.session_id), "diagnoses", "superbill-diagnoses", format!(
-                "with this session superbill {number} would list more than 12 diagnoses (A-L): bill it on its own with `{}`", crate::validate::render_alone(&inputs.dir, s)));
+        // Validation rejects such a session already; this keeps a claim
+        // within its letters whatever the caller validated.
+        if letters.admit(&s.diagnoses).is_err() {
+            let msg = crate::validate::too_many_for_superbill(&inputs.dir, s, Some(number));
+            findings.error(
+                &At::new(SESSIONS_FILE, s.line, &s.session_id),
+                "diagnoses",
+                "superbill-diagnoses",
+                msg,
+            );
             continue;
         }
-        diagnoses.extend(new.into_iter().cloned());
         let prov = inputs.provider(&s.provider_id).expect("validated provider");
         if !providers.iter().any(|b| b.id == prov.id) {
             providers.push(ProviderBlock {
@@ -330,12 +332,15 @@ fn one(
                 taxonomy: prov.taxonomy.clone(),
             });
         }
-        let pointers: String = s
-            .diagnoses
-            .iter()
-            .take(4)
-            .map(|d| (b'A' + diagnoses.iter().position(|x| x == d).unwrap_or(0) as u8) as char)
-            .collect();
+        let pointers = letters.pointers(&s.diagnoses);
+        let facility = practice
+            .site_at(practice.location_of(s.location.as_deref()))
+            .map(|site| Party {
+                name: site.name.to_string(),
+                address_lines: address_lines(site.address),
+                address: site.address.clone(),
+                npi: site.npi.map(str::to_string),
+            });
         for l in &r.lines {
             lines.push(ServiceLine {
                 session_id: s.session_id.clone(),
@@ -350,15 +355,17 @@ fn one(
                 provider_npi: prov.npi.clone(),
                 description: l.description.clone(),
                 drug: l.drug.clone(),
+                facility: facility.clone(),
             });
         }
         included.push(s.session_id.as_str());
     }
-    let diagnoses = diagnoses
+    let diagnoses = letters
+        .codes()
         .iter()
         .enumerate()
         .map(|(i, code)| Diagnosis {
-            letter: (b'A' + i as u8) as char,
+            letter: letter(i),
             code: icd10::dotted(code),
             description: loaded
                 .icd
@@ -367,6 +374,11 @@ fn one(
                 .to_string(),
         })
         .collect();
+    // One facility for every line: a block of its own.
+    let facility = match lines.first() {
+        Some(first) if lines.iter().all(|l| l.facility == first.facility) => first.facility.clone(),
+        _ => None,
+    };
     let payments = payments_for(idx, &plan.ledger, &included);
     let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
     let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
@@ -390,15 +402,7 @@ fn one(
             npi: practice.npi.clone(),
             taxonomy: practice.taxonomy.clone(),
         },
-        facility: practice
-            .service_facility
-            .as_ref()
-            .filter(|f| f.address != practice.address)
-            .map(|f| Party {
-                name: f.name.clone(),
-                address_lines: address_lines(&f.address),
-                address: f.address.clone(),
-            }),
+        facility,
         patient: PatientBlock {
             patient_id: p.patient_id.clone(),
             name: p.full_name(),
@@ -414,6 +418,11 @@ fn one(
             member_id: p.member_id.clone(),
             group_number: p.group_number.clone(),
             subscriber: p.subscriber().map(|(n, r)| (n.to_string(), r.to_string())),
+            payer_type: loaded
+                .catalog
+                .payers
+                .type_of(&p.payer, p.payer_type.as_deref())
+                .map(str::to_string),
         },
         providers,
         diagnoses,

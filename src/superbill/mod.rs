@@ -6,6 +6,7 @@
 //! renderers (`render::superbill`, `export`) read only the model.
 
 mod assemble;
+pub mod letters;
 mod model;
 
 pub use assemble::{number, superbills, Group, Outcome, Plan, Request};

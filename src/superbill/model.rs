@@ -18,8 +18,9 @@ pub struct Superbill {
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub practice: BillingEntity,
-    /// Service facility, when services were rendered elsewhere than the
-    /// billing address.
+    /// Service facility, when every line was rendered at the same place
+    /// and that is not the billing address (lines at several places carry
+    /// theirs, `ServiceLine::facility`, and this is None).
     pub facility: Option<Party>,
     pub patient: PatientBlock,
     /// Every rendering provider that appears on a line, in first-use order.
@@ -112,6 +113,8 @@ pub struct Party {
     pub address_lines: Vec<String>,
     /// The same address in parts, for forms with a box per part (CMS-1500).
     pub address: Address,
+    /// The facility's own NPI, when it has one (CMS-1500 box 32a).
+    pub npi: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,6 +149,10 @@ pub struct PatientBlock {
     pub group_number: Option<String>,
     /// (name, relationship) when the patient is not the subscriber.
     pub subscriber: Option<(String, String)>,
+    /// A public program the payer belongs to (`medicare`, `medicaid`: a
+    /// type of `codes/payers.toml`); None for a commercial plan. The note
+    /// to the patient follows it.
+    pub payer_type: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -187,6 +194,8 @@ pub struct ServiceLine {
     /// The practice's own plain description (never AMA text).
     pub description: String,
     pub drug: Option<DrugInfo>,
+    /// Where the service was rendered, when not the billing address.
+    pub facility: Option<Party>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -215,6 +224,12 @@ impl Superbill {
     /// Modifiers joined the way claim forms print them: `25 95`.
     pub fn modifiers_text(line: &ServiceLine) -> String {
         line.modifiers.join(" ")
+    }
+
+    /// Whether the lines were rendered at different places (some maybe at
+    /// the billing address): each line then shows its service facility.
+    pub fn facility_per_line(&self) -> bool {
+        self.facility.is_none() && self.lines.iter().any(|l| l.facility.is_some())
     }
 
     /// Whether more than one rendering provider appears, in which case each

@@ -2,7 +2,7 @@
 //! new-course (intake and induction) half.
 
 use super::plan::{Kind, Pay, Plan};
-use super::practice::{ANESTHESIOLOGIST, NURSE_PRACTITIONER, PSYCHIATRIST};
+use super::practice::{ANESTHESIOLOGIST, NURSE_PRACTITIONER, PSYCHIATRIST, SECOND_OFFICE};
 use super::rng::Rng;
 use super::visits::{extras, im_visit, maintenance, med_visit, spravato, therapy_visit};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -35,6 +35,8 @@ pub(super) struct Sess {
     pub(super) dose: Option<u32>,
     pub(super) pos: &'static str,
     pub(super) status: Status,
+    /// A location id of practice.toml; empty for the default office.
+    pub(super) location: &'static str,
     /// Paid by the package payment.
     pub(super) in_package: bool,
 }
@@ -57,6 +59,7 @@ impl Sess {
             dose,
             pos: "",
             status: Status::Completed,
+            location: "",
             in_package: false,
         }
     }
@@ -140,6 +143,11 @@ pub(super) fn schedule(
         }
         out[before..].sort_by_key(|s| s.date);
     }
+    if !plan.location.is_empty() {
+        for s in out.iter_mut() {
+            s.location = plan.location;
+        }
+    }
     // Spravato only for an established patient: the first completed session
     // a patient has on record is never a Spravato session.
     if let Some(first) = out.iter_mut().find(|s| s.status == Status::Completed) {
@@ -177,6 +185,16 @@ fn intake(
 }
 
 fn new_course(plan: &Plan, idx: usize, month: &mut Month, rng: &mut Rng, out: &mut Vec<Sess>) {
+    // Hydration and home-visit patients start without a psychiatric intake.
+    let start = month.day(plan.start_day);
+    if plan.kind == Kind::Hydration {
+        hydration_course(month, start, out);
+        return;
+    }
+    if plan.kind == Kind::Home {
+        home_course(month, start, rng, out);
+        return;
+    }
     let Some(intake_day) = intake(plan, month, month.day(plan.start_day), rng, out) else {
         return;
     };
@@ -259,5 +277,54 @@ fn new_course(plan: &Plan, idx: usize, month: &mut Month, rng: &mut Rng, out: &m
                 d += Duration::days(7);
             }
         }
+        Kind::Tms => {
+            // Mapping first, then every weekday; the motor threshold is
+            // re-determined in the third week.
+            for i in 0..20 {
+                let Some(day) = month.place(d) else { break };
+                let service = match i {
+                    0 => "tms-mapping",
+                    10 => "tms-threshold",
+                    _ => "tms",
+                };
+                out.push(Sess::new(day, NURSE_PRACTITIONER, service, None, None));
+                d = day + Duration::days(1);
+            }
+        }
+        Kind::Hydration | Kind::Home => {}
+    }
+}
+
+/// IV hydration: by the service mapping (saline; lactated Ringer's past
+/// the first hour), and by explicit codes whose drug lines carry their
+/// units (ondansetron 8 mg: `J2405x8`, 4 mL; saline 2 x 250 mL:
+/// `J7050x2`, 500 mL), one of them at the second office.
+fn hydration_course(month: &mut Month, start: NaiveDate, out: &mut Vec<Sess>) {
+    let visits: [(&str, &str, u32, &str); 4] = [
+        ("iv-hydration", "", 45, ""),
+        ("", "96360;96375;J7030;J2405x8", 50, ""),
+        ("iv-hydration-lr", "", 100, ""),
+        ("", "96360;J7050x2", 40, SECOND_OFFICE),
+    ];
+    let mut d = start;
+    for (service, procedures, minutes, location) in visits {
+        let Some(day) = month.place(d) else { return };
+        let mut s = Sess::new(day, NURSE_PRACTITIONER, service, Some(minutes), None);
+        s.procedures = procedures;
+        s.location = location;
+        out.push(s);
+        d = day + Duration::days(7);
+    }
+}
+
+/// Home visits: the first as a new patient, then established.
+fn home_course(month: &mut Month, start: NaiveDate, rng: &mut Rng, out: &mut Vec<Sess>) {
+    let Some(day) = month.place(start) else {
+        return;
+    };
+    out.push(Sess::new(day, PSYCHIATRIST, "home-visit-new", None, None));
+    let next = day + Duration::days(i64::from(rng.range(12, 16)));
+    if let Some(day) = month.place(next) {
+        out.push(Sess::new(day, PSYCHIATRIST, "home-visit", None, None));
     }
 }

@@ -16,7 +16,8 @@
 //!   shape the tool must handle (long and 40-minute infusions, Spravato 56
 //!   and 84 mg, the commercial split, intakes, psychotherapy tiers,
 //!   telehealth, explicit procedures, package prepayments, a cancelled and a
-//!   no-show session every month).
+//!   no-show session every month, IV hydration with drug lines billed by
+//!   units, a TMS course and home visits, sessions at a second office).
 //!
 //! Fees come from the built-in `codes/fees.csv`, so per-session payments
 //! match what a superbill will charge.
@@ -91,7 +92,7 @@ pub struct SynthStats {
 pub const CEDAR_RIDGE_SEED: u64 = 20260901;
 
 /// Patients with fixed plans that cover every service shape (see module doc).
-pub const COVERAGE_PATIENTS: usize = 16;
+pub const COVERAGE_PATIENTS: usize = 19;
 
 /// Largest number of months accepted (ten years).
 pub const MAX_MONTHS: u32 = 120;
@@ -115,7 +116,7 @@ const PATIENTS_HEADER: [&str; 17] = [
     "subscriber_name",
     "subscriber_relationship",
 ];
-const SESSIONS_HEADER: [&str; 11] = [
+const SESSIONS_HEADER: [&str; 12] = [
     "session_id",
     "patient_id",
     "provider_id",
@@ -127,6 +128,7 @@ const SESSIONS_HEADER: [&str; 11] = [
     "dose_mg",
     "place_of_service",
     "status",
+    "location",
 ];
 const PAYMENTS_HEADER: [&str; 7] = [
     "payment_id",
@@ -200,6 +202,7 @@ pub fn generate(opts: &SynthOptions, out_dir: &Path) -> Result<SynthStats> {
                 dose.as_str(),
                 s.pos,
                 s.status.as_str(),
+                s.location,
             ])?;
             stats.sessions += 1;
         }

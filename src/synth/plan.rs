@@ -1,5 +1,6 @@
 //! Each patient's plan: kind of treatment, start, payment habits, diagnoses.
 
+use super::practice::SECOND_OFFICE;
 use super::rng::Rng;
 use super::COVERAGE_PATIENTS;
 
@@ -17,6 +18,12 @@ pub(super) enum Kind {
     Im,
     /// Psychotherapy and medication management.
     Therapy,
+    /// IV hydration (saline, lactated Ringer's; an anti-nausea push).
+    Hydration,
+    /// TMS: mapping, a daily course, a threshold re-determination.
+    Tms,
+    /// Home visits (place of service 12).
+    Home,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +55,8 @@ pub(super) struct Plan {
     pub(super) underpays: bool,
     pub(super) overpays: bool,
     pub(super) medicare: bool,
+    /// Where the patient is treated (empty: the practice's default office).
+    pub(super) location: &'static str,
     pub(super) diagnoses: Vec<&'static str>,
 }
 
@@ -67,6 +76,7 @@ impl Plan {
             underpays: false,
             overpays: false,
             medicare: false,
+            location: "",
             diagnoses: Vec::new(),
         }
     }
@@ -180,9 +190,26 @@ impl Plan {
                 p.method = "check";
                 p
             }
-            _ => {
+            15 => {
                 let mut p = new(Plan::base(Kind::Im), 3);
                 p.explicit = true;
+                p
+            }
+            16 => {
+                // IV hydration, one session at the second office.
+                new(Plan::base(Kind::Hydration), 2)
+            }
+            17 => {
+                // A TMS course, all at the second office (a facility block).
+                let mut p = new(Plan::base(Kind::Tms), 1);
+                p.location = SECOND_OFFICE;
+                p.method = "hsa-card";
+                p
+            }
+            _ => {
+                // Home visits: new, then established.
+                let mut p = new(Plan::base(Kind::Home), 3);
+                p.method = "check";
                 p
             }
         }
@@ -248,6 +275,9 @@ fn diagnoses(kind: Kind, idx: usize, rng: &mut Rng) -> Vec<&'static str> {
             &["F43.12", "F43.10", "F42.2", "F31.81", "F33.1", "F41.1"],
             &["F41.1", "F33.1", "F32.1", "F17.210", "R45.851"],
         ),
+        Kind::Hydration => (&["E86.0"], &["R11.0", "R53.83"]),
+        Kind::Tms => (&["F33.2", "F33.1", "F32.2"], &["F41.1", "F43.10"]),
+        Kind::Home => (&["F33.1", "F43.12"], &["F41.1"]),
     };
     // Coverage patients get a fixed primary, so their claims are stable.
     let primary = if idx < COVERAGE_PATIENTS {

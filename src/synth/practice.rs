@@ -3,6 +3,8 @@
 pub(super) const PSYCHIATRIST: &str = "okafor";
 pub(super) const ANESTHESIOLOGIST: &str = "lindqvist";
 pub(super) const NURSE_PRACTITIONER: &str = "reyes";
+/// The second office's location id (the first is the billing address).
+pub(super) const SECOND_OFFICE: &str = "boulder";
 
 pub(super) const PRACTICE_TOML: &str = r#"# Cedar Ridge Ketamine & Wellness: a fictional practice (synthetic data).
 # NPIs, EIN and licenses are invented; the NPIs are check-digit valid
@@ -14,6 +16,8 @@ npi = "1987654328"
 taxonomy = "261QM0801X"
 time_zone = "America/Denver"
 default_place_of_service = "11"
+# Sessions that name no location are at the Denver office.
+default_location = "denver"
 
 [address]
 line1 = "2750 Larkspur Ridge Pkwy"
@@ -21,6 +25,34 @@ line2 = "Suite 310"
 city = "Denver"
 state = "CO"
 zip = "80206"
+
+# The offices where patients are treated: sessions.csv names one in its
+# location column. Superbills show the service facility of a line rendered
+# elsewhere than the billing address above.
+[[locations]]
+id = "denver"
+name = "Cedar Ridge Ketamine & Wellness, Denver"
+place_of_service = "11"
+
+[locations.address]
+line1 = "2750 Larkspur Ridge Pkwy"
+line2 = "Suite 310"
+city = "Denver"
+state = "CO"
+zip = "80206"
+
+[[locations]]
+id = "boulder"
+name = "Cedar Ridge Ketamine & Wellness, Boulder"
+npi = "1287654325"
+place_of_service = "11"
+
+[locations.address]
+line1 = "1830 Folsom St"
+line2 = "Suite 200"
+city = "Boulder"
+state = "CO"
+zip = "80302"
 
 [[providers]]
 id = "okafor"

@@ -6,7 +6,6 @@ use super::payments::dollars;
 use super::plan::compatible;
 use super::practice::PSYCHIATRIST;
 use super::*;
-use crate::units;
 use chrono::Weekday;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -172,11 +171,13 @@ fn sessions_stay_inside_the_months_and_follow_the_rules() {
     let hi = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     let mut seen: HashMap<String, Vec<NaiveDate>> = HashMap::new();
     let mut ids = BTreeSet::new();
+    let rules = crate::codes::Catalog::load(None).unwrap().units;
     for s in &sessions {
         assert!(ids.insert(s["session_id"].clone()), "duplicate id");
         let date: NaiveDate = s["date"].parse().unwrap();
         assert!(date >= lo && date <= hi, "{date} outside the months");
         assert!(!matches!(date.weekday(), Weekday::Sat | Weekday::Sun));
+        let infusion = &rules.timed["infusion"];
         let days = seen.entry(s["patient_id"].clone()).or_default();
         assert!(!days.contains(&date), "two sessions one day");
         let first = days.is_empty() && s["status"] == "completed";
@@ -196,7 +197,7 @@ fn sessions_stay_inside_the_months_and_follow_the_rules() {
         }
         let minutes: u32 = s["minutes"].parse().unwrap_or(0);
         if s["service"].starts_with("ketamine-iv") {
-            assert!(units::infusion(minutes).is_ok());
+            assert!(infusion.units(minutes).is_ok());
         }
         if s["service"].contains("psychotherapy") {
             assert!(minutes >= 16);

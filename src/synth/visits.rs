@@ -98,6 +98,35 @@ pub(super) fn maintenance(
             }
             med_visit(plan, month, month.day(rng.range(8, 12)), rng, out);
         }
+        Kind::Hydration => {
+            for w in 0..2 {
+                let d = month.day(rng.range(2, 10) + 14 * w);
+                if let Some(day) = month.place(d) {
+                    let minutes = rng.range(7, 14) * 5;
+                    out.push(Sess::new(
+                        day,
+                        NURSE_PRACTITIONER,
+                        "iv-hydration",
+                        Some(minutes),
+                        None,
+                    ));
+                }
+            }
+        }
+        Kind::Tms => {
+            // Maintenance: once a week.
+            let mut d = month.day(rng.range(1, 5));
+            while let Some(day) = month.place(d) {
+                out.push(Sess::new(day, NURSE_PRACTITIONER, "tms", None, None));
+                d = day + Duration::days(7);
+            }
+        }
+        Kind::Home => {
+            let d = month.day(rng.range(5, 20));
+            if let Some(day) = month.place(d) {
+                out.push(Sess::new(day, PSYCHIATRIST, "home-visit", None, None));
+            }
+        }
         Kind::Therapy => {
             let mut d = month.day(rng.range(1, 4));
             for w in 0..4 {

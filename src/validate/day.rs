@@ -1,14 +1,14 @@
 //! Rules over a day's lines (same patient, date and rendering provider):
 //! add-ons and their primaries, exclusive pairs, modifier 25, place of
-//! service, effective dates and telehealth modifiers.
+//! service and telehealth modifiers, all from `codes/pairing.toml` and
+//! the modifier table. (Effective dates are checked once, where a line is
+//! resolved.)
 
 use crate::codes::Catalog;
 use crate::findings::{At, Findings};
 use crate::input::{Inputs, Session, SESSIONS_FILE};
 use crate::resolve::{Line, Resolved};
 use std::collections::{BTreeMap, HashMap};
-
-const TELEHEALTH_MODIFIERS: [&str; 3] = ["95", "93", "GT"];
 
 struct DayLine<'a> {
     session: &'a Session,
@@ -58,13 +58,19 @@ pub fn check_patient(
             .get(s.patient_id.as_str())
             .is_some_and(|e| e.1 == s.session_id);
         if is_first {
-            for l in r
-                .lines
-                .iter()
-                .filter(|l| cat.in_category(&l.code, "esketamine-visit"))
-            {
-                f.warning(&at(s), "service", "new-patient-esketamine", format!(
-                    "{} is for established patients, but this is the patient's first visit on record: check for an earlier visit or bill the intake", l.code));
+            for rule in cat.pairing.established_only.values() {
+                for l in r
+                    .lines
+                    .iter()
+                    .filter(|l| rule.codes.iter().any(|c| cat.matches(&l.code, c)))
+                {
+                    f.warning(
+                        &at(s),
+                        "service",
+                        "new-patient-esketamine",
+                        format!("{} {}", l.code, rule.reason),
+                    );
+                }
             }
         }
     }
@@ -81,21 +87,8 @@ fn at(s: &Session) -> At {
 fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
     let at = at(s);
     let telehealth = cat.is_telehealth_pos(&r.place_of_service);
+    let tele_modifiers = cat.modifiers_with("telehealth");
     for l in &r.lines {
-        if let Some(p) = cat.procedure(&l.code) {
-            if let Some(why) = p.not_valid_on(s.date) {
-                let hint = p
-                    .replaced_by()
-                    .map(|r| format!(": bill {r} instead"))
-                    .unwrap_or_default();
-                f.error(
-                    &at,
-                    "procedures",
-                    "code-not-effective",
-                    format!("{why}{hint}"),
-                );
-            }
-        }
         if l.modifiers.len() > 4 {
             f.error(
                 &at,
@@ -124,7 +117,7 @@ fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
         let has_tele = l
             .modifiers
             .iter()
-            .any(|m| TELEHEALTH_MODIFIERS.contains(&m.as_str()));
+            .any(|m| tele_modifiers.contains(&m.as_str()));
         if telehealth && !has_tele && l.drug.is_none() {
             f.warning(&at, "procedures", "telehealth-modifier", format!(
                 "{} is at place of service {} (telehealth) without modifier 95 or 93: most plans require it", l.code, r.place_of_service));
@@ -135,23 +128,39 @@ fn lines_alone(s: &Session, r: &Resolved, cat: &Catalog, f: &mut Findings) {
     }
 }
 
-/// Modifiers that mark a second line of the same code as a distinct
-/// service (another site, encounter or practitioner).
-const DISTINCT: [&str; 5] = ["59", "XE", "XS", "XP", "XU"];
-
 fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
     let any = |item: &str| lines.iter().any(|d| cat.matches(&d.line.code, item));
+    // Modifiers that mark a second line of the same code as a distinct
+    // service (another site, encounter or practitioner).
+    let distinct_mods = cat.modifiers_with("distinct");
+    let distinct = |l: &Line| {
+        l.modifiers
+            .iter()
+            .any(|m| distinct_mods.contains(&m.as_str()))
+    };
     for (i, d) in lines.iter().enumerate() {
         let twin = lines[..i].iter().find(|e| {
             e.line.code == d.line.code
                 && e.line.drug.as_ref().map(|x| &x.ndc11) == d.line.drug.as_ref().map(|x| &x.ndc11)
         });
-        let distinct = |l: &Line| l.modifiers.iter().any(|m| DISTINCT.contains(&m.as_str()));
         if let Some(e) = twin {
             if !distinct(d.line) && !distinct(e.line) {
-                f.error(&at(d.session), "procedures", "duplicate-line", format!(
-                    "{} is billed twice on {} by the same provider: bill it once with units (e.g. {}x2), or mark a distinct service with 59/XS/XU",
-                    d.line.code, d.session.date, d.line.code));
+                let code = &d.line.code;
+                let once = cat.procedure(code).and_then(|p| p.max_units) == Some(1);
+                let fix = if once {
+                    format!("{code} is billed at most once a day: remove the repeat, or mark a distinct service with 59/XS/XU")
+                } else {
+                    format!("bill it once with units (e.g. {code}x2), or mark a distinct service with 59/XS/XU")
+                };
+                f.error(
+                    &at(d.session),
+                    "procedures",
+                    "duplicate-line",
+                    format!(
+                        "{code} is billed twice on {} by the same provider: {fix}",
+                        d.session.date
+                    ),
+                );
             }
         }
     }
@@ -164,8 +173,8 @@ fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
                     addon.primaries.iter().map(|p| p.trim_start_matches('@')).collect::<Vec<_>>().join(", ")));
             }
         }
-        for rule in &cat.pairing.requires_modifier {
-            if cat.matches(code, &rule.code)
+        for rule in cat.pairing.requires_modifier.values() {
+            if rule.codes.iter().any(|c| cat.matches(code, c))
                 && rule.when_with.iter().any(|w| any(w))
                 && !d.line.has_modifier(&rule.modifier)
             {
@@ -181,8 +190,8 @@ fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
                 );
             }
         }
-        for rule in &cat.pairing.place_of_service {
-            if cat.matches(code, &rule.code) && rule.not_at.iter().any(|p| p == d.pos) {
+        for rule in cat.pairing.place_of_service.values() {
+            if rule.codes.iter().any(|c| cat.matches(code, c)) && rule.forbids(d.pos) {
                 f.error(
                     &at(d.session),
                     "place_of_service",
@@ -192,16 +201,17 @@ fn day(lines: &[DayLine], cat: &Catalog, f: &mut Findings) {
             }
         }
     }
-    for rule in &cat.pairing.exclusive {
-        for a in lines
-            .iter()
-            .filter(|d| rule.a.iter().any(|i| cat.matches(&d.line.code, i)))
-        {
-            for b in lines
+    for rule in cat.pairing.exclusive.values() {
+        let of = |list: &[String], d: &DayLine| list.iter().any(|i| cat.matches(&d.line.code, i));
+        for (ia, a) in lines.iter().enumerate().filter(|(_, d)| of(&rule.a, d)) {
+            for (ib, b) in lines
                 .iter()
-                .filter(|d| rule.b.iter().any(|i| cat.matches(&d.line.code, i)))
+                .enumerate()
+                .filter(|(_, d)| of(rule.other(), d))
             {
-                if std::ptr::eq(a.line, b.line) {
+                // "Any two of a": each pair once; a repeated code is a
+                // duplicate line, reported as such.
+                if ia == ib || (rule.within() && (ib < ia || a.line.code == b.line.code)) {
                     continue;
                 }
                 let lifted = a.line.has_modifier(&rule.unless_modifier)

@@ -7,7 +7,7 @@ mod day;
 mod practice;
 mod records;
 
-pub use records::render_alone;
+pub use records::{render_alone, too_many_for_superbill};
 
 use crate::codes::Catalog;
 use crate::findings::Findings;
@@ -103,9 +103,8 @@ pub fn run(
         })
         .map(|p| p.id.as_str())
         .collect();
-    records::patients(inputs, opts, findings);
+    records::patients(inputs, cat, opts, findings);
     records::payments(inputs, opts, findings);
-    let default_pos = inputs.practice.default_place_of_service.as_str();
     let checked: Vec<bool> = inputs
         .sessions
         .iter()
@@ -135,7 +134,8 @@ pub fn run(
         let mut resolved = Vec::with_capacity(sessions.len());
         for s in sessions {
             records::session(inputs, &bad_providers, s, icd, cat, opts, findings);
-            let r = resolve::session(s, default_pos, cat, findings);
+            let pos = inputs.practice.default_pos_for(s);
+            let r = resolve::session(s, pos, cat, findings);
             if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
                 // Every row must end billed, skipped or rejected with a reason.
                 findings.error(

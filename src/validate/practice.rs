@@ -40,6 +40,7 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
             );
         }
     }
+    locations(inputs, cat, f);
     let mut seen = std::collections::HashSet::new();
     for prov in &p.providers {
         let at_field = |field: &str| {
@@ -92,5 +93,102 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
                 );
             }
         }
+    }
+}
+
+/// `[[locations]]`: ids sessions can name, an NPI when given, a known
+/// place of service, and a default that exists.
+fn locations(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
+    let p = &inputs.practice;
+    let mut seen = std::collections::HashSet::new();
+    for loc in &p.locations {
+        let at =
+            |field: &str| At::new(PRACTICE_FILE, inputs.provider_line(&loc.id, field), &loc.id);
+        if let Err(e) = crate::input::records::check_id(&loc.id) {
+            f.error(&at("id"), "id", "bad-id", format!("location id: {e}"));
+        }
+        if !seen.insert(&loc.id) {
+            f.error(
+                &at("id"),
+                "id",
+                "duplicate-id",
+                format!("location id '{}' is listed twice", loc.id),
+            );
+        }
+        if let Some(n) = &loc.npi {
+            if let Err(e) = npi::check(n) {
+                f.error(
+                    &at("npi"),
+                    "npi",
+                    "bad-npi",
+                    format!("location '{}': {e}", loc.id),
+                );
+            }
+        }
+        if let Some(pos) = &loc.place_of_service {
+            if !cat.places.contains_key(pos) {
+                f.error(
+                    &at("place_of_service"),
+                    "place_of_service",
+                    "unknown-pos",
+                    format!(
+                        "location '{}': place of service '{pos}' is not a known code: use 11 for an office",
+                        loc.id
+                    ),
+                );
+            }
+        }
+        let a = &loc.address;
+        for (name, v) in [
+            ("name", &loc.name),
+            ("line1", &a.line1),
+            ("city", &a.city),
+            ("state", &a.state),
+            ("zip", &a.zip),
+        ] {
+            if v.trim().is_empty() {
+                f.error(
+                    &at(name),
+                    name,
+                    "missing-value",
+                    format!(
+                        "location '{}': {name} is empty; claims report where services were rendered",
+                        loc.id
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(id) = &p.default_location {
+        if p.location(id).is_none() {
+            f.error(
+                &At::new(
+                    PRACTICE_FILE,
+                    inputs.practice_line("default_location"),
+                    "practice",
+                ),
+                "default_location",
+                "unknown-location",
+                format!(
+                    "default_location '{id}' is not one of the [[locations]]: {}",
+                    location_ids(inputs)
+                ),
+            );
+        }
+    }
+}
+
+/// The location ids, for messages.
+pub fn location_ids(inputs: &Inputs) -> String {
+    let ids: Vec<&str> = inputs
+        .practice
+        .locations
+        .iter()
+        .map(|l| l.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        "practice.toml lists no [[locations]]: add them, or leave the column empty".into()
+    } else {
+        format!("use one of {}", ids.join(", "))
     }
 }

@@ -6,6 +6,7 @@ use crate::findings::{At, Findings};
 use crate::icd10::{self, Check, CodeSet};
 use crate::input::{Inputs, Session, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::money::Cents;
+use crate::superbill::letters::{Letters, Overflow, MAX_DIAGNOSES};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -13,13 +14,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// a year.
 const FILING_WARN_DAYS: i64 = 90;
 const FILING_LIMIT_DAYS: i64 = 365;
-const MAX_DIAGNOSES: usize = 12;
 /// Longer than any infusion or visit the clinics run: a typo.
 const MAX_MINUTES: u32 = 480;
 /// More ketamine or esketamine than any protocol gives in one session.
 const MAX_DOSE_MG: u32 = 1_000;
 
-pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
+pub fn patients(inputs: &Inputs, cat: &Catalog, opts: &Options, f: &mut Findings) {
     let mut seen: HashMap<&str, u64> = HashMap::new();
     for p in &inputs.patients {
         let at = At::new(PATIENTS_FILE, p.line, &p.patient_id);
@@ -53,6 +53,7 @@ pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
             f.error(&at, "subscriber_relationship", "missing-value",
                 "subscriber_name is set but subscriber_relationship is empty: fill in self, spouse, child or other");
         }
+        payer_type(p, cat, &at, f);
         if p.address.state.len() != 2 {
             f.warning(
                 &at,
@@ -61,6 +62,40 @@ pub fn patients(inputs: &Inputs, opts: &Options, f: &mut Findings) {
                 "state should be the two-letter postal code, e.g. CO",
             );
         }
+    }
+}
+
+/// Medicare and Medicaid patients: staff are warned (the rules of those
+/// programs differ from a commercial plan's), and an unknown `payer_type`
+/// is named. The message names the type, never the payer cell.
+fn payer_type(p: &crate::input::Patient, cat: &Catalog, at: &At, f: &mut Findings) {
+    match cat.payers.classify(&p.payer, p.payer_type.as_deref()) {
+        Ok(None) => {}
+        Ok(Some(key)) => {
+            let t = &cat.payers.types[key];
+            f.warning(
+                at,
+                if p.payer_type.is_some() {
+                    "payer_type"
+                } else {
+                    "payer"
+                },
+                "public-payer",
+                format!(
+                    "patient {}'s payer is {}: {}",
+                    p.patient_id, t.label, t.warning
+                ),
+            );
+        }
+        Err(crate::codes::payers::UnknownType(_)) => f.warning(
+            at,
+            "payer_type",
+            "bad-value",
+            format!(
+                "payer_type is not one of {}: the type is recognised from the payer name instead",
+                cat.payers.accepted().join(", ")
+            ),
+        ),
     }
 }
 
@@ -241,6 +276,19 @@ pub fn session(
             );
         }
     }
+    if let Some(id) = &s.location {
+        if inputs.practice.location(id).is_none() {
+            f.error(
+                &at,
+                "location",
+                "unknown-location",
+                format!(
+                    "location '{id}' is not in practice.toml: {}",
+                    super::practice::location_ids(inputs)
+                ),
+            );
+        }
+    }
     dates(s, opts, &at, f);
     if let Some(m) = s.minutes {
         if m > MAX_MINUTES {
@@ -289,14 +337,14 @@ fn dates(s: &Session, opts: &Options, at: &At, f: &mut Findings) {
 }
 
 fn diagnoses(s: &Session, icd: &CodeSet, cat: &Catalog, at: &At, f: &mut Findings) {
-    if s.diagnoses.len() > MAX_DIAGNOSES {
+    if let Err(Overflow::Session(n)) = Letters::check_session(&s.diagnoses) {
         f.error(at, "diagnoses", "too-many-diagnoses", format!(
-            "{} diagnoses listed; a claim takes at most 12 (A-L): keep the 12 that the services treat", s.diagnoses.len()));
+            "{n} diagnoses listed; a claim takes at most {MAX_DIAGNOSES} (A-L): keep the {MAX_DIAGNOSES} that the services treat"));
     }
     for code in &s.diagnoses {
         icd_code(code, s.date, icd, at, f);
     }
-    for rule in &cat.pairing.excludes1 {
+    for rule in cat.pairing.excludes1.values() {
         if let Some((a, b)) = rule.clash(&s.diagnoses) {
             f.error(
                 at,
@@ -406,33 +454,26 @@ pub fn superbill_diagnoses(
     dir: &std::path::Path,
     f: &mut Findings,
 ) {
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen = Letters::default();
     for s in sessions {
-        if s.diagnoses.len() > MAX_DIAGNOSES {
+        if Letters::check_session(&s.diagnoses).is_err() {
             continue; // rejected on its own (too-many-diagnoses)
         }
-        if cat
-            .pairing
-            .excludes1
-            .iter()
-            .any(|r| r.clash(&s.diagnoses).is_some())
-        {
+        if cat.pairing.excludes1_clash(&s.diagnoses) {
             continue; // rejected on its own (excludes1 within the session)
         }
         let at = At::new(SESSIONS_FILE, s.line, &s.session_id);
-        let new: Vec<&String> = s.diagnoses.iter().filter(|d| !seen.contains(d)).collect();
-        if !seen.is_empty() && seen.len() + new.len() > MAX_DIAGNOSES {
-            f.error(&at, "diagnoses", "superbill-diagnoses", format!(
-                "with this session the patient's superbill would list more than 12 diagnoses (A-L): keep the codes the services treat, or bill it on its own with `{}`", render_alone(dir, s)));
+        let Ok(union) = seen.with(&s.diagnoses) else {
+            f.error(
+                &at,
+                "diagnoses",
+                "superbill-diagnoses",
+                too_many_for_superbill(dir, s, None),
+            );
             continue;
-        }
-        let union: Vec<String> = seen
-            .iter()
-            .cloned()
-            .chain(new.iter().map(|d| (*d).clone()))
-            .collect();
+        };
         let mut clash = false;
-        for rule in &cat.pairing.excludes1 {
+        for rule in cat.pairing.excludes1.values() {
             if let Some((a, b)) = rule.clash(&union) {
                 clash = true;
                 f.error(&at, "diagnoses", "excludes1", format!(
@@ -441,9 +482,21 @@ pub fn superbill_diagnoses(
             }
         }
         if !clash {
-            seen = union;
+            seen.admit(&s.diagnoses).expect("checked above");
         }
     }
+}
+
+/// What to do with a session that would put a 13th diagnosis on a
+/// superbill (`number` when it is already known).
+pub fn too_many_for_superbill(dir: &std::path::Path, s: &Session, number: Option<&str>) -> String {
+    let which = number.map_or("the patient's superbill".to_string(), |n| {
+        format!("superbill {n}")
+    });
+    format!(
+        "with this session {which} would list more than {MAX_DIAGNOSES} diagnoses (A-L): keep the codes the services treat, or bill it on its own with `{}`",
+        render_alone(dir, s)
+    )
 }
 
 /// Dates of service no loaded ICD-10-CM release covers: one warning per

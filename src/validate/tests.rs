@@ -74,16 +74,22 @@ fn addon_needs_its_primary_same_day_same_provider() {
 
 #[test]
 fn exclusive_pairs() {
-    for procs in [
-        "90791;90792",
-        "90792;99214",
-        "90834;90836",
-        "99215;99417x1;G2212x1",
-        "96365;96374",
+    for (procs, minutes) in [
+        ("90791;90792", "45"),
+        ("90792;99214", "45"),
+        ("90834;90836", "45"),
+        // One unit of either prolonged code beside 99215.
+        ("99215;99417x1;G2212x1", "69"),
+        ("96365;96374", "45"),
+        ("96360;96365", "45"),
+        ("90867;90868", ""),
     ] {
-        let c = codes(&[&format!("S1,P1,a,2026-09-14,,{procs},F33.2,45,,")]);
+        let c = codes(&[&format!("S1,P1,a,2026-09-14,,{procs},F33.2,{minutes},,")]);
         assert!(c.contains(&"exclusive-codes"), "{procs}: {c:?}");
     }
+    // "Any two of" a list is one finding per pair, not one per order.
+    let c = codes(&["S1,P1,a,2026-09-14,,90867;90868;90869,F33.2,,,"]);
+    assert_eq!(c, ["exclusive-codes"; 3], "{c:?}");
     // A second IV site lifts the two-initial-codes rule.
     let c = codes(&["S1,P1,a,2026-09-14,,96365;96374-XS,F33.2,45,,"]);
     assert!(!c.contains(&"exclusive-codes"), "{c:?}");
@@ -354,4 +360,242 @@ fn refunds_beyond_payments_are_flagged() {
         .map(|x| (x.record_id.as_str(), x.code))
         .collect();
     assert_eq!(got, [("REF1", "refund-exceeds-payments")]);
+}
+
+/// Errors of `sessions` in a practice folder that also holds `files`
+/// (path relative to the folder, content).
+fn codes_with(sessions: &[&str], practice: &str, files: &[(&str, &str)]) -> Vec<&'static str> {
+    let dir = practice_dir(practice, sessions, &[]);
+    for (path, text) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    findings_in(dir.path(), "2026-10-05")
+        .items
+        .iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| x.code)
+        .collect()
+}
+
+#[test]
+fn a_practice_rule_adds_to_the_built_in_ones_and_removal_is_explicit() {
+    let own = "[exclusive.no-tms-on-infusion-days]\na = [\"90868\"]\nb = [\"96365\"]\nreason = \"our protocol\"\n";
+    let files = [("codes/pairing.toml", own)];
+    // The practice's rule applies...
+    let c = codes_with(
+        &["S1,P1,a,2026-09-14,,90868;96365,F33.2,45,,"],
+        PRACTICE,
+        &files,
+    );
+    assert_eq!(c, ["exclusive-codes"], "{c:?}");
+    // ...and every built-in rule stays in force.
+    let c = codes_with(&["S1,P1,a,2026-09-14,,96366,F33.2,150,,"], PRACTICE, &files);
+    assert_eq!(c, ["addon-without-primary"], "{c:?}");
+    let c = codes_with(
+        &["S1,P1,a,2026-09-14,,90867;90868,F33.2,,,"],
+        PRACTICE,
+        &files,
+    );
+    assert_eq!(c, ["exclusive-codes"], "{c:?}");
+    // Removing a built-in rule takes an explicit entry.
+    let remove = "remove = [\"exclusive.one-tms-code-a-day\"]\n";
+    let c = codes_with(
+        &["S1,P1,a,2026-09-14,,90867;90868,F33.2,,,"],
+        PRACTICE,
+        &[("codes/pairing.toml", remove)],
+    );
+    assert!(c.is_empty(), "{c:?}");
+}
+
+#[test]
+fn a_practice_can_change_a_time_rule_by_its_key() {
+    // A payer that counts hydration from 16 minutes.
+    let own = "[timed.hydration]\ninitial = \"96360\"\nadditional = \"96361\"\nmin_minutes = 16\nfirst_minutes = 60\neach_minutes = 60\nover_minutes = 30\nfinding = \"hydration-too-short\"\ntoo_short = \"{minutes} minutes\"\n";
+    let row = ["S1,P1,a,2026-09-14,iv-hydration,,F33.2,20,,"];
+    assert_eq!(codes(&row), ["hydration-too-short"]);
+    assert!(codes_with(&row, PRACTICE, &[("codes/units.toml", own)]).is_empty());
+    // The infusion rule is untouched.
+    let c = codes_with(
+        &["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,12,40,"],
+        PRACTICE,
+        &[("codes/units.toml", own)],
+    );
+    assert_eq!(c, ["infusion-too-short"]);
+}
+
+#[test]
+fn a_code_billed_once_a_day_is_not_offered_units() {
+    let f = findings_for(
+        &[
+            "S1,P1,a,2026-09-14,tms,,F33.2,,,",
+            "S2,P1,a,2026-09-14,tms,,F33.2,,,",
+        ],
+        PRACTICE,
+        "2026-10-05",
+    );
+    let dup = f.items.iter().find(|x| x.code == "duplicate-line").unwrap();
+    assert!(
+        dup.message.contains("at most once a day"),
+        "{}",
+        dup.message
+    );
+    assert!(!dup.message.contains("90868x2"), "{}", dup.message);
+    // A code billed by the unit still gets the units hint.
+    let f = findings_for(
+        &["S1,P1,a,2026-09-14,,96372;96372,F33.2,,,"],
+        PRACTICE,
+        "2026-10-05",
+    );
+    let dup = f.items.iter().find(|x| x.code == "duplicate-line").unwrap();
+    assert!(dup.message.contains("96372x2"), "{}", dup.message);
+}
+
+#[test]
+fn home_visits_belong_at_home() {
+    assert!(codes(&["S1,P1,a,2026-09-14,home-visit,,F33.2,,,"]).is_empty());
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,home-visit,,F33.2,,,11"]),
+        ["pos-not-allowed"]
+    );
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99349,F33.2,,,11"]),
+        ["pos-not-allowed"]
+    );
+}
+
+#[test]
+fn hydration_with_an_infusion_is_the_further_hour_not_a_second_start() {
+    assert!(codes(&["S1,P1,a,2026-09-14,,96365;96361,F33.2,55,,"]).is_empty());
+    assert!(codes(&["S1,P1,a,2026-09-14,iv-hydration,,F33.2,95,,"]).is_empty());
+    assert_eq!(
+        codes(&["S1,P1,a,2026-09-14,,99214;96360,F33.2,45,,"]),
+        ["missing-modifier"]
+    );
+}
+
+const TWO_OFFICES: &str = r#"
+[[locations]]
+id = "santa-monica"
+name = "Westside Clinic Santa Monica"
+place_of_service = "11"
+[locations.address]
+line1 = "1 Main St"
+city = "Denver"
+state = "CO"
+zip = "80202"
+
+[[locations]]
+id = "houston"
+name = "Westside Clinic Houston"
+npi = "1234567890"
+[locations.address]
+line1 = "4400 Post Oak Pkwy"
+city = "Houston"
+state = "TX"
+zip = "77027"
+"#;
+
+#[test]
+fn sessions_name_known_locations() {
+    let practice = format!("default_location = \"santa-monica\"\n{PRACTICE}{TWO_OFFICES}");
+    let dir = practice_dir(
+        &practice,
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &[],
+    );
+    // A location column: one known, one unknown id.
+    let p = dir.path().join("sessions.csv");
+    std::fs::write(
+        &p,
+        "session_id,patient_id,provider_id,date,service,diagnoses,location\n\
+         S1,P1,a,2026-09-14,med-management,F33.2,houston\n\
+         S2,P1,a,2026-09-15,med-management,F33.2,dallas\n",
+    )
+    .unwrap();
+    let f = findings_in(dir.path(), "2026-10-05");
+    let got: Vec<_> = f
+        .items
+        .iter()
+        .filter(|x| x.severity == Severity::Error)
+        .map(|x| (x.record_id.as_str(), x.field.as_str(), x.code))
+        .collect();
+    // Houston's NPI fails its check digit; Dallas is not a location.
+    assert_eq!(
+        got,
+        [
+            ("houston", "npi", "bad-npi"),
+            ("S2", "location", "unknown-location")
+        ],
+        "{:?}",
+        f.items
+    );
+    let unknown = f
+        .items
+        .iter()
+        .find(|x| x.code == "unknown-location")
+        .unwrap();
+    assert!(
+        unknown.message.contains("santa-monica, houston"),
+        "{}",
+        unknown.message
+    );
+    // A default that is not a location.
+    let bad = format!("default_location = \"austin\"\n{PRACTICE}{TWO_OFFICES}");
+    let f = findings_for(
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &bad,
+        "2026-10-05",
+    );
+    assert!(f
+        .items
+        .iter()
+        .any(|x| x.code == "unknown-location" && x.field == "default_location"));
+}
+
+#[test]
+fn medicare_and_medicaid_patients_are_flagged_without_echoing_the_payer() {
+    let dir = practice_dir(
+        PRACTICE,
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &[],
+    );
+    std::fs::write(
+        dir.path().join("patients.csv"),
+        "patient_id,first_name,last_name,dob,sex,address,city,state,zip,payer,member_id,payer_type\n\
+         P1,Zed,Quill,1950-01-02,F,2 Elm St,Denver,CO,80202,Noridian Medicare Part B,1EG4TE5MK73,\n\
+         P2,Ida,Rune,1990-03-04,M,3 Oak St,Denver,CO,80202,Acme Health Plan,C456,medicaid\n\
+         P3,Al,Bo,1990-03-04,M,3 Oak St,Denver,CO,80202,Aetna,C457,\n\
+         P4,Cy,Do,1990-03-04,M,3 Oak St,Denver,CO,80202,Aetna,C458,tricare\n",
+    )
+    .unwrap();
+    let f = findings_in(dir.path(), "2026-10-05");
+    let got: Vec<_> = f
+        .items
+        .iter()
+        .filter(|x| x.file == "patients.csv")
+        .map(|x| (x.record_id.as_str(), x.field.as_str(), x.code))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("P1", "payer", "public-payer"),
+            ("P2", "payer_type", "public-payer"),
+            ("P4", "payer_type", "bad-value"),
+        ],
+        "{:?}",
+        f.items
+    );
+    for x in &f.items {
+        assert!(
+            !x.message.contains("Noridian")
+                && !x.message.contains("Acme")
+                && !x.message.contains("tricare"),
+            "{}",
+            x.message
+        );
+    }
+    assert!(f.items[0].message.contains("Medicare"));
+    assert!(!f.has_errors(), "{:?}", f.items);
 }

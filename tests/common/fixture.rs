@@ -91,6 +91,7 @@ fn line(i: usize, date: NaiveDate) -> ServiceLine {
             quantity: s(qty),
             name: s(name),
         }),
+        facility: None,
     }
 }
 
@@ -172,6 +173,7 @@ pub fn sample_with_lines(n: usize) -> Superbill {
             member_id: s("W123456789"),
             group_number: Some(s("GRP-004512")),
             subscriber: Some((s("Rivera, Marco J"), s("Spouse"))),
+            payer_type: None,
         },
         providers: vec![
             ProviderBlock {

@@ -83,7 +83,7 @@ impl Renderer {
             .collect();
         let prose = sections::Prose {
             title,
-            note: templates::paragraphs(&self.templates.render("patient_note.hbs", &ctx)?),
+            note: templates::paragraphs(&self.templates.render_note(&ctx)?),
             attestation: templates::paragraphs(&self.templates.render("attestation.hbs", &ctx)?),
             footer: templates::paragraphs(&self.templates.render("footer.hbs", &ctx)?).join(" "),
         };
@@ -179,6 +179,11 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
             Some(p) => h.update(std::fs::read(&p).map_err(|e| crate::Error::io(&p, e))?),
             None => h.update(default.as_bytes()),
         }
+        h.update([0]);
+    }
+    for (name, path) in templates::extra_notes(opts.practice_dir.as_deref())? {
+        h.update(name.as_bytes());
+        h.update(std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?);
         h.update([0]);
     }
     for path in [&opts.logo, &opts.signature, &opts.font, &opts.font_bold]

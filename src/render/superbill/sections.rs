@@ -52,6 +52,23 @@ fn kv(c: &mut Canvas, x: f32, y: f32, label: &str, value: &str, bold: bool) -> f
     y + ROW
 }
 
+/// A label/value row whose value wraps (up to three lines) rather than
+/// being cut short: names a claim must carry whole (a practice's or
+/// facility's legal name, a payer, a patient or subscriber).
+fn kv_wrap(c: &mut Canvas, x: f32, mut y: f32, label: &str, value: &str, bold: bool) -> f32 {
+    c.text(x, y, label, Regular, 7.5, MUTED);
+    let w = if bold { Bold } else { Regular };
+    let lines = c.wrap(value, COL_W - LABEL_W, w, 8.5, 3);
+    for line in &lines {
+        c.text(x + LABEL_W, y, line, w, 8.5, INK);
+        y += ROW;
+    }
+    if lines.is_empty() {
+        y += ROW;
+    }
+    y
+}
+
 fn kv_lines(c: &mut Canvas, x: f32, mut y: f32, label: &str, lines: &[String]) -> f32 {
     for (i, line) in lines.iter().enumerate() {
         y = kv(c, x, y, if i == 0 { label } else { "" }, line, false);
@@ -99,13 +116,21 @@ pub fn header(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) {
     let name_w = RIGHT - title_w - 16.0 - x;
     let left_w = RIGHT - 212.0 - x;
     let pr = &sb.practice;
+    // A long legal name is drawn smaller, then over two lines, never cut.
     let size = if c.width(&pr.legal_name, Bold, 13.0) <= name_w {
         13.0
     } else {
         11.0
     };
-    c.text_fit(x, TOP + 12.0, &pr.legal_name, name_w, Bold, size, INK);
-    let mut y = TOP + 25.0;
+    let mut y = TOP + 12.0;
+    let name_lines = c.wrap(&pr.legal_name, name_w, Bold, size, 2);
+    for (i, line) in name_lines.iter().enumerate() {
+        if i > 0 {
+            y += 12.0;
+        }
+        c.text_fit(x, y, line, name_w, Bold, size, INK);
+    }
+    y += 13.0;
     for line in &pr.address_lines {
         c.text_fit(x, y, line, left_w, Regular, 8.5, INK);
         y += 10.5;
@@ -181,7 +206,7 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
     let pt = &sb.patient;
     let top = p.y;
     let mut y = heading(c, LEFT, top, COL_W, "PATIENT");
-    y = kv(c, LEFT, y, "Name", &pt.name, true);
+    y = kv_wrap(c, LEFT, y, "Name", &pt.name, true);
     y = kv(c, LEFT, y, "Patient ID", &pt.patient_id, false);
     c.text(LEFT + 150.0, y, "Sex", Regular, 7.5, MUTED);
     c.text_fit(LEFT + 170.0, y, &pt.sex, COL_W - 170.0, Regular, 8.5, INK);
@@ -191,13 +216,13 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
         y = kv(c, LEFT, y, "Phone", phone, false);
     }
     let mut ry = heading(c, RIGHT_COL, top, COL_W, "INSURANCE");
-    ry = kv(c, RIGHT_COL, ry, "Payer", &pt.payer, true);
+    ry = kv_wrap(c, RIGHT_COL, ry, "Payer", &pt.payer, true);
     ry = kv(c, RIGHT_COL, ry, "Member ID", &pt.member_id, false);
     let group = pt.group_number.as_deref().unwrap_or("\u{2014}");
     ry = kv(c, RIGHT_COL, ry, "Group no.", group, false);
     match &pt.subscriber {
         Some((name, relationship)) => {
-            ry = kv(c, RIGHT_COL, ry, "Subscriber", name, false);
+            ry = kv_wrap(c, RIGHT_COL, ry, "Subscriber", name, false);
             ry = kv(c, RIGHT_COL, ry, "Relationship", relationship, false);
         }
         None => ry = kv(c, RIGHT_COL, ry, "Subscriber", "Patient (self)", false),
@@ -207,7 +232,7 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
     // The practice's address and phone are in the page header.
     let pr = &sb.practice;
     let mut y = heading(c, LEFT, top, COL_W, "BILLING PROVIDER");
-    y = kv(c, LEFT, y, "Name", &pr.legal_name, true);
+    y = kv_wrap(c, LEFT, y, "Name", &pr.legal_name, true);
     y = kv(c, LEFT, y, "Tax ID (EIN)", &pr.tax_id, false);
     y = kv(
         c,
@@ -219,8 +244,20 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
     );
     y = kv(c, LEFT, y, "Taxonomy", &pr.taxonomy, false);
     if let Some(f) = &sb.facility {
-        y = kv(c, LEFT, y, "Service facility", &f.name, false);
+        y = kv_wrap(c, LEFT, y, "Service facility", &f.name, false);
         y = kv_lines(c, LEFT, y, "", &f.address_lines);
+        if let Some(npi) = &f.npi {
+            y = kv(c, LEFT, y, "Facility NPI", npi, false);
+        }
+    } else if sb.facility_per_line() {
+        y = kv(
+            c,
+            LEFT,
+            y,
+            "Service facility",
+            "shown on each service line",
+            false,
+        );
     }
     let title = if sb.several_providers() {
         "RENDERING PROVIDERS"
@@ -232,8 +269,10 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
         if i > 0 {
             ry += 3.0;
         }
-        c.text_fit(RIGHT_COL, ry, &prov.name, COL_W, Bold, 8.5, INK);
-        ry += ROW;
+        for line in c.wrap(&prov.name, COL_W, Bold, 8.5, 2) {
+            c.text(RIGHT_COL, ry, &line, Bold, 8.5, INK);
+            ry += ROW;
+        }
         let lic = format!("{} ({})", prov.license, prov.license_state);
         let pairs = [
             ("NPI", prov.npi.as_str()),

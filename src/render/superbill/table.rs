@@ -1,7 +1,9 @@
 //! The service-line table: columns sized for their content, descriptions
 //! wrapped (at most two lines), a CMS-1500 style shaded drug strip
 //! (`N4<ndc11> <qualifier><quantity>` and the drug name) under drug lines,
-//! and the rendering-NPI column only when several providers appear.
+//! the service facility under each line when the lines were rendered at
+//! different places, and the rendering-NPI column only when several
+//! providers appear.
 
 use super::layout::{LEFT, RIGHT};
 use super::sections::short_date;
@@ -14,6 +16,7 @@ const SIZE: f32 = 8.0;
 const LINE: f32 = 10.0;
 const PAD: f32 = 2.5;
 const DRUG_H: f32 = 10.5;
+const FACILITY_LINE: f32 = 8.5;
 
 #[derive(Clone, Copy)]
 struct Col {
@@ -40,6 +43,9 @@ pub struct Table<'a> {
     sb: &'a Superbill,
     cols: Vec<(Kind, Col)>,
     desc_lines: Vec<Vec<String>>,
+    /// Where each line was rendered (wrapped), when that varies within
+    /// the superbill.
+    facility: Vec<Vec<String>>,
     heights: Vec<f32>,
     header_h: f32,
 }
@@ -81,16 +87,25 @@ impl<'a> Table<'a> {
             sb,
             cols,
             desc_lines: Vec::new(),
+            facility: Vec::new(),
             heights: Vec::new(),
             header_h: 15.0,
         };
         let desc_w = t.col(Kind::Desc).w - 2.0 * PAD;
+        let per_line = sb.facility_per_line();
         for line in &sb.lines {
             let lines = c.wrap(&line.description, desc_w, Regular, SIZE, 2);
             let n = lines.len().max(1) as f32;
             let drug = if line.drug.is_some() { DRUG_H } else { 0.0 };
-            t.heights.push(4.0 + n * LINE + drug);
+            let facility = if per_line {
+                c.wrap(&facility_text(line), desc_w, Regular, 7.0, 3)
+            } else {
+                Vec::new()
+            };
+            let fac = facility.len() as f32 * FACILITY_LINE;
+            t.heights.push(4.0 + n * LINE + fac + drug);
             t.desc_lines.push(lines);
+            t.facility.push(facility);
         }
         t
     }
@@ -185,6 +200,11 @@ impl pager::Table for Table<'_> {
         self.cell(c, Kind::Charge, base, &line.charge.display(), false);
 
         let h = self.heights[i];
+        let n = self.desc_lines[i].len().max(1) as f32;
+        for (k, text) in self.facility[i].iter().enumerate() {
+            let fy = base + n * LINE - 1.5 + k as f32 * FACILITY_LINE;
+            c.text(desc.x + PAD, fy, text, Regular, 7.0, MUTED);
+        }
         if let Some(drug) = &line.drug {
             let code = self.col(Kind::Code);
             let units = self.col(Kind::Units);
@@ -206,5 +226,21 @@ impl pager::Table for Table<'_> {
         }
         c.hline(LEFT, RIGHT, y + h, 0.3, RULE);
         p.y += h;
+    }
+}
+
+/// "At Cedar Ridge Boulder, 1830 Folsom St, Boulder, CO 80302 (NPI ...)",
+/// or the billing address.
+fn facility_text(line: &ServiceLine) -> String {
+    match &line.facility {
+        Some(f) => {
+            let npi = f
+                .npi
+                .as_deref()
+                .map(|n| format!(" (NPI {n})"))
+                .unwrap_or_default();
+            format!("At {}, {}{npi}", f.name, f.address_lines.join(", "))
+        }
+        None => "At the billing address".to_string(),
     }
 }

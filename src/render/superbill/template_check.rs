@@ -34,6 +34,7 @@ pub const FIELDS: &[&str] = &[
     "balance",
     "paid_in_full",
     "payer",
+    "payer_type",
     "provider_names",
     "signing_provider",
     "line_count",

@@ -23,7 +23,52 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/attestation.hbs"),
     ),
     ("footer.hbs", include_str!("../../../templates/footer.hbs")),
+    (
+        "patient_note_medicare.hbs",
+        include_str!("../../../templates/patient_note_medicare.hbs"),
+    ),
+    (
+        "patient_note_medicaid.hbs",
+        include_str!("../../../templates/patient_note_medicaid.hbs"),
+    ),
 ];
+
+/// The note to the patient for a payer type: `patient_note_<type>.hbs`
+/// (built in for Medicare and Medicaid, or the practice's own for a type
+/// it adds to `codes/payers.toml`), else `patient_note.hbs`.
+pub fn note_template(payer_type: Option<&str>) -> String {
+    match payer_type {
+        Some(t) => format!("patient_note_{t}.hbs"),
+        None => "patient_note.hbs".to_string(),
+    }
+}
+
+/// Note templates of the practice's own payer types: files named
+/// `patient_note_<type>.hbs` in its `templates/` folder that are not built
+/// in, by name (sorted, for a stable fingerprint).
+pub fn extra_notes(
+    practice_dir: Option<&Path>,
+) -> crate::Result<Vec<(String, std::path::PathBuf)>> {
+    let Some(dir) = practice_dir.map(|d| d.join("templates")) else {
+        return Ok(Vec::new());
+    };
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(crate::Error::io(&dir, e)),
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let e = e.map_err(|err| crate::Error::io(&dir, err))?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        let built_in = TEMPLATES.iter().any(|(n, _)| *n == name);
+        if name.starts_with("patient_note_") && name.ends_with(".hbs") && !built_in {
+            out.push((name, e.path()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
 
 /// What a template can use. Deliberately small (it is serialised for every
 /// render) and free of patient identity: no patient name, DOB or member ID.
@@ -42,6 +87,9 @@ pub struct TemplateContext {
     pub balance: Cents,
     pub paid_in_full: bool,
     pub payer: String,
+    /// `medicare`, `medicaid` (see `codes/payers.toml`), or empty for a
+    /// commercial plan.
+    pub payer_type: String,
     /// "Maya Okafor, MD", one per rendering provider.
     pub provider_names: Vec<String>,
     /// The provider who signs: the first rendering provider.
@@ -63,6 +111,7 @@ impl TemplateContext {
             balance: sb.balance,
             paid_in_full: sb.balance == Cents::ZERO,
             payer: sb.patient.payer.clone(),
+            payer_type: sb.patient.payer_type.clone().unwrap_or_default(),
             provider_names: sb.providers.iter().map(|p| p.name.clone()).collect(),
             signing_provider: sb
                 .providers
@@ -88,6 +137,7 @@ impl TemplateContext {
             balance: if paid { Cents::ZERO } else { Cents(100) },
             paid_in_full: paid,
             payer: "Payer".into(),
+            payer_type: String::new(),
             provider_names: vec!["Provider, MD".into()],
             signing_provider: "Provider, MD".into(),
             line_count: 1,
@@ -115,6 +165,14 @@ pub struct Templates {
     hb: Handlebars<'static>,
 }
 
+fn register(hb: &mut Handlebars<'static>, name: &str, source: String) -> crate::Result<()> {
+    hb.register_template_string(name, source)
+        .map_err(|e| crate::Error::Template {
+            template: name.to_string(),
+            message: e.to_string(),
+        })
+}
+
 impl Templates {
     /// Compiles the defaults and any overrides in `<practice_dir>/templates/`,
     /// checks them (fields, helpers, partials that recurse), then
@@ -138,23 +196,36 @@ impl Templates {
         hb.register_escape_fn(handlebars::no_escape);
         hb.register_helper("money", Box::new(money));
         hb.register_helper("date", Box::new(date));
+        let names: Vec<String> = sources.keys().cloned().collect();
         for (name, source) in sources {
-            hb.register_template_string(&name, source)
-                .map_err(|e| crate::Error::Template {
-                    template: name.clone(),
-                    message: e.to_string(),
-                })?;
+            register(&mut hb, &name, source)?;
         }
         let templates = Templates { hb };
         for probe in [TemplateContext::probe(true), TemplateContext::probe(false)] {
-            for (name, _) in TEMPLATES {
+            for name in &names {
                 templates.render(name, &probe)?;
             }
         }
         Ok(templates)
     }
 
+    /// The note to the patient: the payer type's own, else the general one.
+    pub fn render_note(&self, ctx: &TemplateContext) -> crate::Result<String> {
+        let own = (!ctx.payer_type.is_empty()).then(|| note_template(Some(&ctx.payer_type)));
+        let name = own
+            .filter(|n| self.hb.has_template(n))
+            .unwrap_or_else(|| note_template(None));
+        self.render(&name, ctx)
+    }
+
+    /// Renders `name`; a practice name that ends in a period ("Acme,
+    /// Inc.") does not get a second one from the sentence around it.
     pub fn render(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
+        let text = self.render_raw(name, ctx)?;
+        Ok(single_period(&text, &ctx.practice_name))
+    }
+
+    fn render_raw(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
         self.hb.render(name, ctx).map_err(|e| {
             let at = match (e.line_no, e.column_no) {
                 (Some(l), Some(c)) => format!("line {l}, column {c}: "),
@@ -165,7 +236,7 @@ impl Templates {
                     "unknown field '{field}' (fields: practice_name, practice_phone, \
                      superbill_number, statement_date, period_from, period_to, \
                      total_charged, total_paid, balance, paid_in_full, payer, \
-                     provider_names, signing_provider, line_count)"
+                     payer_type, provider_names, signing_provider, line_count)"
                 ),
                 other => other.to_string(),
             };
@@ -225,7 +296,41 @@ pub fn sources(
             }
         }
     }
+    // The practice's notes for payer types it adds (codes/payers.toml).
+    match extra_notes(practice_dir) {
+        Ok(extra) => {
+            for (name, path) in extra {
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => {
+                        out.insert(name, text);
+                    }
+                    Err(e) => problems.push(super::template_check::Problem {
+                        template: name,
+                        line: 0,
+                        code: "template-unreadable",
+                        message: format!("cannot be read ({e})"),
+                    }),
+                }
+            }
+        }
+        Err(e) => problems.push(super::template_check::Problem {
+            template: "templates/".into(),
+            line: 0,
+            code: "template-unreadable",
+            message: e.to_string(),
+        }),
+    }
     (out, problems)
+}
+
+/// `text` with `name.` written `name` when the name already ends in a
+/// period.
+fn single_period(text: &str, name: &str) -> String {
+    if name.ends_with('.') && !name.is_empty() {
+        text.replace(&format!("{name}."), name)
+    } else {
+        text.to_string()
+    }
 }
 
 /// Splits rendered template text into paragraphs: blank lines separate
