@@ -523,7 +523,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
             dose_mg,
             place_of_service: place_of_service.map(|p| format!("{p:0>2}")),
             status,
-            location: r.opt("location"),
+            location: r.opt_id("location", "location"),
         };
         if r.ok {
             out.push(s);
@@ -840,6 +840,25 @@ mod tests {
         assert!(p.is_empty());
         assert_eq!(f.items[0].field, "session_id");
         assert_no_leak(&f, &["Jane", "Doe"]);
+    }
+
+    #[test]
+    fn a_location_that_is_not_an_id_is_described_not_quoted() {
+        let mut f = Findings::default();
+        let t = Table::parse(
+            "session_id,patient_id,provider_id,date,diagnoses,service,location\nS1,P1,a,2026-09-01,F33.1,med-management,Dr Hargrove's office\n".as_bytes(),
+            "sessions.csv",
+            &SESSION_COLUMNS,
+            &mut f,
+        );
+        let mut r = reading(UtcMidnight::Date);
+        let s = sessions(&t, &mut r, &mut f);
+        assert!(s.is_empty());
+        assert_eq!(
+            (f.items[0].field.as_str(), f.items[0].code),
+            ("location", "bad-id")
+        );
+        assert_no_leak(&f, &["Hargrove"]);
     }
 
     #[test]
