@@ -261,13 +261,15 @@ pub enum Form {
 pub enum WithDoc {
     /// The CMS-1500 claim form of each superbill, in cms1500/
     Cms1500,
+    /// A filing guide for the patient as the first page of each superbill PDF
+    Guide,
 }
 
 /// Documents added to superbills, and how the CMS-1500 prints. Each adds to
 /// practice.toml's [documents].
 #[derive(Args, Clone, Default)]
 pub struct DocumentArgs {
-    /// Also produce DOC for each superbill: cms1500 (the claim form, in cms1500/); repeat or comma-separate
+    /// Also produce DOC for each superbill: cms1500 (the claim form, in cms1500/), guide (a filing guide for the patient, the first page of each superbill PDF); repeat or comma-separate
     #[arg(long, value_enum, value_delimiter = ',', value_name = "DOC")]
     pub with: Vec<WithDoc>,
     #[command(flatten)]

@@ -42,6 +42,7 @@ pub fn extras(args: &DocumentArgs, loaded: &Loaded) -> Result<Extras> {
     if args.with.contains(&WithDoc::Cms1500) && x.cms1500.is_none() {
         x.cms1500 = Some(Extras::form_options(settings));
     }
+    x.guide |= args.with.contains(&WithDoc::Guide);
     let p = &args.print;
     let form_flags = p.data_only || p.offset_x.is_some() || p.offset_y.is_some();
     if let Some(form) = x.cms1500.as_mut() {

@@ -109,7 +109,8 @@ pub struct Practice {
 #[serde(deny_unknown_fields, default)]
 pub struct DocumentSettings {
     /// Added to every batch, as `--with` does: `cms1500` (the claim form
-    /// beside each superbill).
+    /// beside each superbill), `guide` (the patient's filing guide as the
+    /// first page of each superbill).
     pub with: Vec<Extra>,
     pub cms1500: Cms1500Settings,
 }
@@ -118,6 +119,7 @@ pub struct DocumentSettings {
 #[serde(rename_all = "lowercase")]
 pub enum Extra {
     Cms1500,
+    Guide,
 }
 
 /// `[documents.cms1500]`: data only for pre-printed red forms, and the

@@ -8,6 +8,7 @@
 
 pub mod cms1500;
 pub mod estimate;
+pub mod guide;
 pub mod pdf;
 pub mod statement;
 pub mod superbill;
@@ -91,6 +92,9 @@ pub struct RenderOptions {
 pub struct Extras {
     /// Each superbill's CMS-1500 beside it (`cms1500/`), printed so.
     pub cms1500: Option<cms1500::Options>,
+    /// The patient's filing guide as the first page of each superbill's
+    /// PDF (see [`guide`]).
+    pub guide: bool,
 }
 
 impl Extras {
@@ -102,6 +106,7 @@ impl Extras {
                 .with
                 .contains(&Extra::Cms1500)
                 .then(|| Extras::form_options(settings)),
+            guide: settings.with.contains(&Extra::Guide),
         }
     }
 

@@ -18,6 +18,7 @@ mod table;
 pub mod template_check;
 mod templates;
 
+use super::guide;
 use super::pdf::{self, fonts, glyphs, image::PreparedImage};
 use super::{Document, RenderOptions};
 use crate::superbill::Superbill;
@@ -42,6 +43,8 @@ pub struct Renderer {
     templates: templates::Templates,
     logo: Option<PreparedImage>,
     signature: Option<PreparedImage>,
+    /// The filing guide goes before the superbill's pages.
+    guide: bool,
     fingerprint: String,
 }
 
@@ -67,6 +70,7 @@ impl Renderer {
             templates,
             logo,
             signature,
+            guide: opts.extras.guide,
             fingerprint: fingerprint(&opts)?,
         })
     }
@@ -83,12 +87,23 @@ impl Renderer {
             .collect();
         let prose = sections::Prose {
             title,
-            note: templates::paragraphs(&self.templates.render_note(&ctx)?),
+            note: templates::paragraphs(&self.templates.render_for_payer("patient_note", &ctx)?),
             attestation: templates::paragraphs(&self.templates.render("attestation.hbs", &ctx)?),
             footer: templates::paragraphs(&self.templates.render("footer.hbs", &ctx)?).join(" "),
         };
 
-        let fields = printed_fields(sb, &prose);
+        let guide = if self.guide {
+            let name = self.templates.for_payer("guide", &ctx);
+            let blocks = guide::markup::parse(&self.templates.render(&name, &ctx)?);
+            Some((name, blocks))
+        } else {
+            None
+        };
+
+        let mut fields = printed_fields(sb, &prose);
+        if let Some((name, blocks)) = &guide {
+            fields.extend(guide::printed_text(name, blocks));
+        }
         let named: Vec<(String, &str)> = fields
             .iter()
             .map(|(n, t)| (n.clone(), t.as_str()))
@@ -100,7 +115,11 @@ impl Renderer {
             logo: self.logo.as_ref().map(|i| i.aspect),
             signature: self.signature.as_ref().map(|i| i.aspect),
         };
-        let pages = layout::layout(sb, &prose, images, &self.fonts, mode);
+        let mut pages = layout::layout(sb, &prose, images, &self.fonts, mode);
+        if let Some((_, blocks)) = &guide {
+            let cover = guide::pages(sb, blocks, &self.fonts, mode, |c| notice::banner(c, sb));
+            pages.splice(0..0, cover);
+        }
 
         let mut xobjects = Vec::new();
         if let Some(img) = &self.logo {
@@ -170,6 +189,8 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(super::BUILD_ID.as_bytes());
+    // With or without the filing guide, the same superbill differs.
+    h.update(if opts.extras.guide { b"guide:1" } else { b"guide:0" });
     for (name, default) in templates::TEMPLATES {
         let own = opts
             .practice_dir

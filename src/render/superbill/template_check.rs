@@ -29,6 +29,8 @@ pub const FIELDS: &[&str] = &[
     "statement_date",
     "period_from",
     "period_to",
+    "first_service_date",
+    "last_service_date",
     "total_charged",
     "total_paid",
     "balance",

@@ -31,21 +31,36 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "patient_note_medicaid.hbs",
         include_str!("../../../templates/patient_note_medicaid.hbs"),
     ),
+    // The filing guide (`--with guide`), see `render::guide`.
+    ("guide.hbs", include_str!("../../../templates/guide.hbs")),
+    (
+        "guide_medicare.hbs",
+        include_str!("../../../templates/guide_medicare.hbs"),
+    ),
+    (
+        "guide_medicaid.hbs",
+        include_str!("../../../templates/guide_medicaid.hbs"),
+    ),
 ];
 
-/// The note to the patient for a payer type: `patient_note_<type>.hbs`
-/// (built in for Medicare and Medicaid, or the practice's own for a type
-/// it adds to `codes/payers.toml`), else `patient_note.hbs`.
-pub fn note_template(payer_type: Option<&str>) -> String {
+/// Templates chosen by payer type: `<base>_<type>.hbs` for a patient of
+/// that type (built in for Medicare and Medicaid, or the practice's own
+/// for a type it adds to `codes/payers.toml`), else `<base>.hbs`.
+pub const BY_PAYER: &[&str] = &["patient_note", "guide"];
+
+/// The template `base` (one of [`BY_PAYER`]) for a payer type:
+/// `<base>_<type>.hbs`, or `<base>.hbs` for a commercial plan.
+pub fn payer_template(base: &str, payer_type: Option<&str>) -> String {
     match payer_type {
-        Some(t) => format!("patient_note_{t}.hbs"),
-        None => "patient_note.hbs".to_string(),
+        Some(t) => format!("{base}_{t}.hbs"),
+        None => format!("{base}.hbs"),
     }
 }
 
-/// Note templates of the practice's own payer types: files named
-/// `patient_note_<type>.hbs` in its `templates/` folder that are not built
-/// in, by name (sorted, for a stable fingerprint).
+/// Templates of the practice's own payer types: files named
+/// `<base>_<type>.hbs` (`patient_note_tricare.hbs`, `guide_tricare.hbs`)
+/// in its `templates/` folder that are not built in, by name (sorted, for
+/// a stable fingerprint).
 pub fn extra_notes(
     practice_dir: Option<&Path>,
 ) -> crate::Result<Vec<(String, std::path::PathBuf)>> {
@@ -62,7 +77,10 @@ pub fn extra_notes(
         let e = e.map_err(|err| crate::Error::io(&dir, err))?;
         let name = e.file_name().to_string_lossy().into_owned();
         let built_in = TEMPLATES.iter().any(|(n, _)| *n == name);
-        if name.starts_with("patient_note_") && name.ends_with(".hbs") && !built_in {
+        let by_payer = BY_PAYER
+            .iter()
+            .any(|base| name.starts_with(&format!("{base}_")));
+        if by_payer && name.ends_with(".hbs") && !built_in {
             out.push((name, e.path()));
         }
     }
@@ -81,6 +99,10 @@ pub struct TemplateContext {
     pub statement_date: String,
     pub period_from: String,
     pub period_to: String,
+    /// The earliest and latest dates of service on the superbill (filing
+    /// deadlines run from the date of service).
+    pub first_service_date: String,
+    pub last_service_date: String,
     /// Plain amounts (`1250.00`); format them with the `money` helper.
     pub total_charged: Cents,
     pub total_paid: Cents,
@@ -106,6 +128,20 @@ impl TemplateContext {
             statement_date: sb.statement_date.to_string(),
             period_from: sb.period_from.to_string(),
             period_to: sb.period_to.to_string(),
+            first_service_date: sb
+                .lines
+                .iter()
+                .map(|l| l.date)
+                .min()
+                .unwrap_or(sb.period_from)
+                .to_string(),
+            last_service_date: sb
+                .lines
+                .iter()
+                .map(|l| l.date)
+                .max()
+                .unwrap_or(sb.period_to)
+                .to_string(),
             total_charged: sb.total_charged,
             total_paid: sb.total_paid,
             balance: sb.balance,
@@ -132,6 +168,8 @@ impl TemplateContext {
             statement_date: "2026-01-31".into(),
             period_from: "2026-01-01".into(),
             period_to: "2026-01-31".into(),
+            first_service_date: "2026-01-02".into(),
+            last_service_date: "2026-01-30".into(),
             total_charged: Cents(100),
             total_paid: if paid { Cents(100) } else { Cents::ZERO },
             balance: if paid { Cents::ZERO } else { Cents(100) },
@@ -153,11 +191,18 @@ handlebars_helper!(money: |v: Json| {
     Cents::parse(&text).map(|c| c.display()).unwrap_or(text)
 });
 
-handlebars_helper!(date: |v: str, {format: str = "long"}| {
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) if format == "short" => d.format("%m/%d/%Y").to_string(),
-        Ok(d) => d.format("%B %-d, %Y").to_string(),
-        Err(_) => v.to_string(),
+// `plus_days` and `plus_months` move the date first, for deadlines
+// ("within 12 months of the date of service": `plus_months=12`; a month
+// end that does not exist falls back to the month's last day).
+handlebars_helper!(date: |v: str, {format: str = "long", plus_days: i64 = 0, plus_months: u64 = 0}| {
+    let moved = NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().and_then(|d| {
+        d.checked_add_months(chrono::Months::new(u32::try_from(plus_months).ok()?))?
+            .checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)
+    });
+    match moved {
+        Some(d) if format == "short" => d.format("%m/%d/%Y").to_string(),
+        Some(d) => d.format("%B %-d, %Y").to_string(),
+        None => v.to_string(),
     }
 });
 
@@ -209,13 +254,17 @@ impl Templates {
         Ok(templates)
     }
 
-    /// The note to the patient: the payer type's own, else the general one.
-    pub fn render_note(&self, ctx: &TemplateContext) -> crate::Result<String> {
-        let own = (!ctx.payer_type.is_empty()).then(|| note_template(Some(&ctx.payer_type)));
-        let name = own
-            .filter(|n| self.hb.has_template(n))
-            .unwrap_or_else(|| note_template(None));
-        self.render(&name, ctx)
+    /// The template `base` (one of [`BY_PAYER`]) for the patient's payer
+    /// type: the type's own, else the general one.
+    pub fn render_for_payer(&self, base: &str, ctx: &TemplateContext) -> crate::Result<String> {
+        self.render(&self.for_payer(base, ctx), ctx)
+    }
+
+    /// The name of the template `base` for the patient's payer type.
+    pub fn for_payer(&self, base: &str, ctx: &TemplateContext) -> String {
+        let own = (!ctx.payer_type.is_empty()).then(|| payer_template(base, Some(&ctx.payer_type)));
+        own.filter(|n| self.hb.has_template(n))
+            .unwrap_or_else(|| payer_template(base, None))
     }
 
     /// Renders `name`; a practice name that ends in a period ("Acme,
@@ -233,10 +282,8 @@ impl Templates {
             };
             let what = match e.reason() {
                 RenderErrorReason::MissingVariable(Some(field)) => format!(
-                    "unknown field '{field}' (fields: practice_name, practice_phone, \
-                     superbill_number, statement_date, period_from, period_to, \
-                     total_charged, total_paid, balance, paid_in_full, payer, \
-                     payer_type, provider_names, signing_provider, line_count)"
+                    "unknown field '{field}' (fields: {})",
+                    super::template_check::FIELDS.join(", ")
                 ),
                 other => other.to_string(),
             };
