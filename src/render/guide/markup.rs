@@ -43,10 +43,7 @@ pub fn parse(text: &str) -> Vec<Block> {
         } else if let Some(t) = line.strip_prefix("# ") {
             close(&mut open, &mut out);
             out.push(Block::Title(t.trim().to_string()));
-        } else if let Some(t) = line
-            .strip_prefix("- ")
-            .or_else(|| line.strip_prefix("* "))
-        {
+        } else if let Some(t) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
             close(&mut open, &mut out);
             open = Some(Block::Item(t.trim().to_string()));
         } else {

@@ -173,7 +173,11 @@ fn payer_types_get_their_own_guide_and_a_practice_may_override_it() {
     let r = Renderer::new(options(dir.path(), true)).unwrap();
     let pages = pages_text(&r.render(&sb).unwrap());
     assert!(pages[0].contains("Our Medicare guide"), "{}", pages[0]);
-    assert!(pages[0].contains("Step 0: call Test Clinic."), "{}", pages[0]);
+    assert!(
+        pages[0].contains("Step 0: call Test Clinic."),
+        "{}",
+        pages[0]
+    );
     assert!(pages[0].contains("Guide page 1 of 2"), "{}", pages[0]);
     assert!(pages[1].contains("Guide page 2 of 2"), "{}", pages[1]);
     assert!(pages[1].contains("Step 49"), "{}", pages[1]);

@@ -190,7 +190,11 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
     let mut h = Sha256::new();
     h.update(super::BUILD_ID.as_bytes());
     // With or without the filing guide, the same superbill differs.
-    h.update(if opts.extras.guide { b"guide:1" } else { b"guide:0" });
+    h.update(if opts.extras.guide {
+        b"guide:1"
+    } else {
+        b"guide:0"
+    });
     for (name, default) in templates::TEMPLATES {
         let own = opts
             .practice_dir
