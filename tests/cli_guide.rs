@@ -117,7 +117,7 @@ fn each_payer_type_gets_its_own_guide_before_an_unchanged_superbill() {
             "An itemized receipt, only if Anthem asks",
             "90 days to 1 year after the date of service",
             "Your earliest visit on this superbill was on September 1, 2026",
-            "file by November 30, 2026",
+            "90 days after it is November 30, 2026, one year after it September 1, 2027",
         ],
     );
     has_none(commercial, &["CMS-1490S", "Medicaid"]);

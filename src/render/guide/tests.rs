@@ -73,7 +73,8 @@ fn the_guide_comes_first_and_the_superbill_keeps_its_own_numbering() {
         .unwrap()
         .render(&sb)
         .unwrap();
-    let plain = pages_text(&plain);
+    let plain_pdf = plain;
+    let plain = pages_text(&plain_pdf);
     let pages = pages_text(&with);
     assert_eq!(pages.len(), plain.len() + 1);
     // The superbill's pages are the same pages, numbered as before.
@@ -95,7 +96,7 @@ fn the_guide_comes_first_and_the_superbill_keeps_its_own_numbering() {
         "IRS Publication 502",
         // 90 days after the earliest date of service, September 3.
         "Your earliest visit on this superbill was on September 3, 2026",
-        "file by December 2, 2026",
+        "90 days after it is December 2, 2026, one year after it September 3, 2027",
         "This guide is not part of the superbill",
     ] {
         assert!(guide.contains(want), "{want:?} missing from {guide}");
@@ -108,6 +109,40 @@ fn the_guide_comes_first_and_the_superbill_keeps_its_own_numbering() {
     }
     assert!(!guide.contains("American Medical Association"), "{guide}");
     assert!(!guide.contains("CMS-1490S"), "{guide}");
+
+    // A viewer numbers the pages "Guide 1", then 1 to N like the footers;
+    // without the guide, the viewer's own numbering.
+    assert_eq!(
+        page_labels(&with),
+        vec![(0, "Guide ".into()), (1, String::new())]
+    );
+    assert!(page_labels(&plain_pdf).is_empty());
+}
+
+/// The PDF's /PageLabels: (first page index, prefix) of each range.
+fn page_labels(pdf: &[u8]) -> Vec<(i64, String)> {
+    let doc = lopdf::Document::load_mem(pdf).unwrap();
+    let Ok(tree) = doc.catalog().unwrap().get(b"PageLabels") else {
+        return Vec::new();
+    };
+    let nums = tree
+        .as_dict()
+        .unwrap()
+        .get(b"Nums")
+        .unwrap()
+        .as_array()
+        .unwrap();
+    nums.chunks(2)
+        .map(|pair| {
+            let d = pair[1].as_dict().unwrap();
+            assert_eq!(d.get(b"S").unwrap().as_name().unwrap(), b"D");
+            let prefix = d
+                .get(b"P")
+                .map(|p| String::from_utf8(p.as_str().unwrap().to_vec()).unwrap())
+                .unwrap_or_default();
+            (pair[0].as_i64().unwrap(), prefix)
+        })
+        .collect()
 }
 
 #[test]

@@ -27,6 +27,16 @@ pub struct Meta {
     pub date: chrono::NaiveDate,
 }
 
+/// How a PDF viewer numbers pages from page index `start` (0-based) on:
+/// `prefix` then 1, 2, 3... A document whose pages are numbered in parts
+/// (a cover page, then the document's own "Page 1 of N") says so, and the
+/// viewer's page box agrees with the printed numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLabel {
+    pub start: usize,
+    pub prefix: String,
+}
+
 /// Builds the PDF: `pages` as drawn by the canvas, the fonts `mode` asks
 /// for (embedded subsets only in [`FontMode::Embedded`]), `images` under
 /// their fixed ids.
@@ -36,6 +46,19 @@ pub fn assemble(
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
     meta: Meta,
+) -> crate::Result<Vec<u8>> {
+    assemble_labelled(pages, mode, fonts, images, meta, &[])
+}
+
+/// [`assemble`], with the viewer's page numbering given by `labels` (none:
+/// the viewer's own 1 to N).
+pub fn assemble_labelled(
+    pages: Vec<Vec<Op>>,
+    mode: FontMode,
+    fonts: &FontSet,
+    images: &[(&str, &ExternalXObject)],
+    meta: Meta,
+    labels: &[PageLabel],
 ) -> crate::Result<Vec<u8>> {
     let mut doc = PdfDocument::new(&meta.title);
     let info = &mut doc.metadata.info;
@@ -95,6 +118,23 @@ pub fn assemble(
             "{}: PDF generation failed: {}",
             meta.label, w.msg
         )));
+    }
+    if !labels.is_empty() {
+        let mut nums = Vec::new();
+        for l in labels {
+            let mut d = lopdf::Dictionary::new();
+            d.set("S", lopdf::Object::Name(b"D".to_vec()));
+            if !l.prefix.is_empty() {
+                d.set("P", lopdf::Object::string_literal(l.prefix.clone()));
+            }
+            nums.push(lopdf::Object::Integer(l.start as i64));
+            nums.push(lopdf::Object::Dictionary(d));
+        }
+        let mut tree = lopdf::Dictionary::new();
+        tree.set("Nums", lopdf::Object::Array(nums));
+        lo.catalog_mut()
+            .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?
+            .set("PageLabels", lopdf::Object::Dictionary(tree));
     }
     let digest = Sha256::digest(meta.id_seed.as_bytes());
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);

@@ -116,8 +116,20 @@ impl Renderer {
             signature: self.signature.as_ref().map(|i| i.aspect),
         };
         let mut pages = layout::layout(sb, &prose, images, &self.fonts, mode);
+        let mut labels = Vec::new();
         if let Some((_, blocks)) = &guide {
             let cover = guide::pages(sb, blocks, &self.fonts, mode, |c| notice::banner(c, sb));
+            // A viewer shows "Guide 1", then the superbill's own 1 to N.
+            labels = vec![
+                pdf::assemble::PageLabel {
+                    start: 0,
+                    prefix: "Guide ".into(),
+                },
+                pdf::assemble::PageLabel {
+                    start: cover.len(),
+                    prefix: String::new(),
+                },
+            ];
             pages.splice(0..0, cover);
         }
 
@@ -140,7 +152,7 @@ impl Renderer {
             ),
             date: sb.statement_date,
         };
-        pdf::assemble::assemble(pages, mode, &self.fonts, &xobjects, meta)
+        pdf::assemble::assemble_labelled(pages, mode, &self.fonts, &xobjects, meta, &labels)
     }
 }
 
