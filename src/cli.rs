@@ -243,6 +243,9 @@ pub struct RenderArgs {
     /// Which document to render: the superbill, or the same claim on the CMS-1500 form
     #[arg(long, value_enum, default_value_t = Form::Superbill)]
     pub form: Form,
+    /// Put the patient filing guide before the superbill's pages (as practice.toml's [documents] with = ["guide"] does)
+    #[arg(long)]
+    pub guide: bool,
     #[command(flatten)]
     pub print: FormArgs,
 }

@@ -255,3 +255,43 @@ fn held_superbills_get_no_guide_and_partial_ones_stay_marked() {
     assert!(all[1].contains("LEFT OUT OF THIS SUPERBILL"), "{}", all[1]);
     assert!(all[1].contains("Page 1 of"), "{}", all[1]);
 }
+
+#[test]
+fn render_puts_the_guide_before_one_superbill_on_request() {
+    let (tmp, practice) = clinic();
+    let render = |extra: &[&str], out: &Path| {
+        run(on_practice("render", &practice)
+            .args([
+                "--patient",
+                "P0003",
+                "--from",
+                "2026-09-01",
+                "--to",
+                "2026-09-30",
+                "--as-of",
+                AS_OF,
+                "--out",
+            ])
+            .arg(out)
+            .args(extra))
+    };
+    let plain = tmp.path().join("plain.pdf");
+    let (code, stdout, stderr) = render(&[], &plain);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let guided = tmp.path().join("guided.pdf");
+    let (code, stdout, stderr) = render(&["--guide"], &guided);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let plain = pdf_pages(&std::fs::read(&plain).unwrap());
+    let guided = pdf_pages(&std::fs::read(&guided).unwrap());
+    assert_eq!(guided.len(), plain.len() + 1);
+    assert_eq!(&guided[1..], &plain[..]);
+    assert!(
+        guided[0].contains("Your superbill and Medicare"),
+        "{}",
+        guided[0]
+    );
+    // The guide goes with a superbill, not a claim form.
+    let (code, _, stderr) = render(&["--guide", "--form", "cms1500"], &tmp.path().join("x.pdf"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--guide"), "{stderr}");
+}

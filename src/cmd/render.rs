@@ -18,6 +18,11 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
             "--data-only and --offset-x/-y are for --form cms1500".into(),
         ));
     }
+    if args.form == Form::Cms1500 && args.guide {
+        return Err(Error::Usage(
+            "--guide goes before a superbill: leave out --form cms1500".into(),
+        ));
+    }
     if args.from > args.to {
         return Err(Error::Usage(format!(
             "--from {} is after --to {}",
@@ -145,7 +150,8 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         );
         return Ok(1);
     };
-    let opts = crate::practice::render_options(&loaded);
+    let mut opts = crate::practice::render_options(&loaded);
+    opts.extras.guide |= args.guide;
     let (pdf, what) = match args.form {
         Form::Superbill => (Renderer::new(opts)?.render(sb)?, String::new()),
         Form::Cms1500 => {
