@@ -4,7 +4,10 @@
 //! today, the CMS-1500, year-end statement and Good Faith Estimate next.
 //!
 //! The batch sees documents only through [`Document`]: adding one is a
-//! folder here plus one line in [`documents`].
+//! folder here plus one line in [`documents`]. `guide` is a folder of
+//! pages rather than a document of its own: the patient's filing guide,
+//! which the superbill renderer puts before its pages (one file for the
+//! patient).
 
 pub mod cms1500;
 pub mod estimate;
@@ -71,7 +74,8 @@ pub fn documents(opts: &RenderOptions) -> crate::Result<Vec<Box<dyn Document>>> 
 pub struct RenderOptions {
     /// The practice folder; `templates/<name>.hbs` inside it overrides the
     /// built-in template of the same name (`title.hbs`,
-    /// `patient_note.hbs`, `attestation.hbs`, `footer.hbs`).
+    /// `patient_note.hbs`, `attestation.hbs`, `footer.hbs`, `guide.hbs`,
+    /// and the payer types' own).
     pub practice_dir: Option<PathBuf>,
     /// PNG printed at the top left of page 1.
     pub logo: Option<PathBuf>,

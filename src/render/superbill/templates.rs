@@ -1,6 +1,7 @@
-//! Practice-specific prose (title, "how to file" note, attestation, footer)
-//! as handlebars templates. Defaults are compiled in; a practice overrides
-//! one by placing a file of the same name in `<practice_dir>/templates/`.
+//! Practice-specific prose (title, "how to file" note, attestation, footer,
+//! the filing guide) as handlebars templates. Defaults are compiled in; a
+//! practice overrides one by placing a file of the same name in
+//! `<practice_dir>/templates/`.
 //! Templates only produce text: the layout code wraps it onto the page.
 
 use crate::money::Cents;
