@@ -21,6 +21,7 @@ use crate::outdir::{Identity, OutDir, MANIFEST_FILE};
 use crate::practice::Loaded;
 use crate::render::{self, Document};
 use crate::rows::{self, Fate};
+use crate::shard::{Shard, ShardInfo, Shards};
 use crate::superbill::{Plan, Request};
 use crate::validate::{self, Options, Period};
 use crate::{atomic, money::Cents};
@@ -45,6 +46,12 @@ pub struct BatchOptions {
     pub partial: bool,
     /// Set (by a Ctrl-C handler) to stop the run at the next superbill.
     pub cancel: Arc<AtomicBool>,
+    /// `--shard K/N`: render only the documents of shard K's patients,
+    /// write no exports (`merge` writes them), say so in the manifest.
+    pub shard: Option<Shard>,
+    /// `merge`: take every document from the shard that rendered it
+    /// instead of rendering it.
+    pub from_shards: Option<Shards>,
 }
 
 pub use crate::rows::RowCount;
@@ -94,6 +101,9 @@ pub struct Report {
     pub anyone: usize,
     /// Files of earlier runs removed (or, dry run, to be removed).
     pub removed: Vec<String>,
+    /// With `--shard`: the superbills whose documents this shard issued
+    /// (the other counts are the whole batch's).
+    pub shard_superbills: usize,
 }
 
 impl Report {
@@ -237,11 +247,14 @@ pub fn run(
     // write, claimed before any is written.
     let folders: Vec<&str> = documents.iter().map(|d| d.folder()).collect();
     out.prepare_folders(&folders)?;
-    let mut names: BTreeSet<String> = EXPORTS.iter().map(|n| n.to_string()).collect();
+    // A shard writes its patients' documents and its manifest only.
+    let exports: &[&str] = if opts.shard.is_some() { &[] } else { &EXPORTS };
+    let mut names: BTreeSet<String> = exports.iter().map(|n| n.to_string()).collect();
     names.insert(MANIFEST_FILE.into());
     for g in &plan.groups {
         let held = !holds.reasons(&g.patient.patient_id).is_empty() && !opts.partial;
-        if !held {
+        let mine = opts.shard.is_none_or(|s| s.owns(&g.patient.patient_id));
+        if !held && mine {
             let number = crate::superbill::number(&opts.period, &g.patient.patient_id);
             for doc in &documents {
                 names.insert(file_path(doc.as_ref(), &number));
@@ -322,7 +335,13 @@ pub fn run(
     // From here on findings are only shown and written: a workbook read in
     // place of a CSV is named as the user knows it.
     loaded.inputs.name_sources(&mut findings);
-    let (exports, missing_xero_codes) = compose_exports(loaded, &plan, &done, &findings, &extra);
+    let (mut exports, missing_xero_codes) =
+        compose_exports(loaded, &plan, &done, &findings, &extra);
+    if opts.shard.is_some() {
+        // Composed all the same (the report is the whole batch's); the
+        // merge writes them, once.
+        exports.clear();
+    }
     // A long month may need journal-xero-2.csv: claimed like the rest.
     let more: BTreeSet<String> = exports
         .keys()
@@ -413,6 +432,7 @@ pub fn run(
             .collect(),
         anyone: holds.anyone.len(),
         removed,
+        shard_superbills: issued.iter().filter(|d| !d.files.is_empty()).count(),
     };
     out.finish();
     Ok(report)
@@ -563,6 +583,8 @@ fn produce(
         partial: opts.partial,
         credit: &plan.ledger.credit,
         held_money: &plan.ledger.held,
+        shard: opts.shard,
+        from_shards: opts.from_shards.as_ref(),
     };
     let results: Vec<Result<Done>> = pool.install(|| {
         plan.groups
@@ -666,6 +688,15 @@ fn write_exports(
         outputs: BTreeMap::new(),
         sources: BTreeMap::new(),
         history: out.previous.history.clone(),
+        shard: opts.shard.map(|s| ShardInfo {
+            index: s.index,
+            count: s.count,
+            practice_dir: crate::outdir::resolve(&loaded.inputs.dir)
+                .unwrap_or_else(|_| loaded.inputs.dir.clone()),
+            as_of: opts.as_of,
+            partial: opts.partial,
+            cms1500: opts.extras.cms1500,
+        }),
     };
     let mut files: Vec<(String, bool)> = Vec::new();
     for d in &issued {
@@ -702,7 +733,9 @@ fn write_exports(
     Ok(files)
 }
 
-fn input_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
+/// SHA-256 of each input file of the practice folder (the manifest's
+/// `inputs`).
+pub fn input_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for name in [
         "practice.toml",

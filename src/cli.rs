@@ -63,6 +63,25 @@ configuration or output folder (nothing written), 130 interrupted.\n\n\
 Example:\n  superbill batch --practice samples/cedar-ridge --period 2026-09 --out out/2026-09"
     )]
     Batch(BatchArgs),
+    /// Combine the folders of a sharded batch (`batch --shard K/N`) into the whole batch
+    #[command(
+        long_about = "Combine the folders of a sharded batch into the whole batch: exactly the files one \
+unsharded `superbill batch` writes, byte for byte (superbills, exports, manifest.json).\n\n\
+`batch --shard K/N` renders only the documents of shard K's patients (each patient id belongs to one \
+shard, by a stable hash) and writes them with a manifest naming the shard, the inputs' hashes and the \
+options. merge checks that it is given every shard 1 to N once, all of one run (same inputs, period, \
+--as-of, --partial, documents); reads the practice folder again (the one the shards' manifests name, or \
+--practice) and refuses it unless its files are the ones the shards read; then runs the batch with each \
+PDF taken from the shard that rendered it (checked against the data it was rendered from) instead of \
+rendering it, and writes the exports once. The output folder follows batch's rules (lock, atomic writes, \
+only our files replaced).\n\n\
+Exit codes: as batch (0, 1 rows rejected or superbills held, 2 a shard missing, given twice, of another \
+run or changed, or an unusable folder; nothing written), 130 interrupted.\n\n\
+Example:\n  superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 1/2 --out work/1\n  \
+superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 2/2 --out work/2\n  \
+superbill merge --out out/2026-09 work/1 work/2"
+    )]
+    Merge(MergeArgs),
     /// Look up and search code sets; import a new ICD-10-CM release
     #[command(subcommand)]
     Codes(CodesCommand),
@@ -354,6 +373,30 @@ pub struct BatchArgs {
     pub no_progress: bool,
     #[command(flatten)]
     pub documents: DocumentArgs,
+    /// Render only shard K of N (K counts from 1): the documents of the patients whose id hashes to K, and a manifest for `superbill merge`, which writes the exports
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::Shard::parse)]
+    pub shard: Option<crate::shard::Shard>,
+}
+
+#[derive(Args)]
+pub struct MergeArgs {
+    /// The folders of every shard (`batch --shard K/N --out DIR`), each once, in any order
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub shards: Vec<PathBuf>,
+    /// Output folder for the whole batch (created owner-only; not a shard's folder)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The practice folder the shards read [default: the one their manifests name]
+    #[arg(long, value_name = "DIR", value_parser = practice_dir)]
+    pub practice: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Build with this many threads [default: number of cores]
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Plain progress lines even on a terminal
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 #[derive(Subcommand)]
@@ -464,6 +507,7 @@ pub fn run() -> i32 {
     let json = match &cli.command {
         Command::Validate(a) => a.output.json,
         Command::Batch(a) => a.output.json,
+        Command::Merge(a) => a.output.json,
         Command::Totals(a) => a.json,
         Command::Explain(a) => a.json,
         Command::Codes(CodesCommand::Lookup { json, .. }) => *json,
@@ -473,6 +517,7 @@ pub fn run() -> i32 {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Render(a) => cmd::render::run(&a),
         Command::Batch(a) => cmd::batch::run(&a),
+        Command::Merge(a) => cmd::merge::run(&a),
         Command::Codes(c) => cmd::codes::run(c),
         Command::Cms1500(c) => cmd::cms1500::run(c),
         Command::Totals(a) => cmd::totals::run(&a),

@@ -35,6 +35,7 @@ pub mod preflight;
 pub mod render;
 pub mod resolve;
 pub mod rows;
+pub mod shard;
 pub mod shell;
 pub mod statement;
 pub mod superbill;

@@ -32,6 +32,10 @@ pub struct Manifest {
     /// first. Kept across runs, also while a superbill is held.
     #[serde(default)]
     pub history: BTreeMap<String, Vec<Revision>>,
+    /// Set in a shard's folder (`batch --shard K/N`): which shard, and what
+    /// it was run with; never in a whole batch's manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::shard::ShardInfo>,
 }
 
 /// One issued revision of a superbill.

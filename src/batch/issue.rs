@@ -30,6 +30,11 @@ pub(super) struct Ctx<'a> {
     pub credit: &'a BTreeMap<String, Cents>,
     /// Money paid for the patient's sessions that are not billed.
     pub held_money: &'a BTreeMap<String, Cents>,
+    /// A shard issues the documents of its own patients only; the others
+    /// are built (for the report) but neither rendered nor listed.
+    pub shard: Option<crate::shard::Shard>,
+    /// A merge takes each document from the shard that rendered it.
+    pub from_shards: Option<&'a crate::shard::Shards>,
 }
 
 /// Builds, decides and (unless held) renders and writes one superbill.
@@ -78,6 +83,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     left.sort();
     left.dedup();
     sb.issue.left_out = left;
+    let mine = ctx.shard.is_none_or(|s| s.owns(pid));
     let revision = revise(ctx.previous, &mut sb);
     let data = serde_json::to_vec(&sb).expect("superbill serialises");
     // Every document rendered before any is written: a superbill held for
@@ -87,8 +93,8 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     for doc in ctx.documents {
         let name = super::file_path(doc.as_ref(), &sb.number);
         let source = source_of(&data, doc.fingerprint());
-        let same = unchanged(ctx.previous, ctx.out, &name, &source);
-        if ctx.dry_run || same {
+        let same = mine && unchanged(ctx.previous, ctx.out, &name, &source);
+        if ctx.dry_run || same || !mine {
             let sha = if same {
                 ctx.previous.outputs[&name].clone()
             } else {
@@ -97,7 +103,19 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
             files.push(super::Written {
                 name,
                 sha256: sha,
-                written: !same,
+                written: !same && mine,
+                source,
+            });
+            continue;
+        }
+        if let Some(shards) = ctx.from_shards {
+            // Not a render failure of this run: a shard that does not
+            // match stops the merge.
+            rendered.push((files.len(), shards.fetch(pid, &name, &source)?));
+            files.push(super::Written {
+                name,
+                sha256: String::new(),
+                written: true,
                 source,
             });
             continue;
@@ -138,7 +156,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         f.written = atomic::write_if_changed(&ctx.out.join(&f.name), &bytes)?;
         f.sha256 = sha256_hex(&bytes);
     }
-    for f in files.iter().filter(|f| !f.written && !ctx.dry_run) {
+    for f in files.iter().filter(|f| !f.written && !ctx.dry_run && mine) {
         // Same bytes as before; only their permissions may need fixing.
         atomic::restrict(&ctx.out.join(&f.name))?;
     }
@@ -158,8 +176,10 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     );
     row.reasons = reasons_text(&reasons);
     d.row = Some(row);
-    d.files = files;
-    d.revision = Some(revision);
+    if mine {
+        d.files = files;
+        d.revision = Some(revision);
+    }
     Ok(d)
 }
 

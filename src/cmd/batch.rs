@@ -6,6 +6,7 @@ use crate::cli::BatchArgs;
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::outdir::{self, OutDir};
+use crate::shard::Shards;
 use crate::shell;
 use crate::validate::Period;
 use indicatif::ProgressDrawTarget;
@@ -16,6 +17,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub fn run(args: &BatchArgs) -> Result<i32> {
+    execute(args, None)
+}
+
+/// The batch; or, given the shard folders of a sharded batch, their merge:
+/// the same run, with every document taken from the shard that rendered it.
+pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
     let started = Instant::now();
     let period = Period::month(&args.period).map_err(Error::Usage)?;
     let jobs = match args.jobs {
@@ -60,9 +67,17 @@ pub fn run(args: &BatchArgs) -> Result<i32> {
         out: args.out.clone(),
         dry_run: args.dry_run,
         jobs,
-        extras: super::extras(&args.documents, &loaded)?,
+        // A merge adds the documents the shards added, as they printed them.
+        extras: match &shards {
+            Some(s) => crate::render::Extras {
+                cms1500: s.info().cms1500,
+            },
+            None => super::extras(&args.documents, &loaded)?,
+        },
         partial: args.partial,
         cancel,
+        shard: args.shard,
+        from_shards: shards,
     };
     let report = batch::run(&loaded, findings, &opts, dir, &|done, total| {
         progress.update(done, total)
@@ -110,11 +125,14 @@ struct Hint {
 /// The command that re-runs this batch, ready to paste.
 fn again(args: &BatchArgs, opts: &BatchOptions) -> String {
     format!(
-        "superbill batch --practice {} --period {} --out {}{}",
+        "superbill batch --practice {} --period {} --out {}{}{}",
         shell::path(&args.practice.practice),
         opts.period.from.format("%Y-%m"),
         shell::path(&opts.out),
-        as_of_arg(args)
+        as_of_arg(args),
+        opts.shard
+            .map(|s| format!(" --shard {s}"))
+            .unwrap_or_default()
     )
 }
 
@@ -145,14 +163,34 @@ fn hints(r: &Report, args: &BatchArgs, opts: &BatchOptions) -> Vec<Hint> {
             problem: true,
         });
     }
-    if r.findings.has_errors() && !opts.dry_run {
+    if r.findings.has_errors() && !opts.dry_run && opts.shard.is_none() {
         out.push(Hint {
             text: format!(
                 "Errors (and the rows they rejected) are listed in {}: fix them and run `{}` again.",
                 opts.out.join("rejects.csv").display(),
-                again(args, opts)
+                match &opts.from_shards {
+                    // The shards render from the data: they run again first.
+                    Some(s) => format!(
+                        "superbill batch ... --shard K/N` for every shard, then `superbill merge --out {} {}",
+                        shell::path(&opts.out),
+                        s.dirs().map(shell::path).collect::<Vec<_>>().join(" ")
+                    ),
+                    None => again(args, opts),
+                }
             ),
             problem: true,
+        });
+    }
+    if let Some(s) = opts.shard.filter(|_| !opts.dry_run) {
+        out.push(Hint {
+            text: format!(
+                "Shard {s}: {} holds the documents of {} of the {} superbills, and no exports. Once all {} shards are done, `superbill merge --out DIR SHARD_DIR...` (every shard's folder) writes the whole batch.",
+                shell::path(&opts.out),
+                r.shard_superbills,
+                r.superbills,
+                s.count,
+            ),
+            problem: false,
         });
     }
     let w = r.findings.warnings();
@@ -214,7 +252,12 @@ fn to_json(
 ) -> serde_json::Value {
     let total = |f: fn(&crate::rows::RowCount) -> usize| r.rows.iter().map(f).sum::<usize>();
     json!({
-        "command": "batch",
+        "command": if opts.from_shards.is_some() { "merge" } else { "batch" },
+        "shard": opts.shard.map(|s| json!({
+            "index": s.index,
+            "count": s.count,
+            "superbills": r.shard_superbills,
+        })),
         "ok": code == 0,
         "exit_code": code,
         "practice": args.practice.practice,

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod estimate;
 pub mod explain;
 pub mod json;
+pub mod merge;
 pub mod progress;
 pub mod render;
 pub mod samples;

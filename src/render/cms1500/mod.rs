@@ -27,7 +27,7 @@ use serde::Serialize;
 pub use layout::SOURCE as LAYOUT_SOURCE;
 
 /// How the form prints.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Options {
     /// Only the data, for pre-printed red forms.
     pub data_only: bool,

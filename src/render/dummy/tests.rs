@@ -27,6 +27,8 @@ fn run(practice: &std::path::Path, out: &std::path::Path) -> batch::Report {
         extras: Default::default(),
         partial: false,
         cancel: Default::default(),
+        shard: None,
+        from_shards: None,
     };
     let dir = crate::outdir::OutDir::open(out, false).unwrap();
     batch::run(&loaded, findings, &opts, dir, &|_, _| {}).unwrap()
