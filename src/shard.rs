@@ -163,9 +163,10 @@ impl Shards {
         if !missing.is_empty() {
             let any = by_index.iter().flatten().next().expect("one is given");
             return Err(Error::Usage(format!(
-                "shard{} {} missing: run `superbill batch --practice {} --period {} --as-of {} --shard {} --out DIR` and give its folder to merge too (a merge needs all {count} shards)",
-                if missing.len() == 1 { " is" } else { "s are" },
+                "shard{} {} {} missing: run `superbill batch --practice {} --period {} --as-of {} --shard {} --out DIR` and give its folder to merge too (a merge needs all {count} shards)",
+                if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
+                if missing.len() == 1 { "is" } else { "are" },
                 crate::shell::path(&any.info.practice_dir),
                 period_text(&any.manifest.period),
                 any.info.as_of,
