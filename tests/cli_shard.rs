@@ -348,3 +348,158 @@ fn shard_syntax_errors_exit_2_with_the_fix() {
     }
     assert!(!out.exists());
 }
+
+/// The shell a container of `deploy/k8s/NAME` runs (its `args: - |`
+/// block), with `/data` moved to `data`.
+fn k8s_script(name: &str, data: &Path) -> String {
+    let yaml = std::fs::read_to_string(root().join("deploy/k8s").join(name)).unwrap();
+    let mut lines = yaml.lines().skip_while(|l| l.trim() != "- |").skip(1);
+    let first = lines.next().expect("a script");
+    let indent = first.len() - first.trim_start().len();
+    let script: Vec<&str> = std::iter::once(first)
+        .chain(lines.take_while(|l| l.trim().is_empty() || l.starts_with(&" ".repeat(indent))))
+        .map(|l| l.get(indent..).unwrap_or(""))
+        .collect();
+    script.join("\n").replace("/data", data.to_str().unwrap())
+}
+
+/// `PATH` with the built binary first.
+fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin("superbill");
+    let mut all: Vec<PathBuf> = dirs.iter().map(|d| d.to_path_buf()).collect();
+    all.push(bin.parent().unwrap().to_path_buf());
+    all.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(all).unwrap()
+}
+
+/// The Indexed Job's shell, run for each completion index, then the merge
+/// Job's: the folder is the single run's.
+#[test]
+fn the_kubernetes_jobs_run_the_shards_and_the_merge() {
+    let yaml = std::fs::read_to_string(root().join("deploy/k8s/batch-indexed-job.yaml")).unwrap();
+    assert!(yaml.contains("completionMode: Indexed"));
+    let completions = yaml
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("completions:"))
+        .and_then(|v| v.split('#').next())
+        .map(|v| v.trim().to_string())
+        .unwrap();
+    let shards_env = yaml
+        .split("name: SHARDS")
+        .nth(1)
+        .and_then(|rest| rest.lines().nth(1))
+        .unwrap();
+    assert_eq!(
+        shards_env.trim(),
+        format!("value: \"{completions}\""),
+        "SHARDS must equal completions"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    copy_dir(&sample("cedar-ridge-messy"), &data.join("practice"));
+    let as_of = "2026-10-15";
+    let n = 3;
+    let shard = k8s_script("batch-indexed-job.yaml", &data);
+    for index in 0..n {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &shard])
+            .env("PATH", path_with(&[]))
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("PERIOD", PERIOD)
+            .env("AS_OF", as_of)
+            .env("SHARDS", n.to_string())
+            .output()
+            .unwrap();
+        // The messy sample's errors exit 1: the pod still succeeds.
+        assert!(out.status.success(), "index {index}: {out:?}");
+    }
+    let merge = k8s_script("merge-job.yaml", &data);
+    let out = std::process::Command::new("sh")
+        .args(["-c", &merge])
+        .env("PATH", path_with(&[]))
+        .env("PERIOD", PERIOD)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "merge: {out:?}");
+    let single = tmp.path().join("single");
+    let (code, _, err) = run(&mut batch_cmd(&data.join("practice"), &single, as_of, &[]));
+    assert_eq!(code, 1, "{err}");
+    assert_same_folder(&single, &data.join("out").join(PERIOD));
+
+    // A pod that cannot run (a missing shard for the merge) fails.
+    std::fs::remove_dir_all(data.join("work").join(PERIOD).join("shard-2")).unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-c", &merge])
+        .env("PATH", path_with(&[]))
+        .env("PERIOD", PERIOD)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+/// The Slurm script with a stand-in `sbatch` that runs a job at once (an
+/// array's tasks one after another, each with its SLURM_ARRAY_TASK_ID).
+#[test]
+fn the_slurm_script_runs_the_array_and_the_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fake = tmp.path().join("fake-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let sbatch = fake.join("sbatch");
+    std::fs::write(
+        &sbatch,
+        r#"#!/bin/sh
+# Stand-in for sbatch: runs the job now and prints a job id.
+array= wrap=
+for a in "$@"; do
+    case "$a" in
+        --array=*) array=${a#--array=} ;;
+        --wrap=*) wrap=${a#--wrap=} ;;
+    esac
+done
+if [ -n "$array" ]; then
+    for i in $(seq "${array%-*}" "${array#*-}"); do
+        SLURM_ARRAY_TASK_ID=$i sh -c "$wrap" >>"$SBATCH_LOG" 2>&1 || exit 1
+    done
+else
+    sh -c "$wrap" >>"$SBATCH_LOG" 2>&1 || exit 1
+fi
+echo 4242
+"#,
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sbatch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let base = tmp.path().join("shared");
+    let practice = tmp.path().join("practice");
+    copy_dir(&sample("cedar-ridge"), &practice);
+    let out = std::process::Command::new("bash")
+        .arg(root().join("deploy/slurm/batch-array.sh"))
+        .arg(&practice)
+        .args([PERIOD, "2026-10-05", "3"])
+        .arg(&base)
+        .env("PATH", path_with(&[&fake]))
+        .env("SBATCH_LOG", tmp.path().join("sbatch.log"))
+        .output()
+        .unwrap();
+    let log = std::fs::read_to_string(tmp.path().join("sbatch.log")).unwrap_or_default();
+    assert!(out.status.success(), "{out:?}\n{log}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "shards: job 4242 (tasks 1-3); merge: job 4242"
+    );
+    for k in 1..=3 {
+        let m = base.join(format!("work/{PERIOD}/shard-{k}/manifest.json"));
+        let text = std::fs::read_to_string(&m).unwrap();
+        assert!(text.contains(&format!("\"index\": {k}")), "{text}");
+    }
+    let single = tmp.path().join("single");
+    let (code, _, err) = run(&mut batch_cmd(&practice, &single, "2026-10-05", &[]));
+    assert_eq!(code, 0, "{err}");
+    assert_same_folder(&single, &base.join("out").join(PERIOD));
+}
