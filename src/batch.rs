@@ -695,7 +695,7 @@ fn write_exports(
                 .unwrap_or_else(|_| loaded.inputs.dir.clone()),
             as_of: opts.as_of,
             partial: opts.partial,
-            cms1500: opts.extras.cms1500,
+            documents: opts.extras,
         }),
     };
     let mut files: Vec<(String, bool)> = Vec::new();

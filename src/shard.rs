@@ -96,9 +96,9 @@ pub struct ShardInfo {
     pub practice_dir: PathBuf,
     pub as_of: NaiveDate,
     pub partial: bool,
-    /// The CMS-1500 added to each superbill (`--with cms1500`), and how it
-    /// prints; none when not added.
-    pub cms1500: Option<crate::render::cms1500::Options>,
+    /// The documents added to each superbill (`--with`, practice.toml's
+    /// `[documents]`), and how they print.
+    pub documents: crate::render::Extras,
 }
 
 /// One shard folder given to `merge`.
@@ -323,8 +323,8 @@ fn same_run(a: &Part, b: &Part) -> Result<()> {
         )
     } else if ia.partial != ib.partial {
         "one with --partial, the other without".into()
-    } else if ia.cms1500 != ib.cms1500 {
-        "different documents (--with cms1500 and its print options)".into()
+    } else if ia.documents != ib.documents {
+        "different documents (--with and the CMS-1500's print options)".into()
     } else if ma.version != mb.version || ma.icd10cm_releases != mb.icd10cm_releases {
         format!(
             "different superbill versions or code releases ({} and {})",

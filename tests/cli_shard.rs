@@ -100,7 +100,7 @@ fn three_shards_merged_are_the_single_run_byte_for_byte() {
     let tmp = tempfile::tempdir().unwrap();
     let practice = sample("cedar-ridge-messy");
     let as_of = "2026-10-15";
-    let with = ["--with", "cms1500"];
+    let with = ["--with", "cms1500,guide"];
     let single = tmp.path().join("single");
     let (code, stdout, stderr) = run(&mut batch_cmd(&practice, &single, as_of, &with));
     assert_eq!(code, 1, "{stdout}{stderr}");

@@ -69,9 +69,7 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
         jobs,
         // A merge adds the documents the shards added, as they printed them.
         extras: match &shards {
-            Some(s) => crate::render::Extras {
-                cms1500: s.info().cms1500,
-            },
+            Some(s) => s.info().documents,
             None => super::extras(&args.documents, &loaded)?,
         },
         partial: args.partial,

@@ -92,7 +92,8 @@ pub struct RenderOptions {
 /// Documents added to each superbill, and how: practice.toml's
 /// `[documents]`, then the command line (`--with`, `--data-only`,
 /// `--offset-x/-y`).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Extras {
     /// Each superbill's CMS-1500 beside it (`cms1500/`), printed so.
     pub cms1500: Option<cms1500::Options>,
