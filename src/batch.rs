@@ -52,6 +52,10 @@ pub struct BatchOptions {
     /// `merge`: take every document from the shard that rendered it
     /// instead of rendering it.
     pub from_shards: Option<Shards>,
+    /// With `shard`: the folder the merge will write (`--merge-into`),
+    /// whose history numbers the revisions, as the merged batch numbers
+    /// them.
+    pub merge_into: Option<PathBuf>,
 }
 
 pub use crate::rows::RowCount;
@@ -229,6 +233,10 @@ pub fn run(
     refuse_unusable(loaded, &findings)?;
     let me = identity(loaded, &opts.period);
     out.check_identity(&me)?;
+    if let (Some(_), Some(into)) = (&opts.shard, &opts.merge_into) {
+        // Read only: the merge, not the shard, writes there.
+        out.previous.history = Manifest::previous(into).history;
+    }
     let mut render_opts = crate::practice::render_options(loaded);
     render_opts.extras = opts.extras;
     // Built in a dry run too: file names and fingerprints come from them.

@@ -376,6 +376,9 @@ pub struct BatchArgs {
     /// Render only shard K of N (K counts from 1): the documents of the patients whose id hashes to K, and a manifest for `superbill merge`, which writes the exports
     #[arg(long, value_name = "K/N", value_parser = crate::shard::Shard::parse)]
     pub shard: Option<crate::shard::Shard>,
+    /// With --shard: the folder `superbill merge` will write (read only here); its history numbers corrected superbills as the merged batch will
+    #[arg(long, value_name = "DIR", requires = "shard")]
+    pub merge_into: Option<PathBuf>,
 }
 
 #[derive(Args)]

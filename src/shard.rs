@@ -209,7 +209,18 @@ impl Shards {
     /// The bytes of document `name` of the patient's superbill, as the
     /// shard that owns the patient wrote them; refused unless that shard
     /// rendered it from `source` (the same data and renderer as this run).
-    pub fn fetch(&self, patient_id: &str, name: &str, source: &str) -> Result<Vec<u8>> {
+    /// `number` and `revision` are the superbill's in this run (into
+    /// `out`): a shard
+    /// that numbered it otherwise is told apart from one of other data.
+    pub fn fetch(
+        &self,
+        out: &Path,
+        patient_id: &str,
+        name: &str,
+        source: &str,
+        number: &str,
+        revision: u32,
+    ) -> Result<Vec<u8>> {
         let count = self.parts.len() as u32;
         let p = &self.parts[(owner(patient_id, count) - 1) as usize];
         let rerun = || {
@@ -229,6 +240,21 @@ impl Shards {
                 rerun()
             )));
         };
+        let their_revision = p
+            .manifest
+            .history
+            .get(number)
+            .and_then(|h| h.last())
+            .map(|r| r.revision);
+        if theirs != source && their_revision.is_some_and(|r| r != revision) {
+            return Err(Error::Usage(format!(
+                "shard {}/{count} ({}) issued {number} as revision {} but this folder's history makes it revision {revision}: the shards number corrected superbills against the history of the folder merge writes; run every shard again with --merge-into {} (this merge's --out), then merge",
+                p.info.index,
+                p.dir.display(),
+                their_revision.unwrap_or_default(),
+                crate::shell::path(out)
+            )));
+        }
         if theirs != source {
             return Err(Error::Usage(format!(
                 "{}/{name} was rendered from other data than this merge reads: {}",

@@ -503,3 +503,41 @@ echo 4242
     assert_eq!(code, 0, "{err}");
     assert_same_folder(&single, &base.join("out").join(PERIOD));
 }
+
+/// A month run again after a fix: the corrected superbill is revision 2
+/// in the merged folder as in the single run's, when the shards number
+/// revisions against the merged folder (`--merge-into`); shards that did
+/// not are refused.
+#[test]
+fn a_rerun_numbers_corrected_superbills_as_the_single_run() {
+    let (tmp, practice) = sample_copy("cedar-ridge");
+    let as_of = "2026-10-05";
+    let single = tmp.path().join("single");
+    let merged = tmp.path().join("merged");
+    let into = ["--merge-into", merged.to_str().unwrap()];
+    let once = |work: &str, extra: &[&str]| {
+        assert_eq!(run(&mut batch_cmd(&practice, &single, as_of, &[])).0, 0);
+        let dirs = shards(&practice, &tmp.path().join(work), as_of, 3, extra, 0);
+        merge(&merged, &dirs, &[])
+    };
+    let (code, _, err) = once("work", &into);
+    assert_eq!(code, 0, "{err}");
+    assert_same_folder(&single, &merged);
+
+    // A payment corrected: that patient's superbill is issued again.
+    let path = practice.join("payments.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen(",375.00,", ",370.00,", 1)).unwrap();
+    let (code, _, err) = once("fresh", &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("run every shard again with --merge-into"),
+        "{err}"
+    );
+    let (code, out, err) = once("work", &into);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_same_folder(&single, &merged);
+    assert!(out.contains("Issued 1 corrected superbill"), "{out}");
+    let manifest = std::fs::read_to_string(merged.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"revision\": 2"), "{manifest}");
+}

@@ -31,7 +31,8 @@ array_id=$(sbatch --parsable \
     --mem=2G \
     --output="$base/logs/shard-%a.out" \
     --wrap="superbill batch --practice '$practice' --period '$period' --as-of '$as_of' \
---shard \${SLURM_ARRAY_TASK_ID}/$shards --no-progress --out '$work'/shard-\${SLURM_ARRAY_TASK_ID}; \
+--shard \${SLURM_ARRAY_TASK_ID}/$shards --merge-into '$base/out/$period' --no-progress \
+--out '$work'/shard-\${SLURM_ARRAY_TASK_ID}; \
 rc=\$?; [ \$rc -le 1 ] || exit \$rc")
 
 # afterok: only when every task succeeded; a failed shard leaves the merge

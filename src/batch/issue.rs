@@ -111,7 +111,9 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         if let Some(shards) = ctx.from_shards {
             // Not a render failure of this run: a shard that does not
             // match stops the merge.
-            rendered.push((files.len(), shards.fetch(pid, &name, &source)?));
+            let bytes =
+                shards.fetch(ctx.out, pid, &name, &source, &sb.number, revision.revision)?;
+            rendered.push((files.len(), bytes));
             files.push(super::Written {
                 name,
                 sha256: String::new(),

@@ -44,6 +44,14 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
     on_interrupt(cancel.clone());
     // Before anything is written, and before the practice is read: an
     // output folder that overlaps the inputs, or that another batch holds.
+    if let Some(into) = &args.merge_into {
+        if outdir::resolve(into)? == outdir::resolve(&args.out)? {
+            return Err(Error::Usage(format!(
+                "--merge-into {} is this shard's --out: name the folder `superbill merge --out` will write, another than the shards' folders",
+                into.display()
+            )));
+        }
+    }
     let dir = match outdir::check_overlap(&args.out, &args.practice.practice)
         .and_then(|()| OutDir::open(&args.out, args.dry_run))
     {
@@ -76,6 +84,7 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
         cancel,
         shard: args.shard,
         from_shards: shards,
+        merge_into: args.merge_into.clone(),
     };
     let report = batch::run(&loaded, findings, &opts, dir, &|done, total| {
         progress.update(done, total)

@@ -40,6 +40,7 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
         no_progress: args.no_progress,
         documents: DocumentArgs::default(),
         shard: None,
+        merge_into: None,
     };
     super::batch::execute(&batch, Some(shards))
 }

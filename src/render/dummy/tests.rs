@@ -29,6 +29,7 @@ fn run(practice: &std::path::Path, out: &std::path::Path) -> batch::Report {
         cancel: Default::default(),
         shard: None,
         from_shards: None,
+        merge_into: None,
     };
     let dir = crate::outdir::OutDir::open(out, false).unwrap();
     batch::run(&loaded, findings, &opts, dir, &|_, _| {}).unwrap()
