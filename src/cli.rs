@@ -76,9 +76,10 @@ PDF taken from the shard that rendered it (checked against the data it was rende
 rendering it, and writes the exports once. The output folder follows batch's rules (lock, atomic writes, \
 only our files replaced).\n\n\
 Exit codes: as batch (0, 1 rows rejected or superbills held, 2 a shard missing, given twice, of another \
-run or changed, or an unusable folder; nothing written), 130 interrupted.\n\n\
-Example:\n  superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 1/2 --out work/1\n  \
-superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 2/2 --out work/2\n  \
+run or changed, or an unusable folder), 130 interrupted.\n\n\
+Give the shards --merge-into with the folder merge writes: corrected superbills are numbered from its history.\n\n\
+Example:\n  superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 1/2 --merge-into out/2026-09 --out work/1\n  \
+superbill batch --practice P --period 2026-09 --as-of 2026-10-05 --shard 2/2 --merge-into out/2026-09 --out work/2\n  \
 superbill merge --out out/2026-09 work/1 work/2"
     )]
     Merge(MergeArgs),
