@@ -422,6 +422,13 @@ fn header(sb: &Superbill, program: Program) -> Vec<(String, String)> {
                 _ => "6_other",
             };
             put(&mut b, field, X);
+            // 11a: the insured's birth date, when the export has it.
+            if let Some(dob) = pt.subscriber_dob {
+                let (mm, dd, _, yyyy) = date_parts(dob);
+                put(&mut b, "11a_mm", mm);
+                put(&mut b, "11a_dd", dd);
+                put(&mut b, "11a_yyyy", yyyy);
+            }
         }
     }
     if let Some(g) = &pt.group_number {

@@ -47,6 +47,12 @@ pub fn render_options_of(inputs: &Inputs) -> RenderOptions {
         practice_dir: Some(dir.clone()),
         logo: p.logo.as_ref().map(|f| dir.join(f)),
         signature: p.signature.as_ref().map(|f| dir.join(f)),
+        attestation: p.attestation_mode(),
+        provider_signatures: p
+            .providers
+            .iter()
+            .filter_map(|prov| Some((prov.id.clone(), dir.join(p.signature_of(&prov.id)?))))
+            .collect(),
         font: p.font.as_ref().map(|f| dir.join(f)),
         font_bold: p.font_bold.as_ref().map(|f| dir.join(f)),
         extras: crate::render::Extras::of(&p.documents),

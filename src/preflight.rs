@@ -2,7 +2,8 @@
 //! `render` and `batch` all run these checks, so a clean `validate` means
 //! the batch will not stop on them.
 //!
-//! - the logo, signature and font files of practice.toml: present, regular
+//! - the logo, signature (the practice's and each provider's) and font
+//!   files of practice.toml: present, regular
 //!   files of sane size, inside the practice folder (unless it allows
 //!   otherwise), images of sane dimensions that decode, fonts that parse;
 //! - the practice's templates: syntax, fields, helpers, partials (and
@@ -80,6 +81,29 @@ fn files(inputs: &Inputs, f: &mut Findings) -> bool {
         ("font", &p.font, true),
         ("font_bold", &p.font_bold, true),
     ];
+    // Each provider's own signature, at their [[providers]] entry; record
+    // `practice` like the other files (it stops the batch, not just the
+    // provider's sessions).
+    for prov in &p.providers {
+        let Some(rel) = &prov.signature else { continue };
+        let at = At::new(
+            PRACTICE_FILE,
+            inputs.provider_line(&prov.id, "signature"),
+            "practice",
+        );
+        if let Err((code, message)) = check_file(&inputs.dir, rel, false, p.allow_outside_files) {
+            f.error(
+                &at,
+                "signature",
+                code,
+                format!(
+                    "provider '{}': signature '{}' {message}",
+                    prov.id,
+                    rel.display()
+                ),
+            );
+        }
+    }
     for (field, path, is_font) in entries {
         let Some(rel) = path else { continue };
         let at = At::new(PRACTICE_FILE, key_line(inputs, field), "practice");

@@ -352,9 +352,12 @@ fn logo_and_signature_images_are_placed() {
     let dir = tempfile::tempdir().unwrap();
     let png = dir.path().join("logo.png");
     std::fs::write(&png, LOGO_PNG).unwrap();
+    // The practice's signature is the billing provider's: printed when
+    // the billing provider attests.
     let opts = RenderOptions {
         logo: Some(png.clone()),
         signature: Some(png),
+        attestation: superbill::input::Attestation::BillingProvider,
         ..Default::default()
     };
     let r = Renderer::new(opts).unwrap();

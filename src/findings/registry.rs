@@ -266,6 +266,9 @@ registry! {
     UnknownLocation = "unknown-location", Error, Row,
         "A session (or default_location) names a location that practice.toml does not list.",
         "Use a location id of the [[locations]] in practice.toml, or leave the column empty.";
+    ProviderNoSignature = "provider-no-signature", Warning, Row,
+        "A provider who renders sessions in the period has no signature image (nor a practice signature that applies): their attestation's signature line is left blank.",
+        "Add signature = \"signatures/<id>.png\" to the provider's [[providers]] entry in practice.toml, or have them sign the printed superbills.";
     PublicPayer = "public-payer", Warning, Row,
         "The patient's payer is Medicare or Medicaid, whose members are not told to file a superbill themselves.",
         "Check the provider's status with the program; the superbill carries that program's note.";

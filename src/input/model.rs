@@ -34,6 +34,10 @@ pub struct Provider {
     pub taxonomy: String,
     pub license: String,
     pub license_state: String,
+    /// This provider's signature (PNG, relative to the practice folder),
+    /// printed over their attestation on superbills with their lines.
+    #[serde(default)]
+    pub signature: Option<PathBuf>,
 }
 
 impl Provider {
@@ -85,6 +89,11 @@ pub struct Practice {
     pub logo: Option<PathBuf>,
     #[serde(default)]
     pub signature: Option<PathBuf>,
+    /// Who attests on a superbill: each rendering provider over their own
+    /// signature, or the billing provider for every line. Unset: see
+    /// [`Practice::attestation_mode`].
+    #[serde(default)]
+    pub attestation: Option<Attestation>,
     /// A TrueType font to embed for names the built-in fonts cannot show.
     #[serde(default)]
     pub font: Option<PathBuf>,
@@ -102,6 +111,30 @@ pub struct Practice {
     /// Documents added to every superbill, and how the CMS-1500 prints.
     #[serde(default)]
     pub documents: DocumentSettings,
+}
+
+/// `attestation` in practice.toml: who certifies the services on a
+/// superbill.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attestation {
+    /// Each rendering provider attests to the lines they rendered, over
+    /// their own signature (a superbill with three providers carries three
+    /// attestations).
+    #[default]
+    EachProvider,
+    /// One attestation by the billing provider (the practice) for every
+    /// line, over the practice's `signature`.
+    BillingProvider,
+}
+
+impl Attestation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attestation::EachProvider => "each-provider",
+            Attestation::BillingProvider => "billing-provider",
+        }
+    }
 }
 
 /// `[documents]` in practice.toml.
@@ -223,6 +256,33 @@ pub struct Site<'a> {
 }
 
 impl Practice {
+    /// Who attests: as `attestation` says; unset, each provider, except in
+    /// a practice of several providers where no provider has a signature
+    /// of their own but the practice has one (that signature is then the
+    /// billing provider's: it is never printed over one provider's name).
+    pub fn attestation_mode(&self) -> Attestation {
+        self.attestation.unwrap_or_else(|| {
+            let own = self.providers.iter().any(|p| p.signature.is_some());
+            if !own && self.signature.is_some() && self.providers.len() > 1 {
+                Attestation::BillingProvider
+            } else {
+                Attestation::EachProvider
+            }
+        })
+    }
+
+    /// The signature printed over provider `id`'s attestation: their own,
+    /// else the practice's `signature` when the practice has this one
+    /// provider only (whose signature it then is).
+    pub fn signature_of(&self, id: &str) -> Option<&std::path::Path> {
+        let prov = self.providers.iter().find(|p| p.id == id)?;
+        prov.signature.as_deref().or(if self.providers.len() == 1 {
+            self.signature.as_deref()
+        } else {
+            None
+        })
+    }
+
     pub fn location(&self, id: &str) -> Option<&Location> {
         self.locations.iter().find(|l| l.id == id)
     }
@@ -289,6 +349,9 @@ pub struct Patient {
     pub group_number: Option<String>,
     pub subscriber_name: Option<String>,
     pub subscriber_relationship: Option<String>,
+    /// The subscriber's date of birth, when the patient is not the
+    /// subscriber (insurers match the policy holder by name and DOB).
+    pub subscriber_dob: Option<NaiveDate>,
     /// `medicare`, `medicaid` (a type of `codes/payers.toml`) or
     /// `commercial`; when empty the type is recognised from `payer`.
     pub payer_type: Option<String>,

@@ -31,6 +31,7 @@ pub const PATIENT_COLUMNS: Columns = Columns {
         "group_number",
         "subscriber_name",
         "subscriber_relationship",
+        "subscriber_dob",
         "phone",
         "email",
         "payer_type",
@@ -201,24 +202,8 @@ impl<'a> RowReader<'a> {
         if v.is_empty() {
             return None;
         }
-        // A date of birth is a calendar date: a timestamp is taken as
-        // written, never shifted into the practice's time zone; and it is
-        // never quoted, even a malformed one.
         if col == "dob" {
-            return match parse::calendar_date(&v) {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    self.error(
-                        col,
-                        "bad-date",
-                        format!(
-                            "dob holds {} that is not a valid date: use YYYY-MM-DD or M/D/YYYY with a four-digit year",
-                            describe(&v)
-                        ),
-                    );
-                    None
-                }
-            };
+            return self.birth_date(col, &v);
         }
         match parse::date_with(&v, self.reading.dates) {
             Ok(d) => {
@@ -231,6 +216,32 @@ impl<'a> RowReader<'a> {
             }
             Err(e) => {
                 self.error(col, "bad-date", format!("{col} {} {e}", shown_date(&v)));
+                None
+            }
+        }
+    }
+
+    /// An optional date of birth (`subscriber_dob`).
+    fn opt_birth_date(&mut self, col: &'static str) -> Option<chrono::NaiveDate> {
+        let v = self.opt(col)?;
+        self.birth_date(col, &v)
+    }
+
+    /// A date of birth is a calendar date: a timestamp is taken as
+    /// written, never shifted into the practice's time zone; and it is
+    /// never quoted, even a malformed one.
+    fn birth_date(&mut self, col: &'static str, v: &str) -> Option<chrono::NaiveDate> {
+        match parse::calendar_date(v) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.error(
+                    col,
+                    "bad-date",
+                    format!(
+                        "{col} holds {} that is not a valid date: use YYYY-MM-DD or M/D/YYYY with a four-digit year",
+                        describe(v)
+                    ),
+                );
                 None
             }
         }
@@ -343,6 +354,7 @@ pub fn patients(table: &Table, reading: &mut Reading, findings: &mut Findings) -
             group_number: r.opt("group_number"),
             subscriber_name: r.opt("subscriber_name"),
             subscriber_relationship: r.opt("subscriber_relationship"),
+            subscriber_dob: r.opt_birth_date("subscriber_dob"),
             payer_type: r.opt("payer_type"),
         };
         if r.ok {

@@ -79,8 +79,16 @@ pub struct RenderOptions {
     pub practice_dir: Option<PathBuf>,
     /// PNG printed at the top left of page 1.
     pub logo: Option<PathBuf>,
-    /// PNG printed on the signature line.
+    /// PNG printed on the billing provider's signature line (the practice's
+    /// `signature`).
     pub signature: Option<PathBuf>,
+    /// Who attests on a superbill: each rendering provider, or the billing
+    /// provider.
+    pub attestation: crate::input::Attestation,
+    /// Each provider's signature PNG, by provider id: their own, or the
+    /// practice's for a practice of one provider. A provider without one
+    /// gets a blank line to sign by hand.
+    pub provider_signatures: std::collections::BTreeMap<String, PathBuf>,
     /// TrueType font used instead of Helvetica/Liberation Sans; always
     /// embedded (subset) when set.
     pub font: Option<PathBuf>,

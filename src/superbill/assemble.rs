@@ -352,6 +352,7 @@ fn one(
                 units: l.units,
                 unit_fee: l.unit_fee,
                 charge: l.charge(),
+                paid: Cents::ZERO,
                 provider_npi: prov.npi.clone(),
                 description: l.description.clone(),
                 drug: l.drug.clone(),
@@ -380,6 +381,7 @@ fn one(
         _ => None,
     };
     let payments = payments_for(idx, &plan.ledger, &included);
+    super::paid::spread(&mut lines, &paid_by_session(idx, &plan.ledger, &included));
     let total_charged: Cents = lines.iter().map(|l| l.charge).sum();
     let total_paid: Cents = payments.iter().map(|p| p.amount).sum();
     let shows_cpt = lines.iter().any(|l| {
@@ -418,6 +420,7 @@ fn one(
             member_id: p.member_id.clone(),
             group_number: p.group_number.clone(),
             subscriber: p.subscriber().map(|(n, r)| (n.to_string(), r.to_string())),
+            subscriber_dob: p.subscriber().and(p.subscriber_dob),
             payer_type: loaded
                 .catalog
                 .payers
@@ -471,6 +474,28 @@ fn payments_for(idx: &PaymentIndex, ledger: &Ledger, sessions: &[&str]) -> Vec<P
         .collect();
     out.sort_by(|a, b| (a.date, &a.payment_id).cmp(&(b.date, &b.payment_id)));
     out
+}
+
+/// What the ledger applied to each of these sessions (the same
+/// allocations `payments_for` sums per payment).
+fn paid_by_session<'s>(
+    idx: &PaymentIndex,
+    ledger: &Ledger,
+    sessions: &[&'s str],
+) -> HashMap<&'s str, Cents> {
+    sessions
+        .iter()
+        .map(|s| {
+            let paid = idx
+                .by_session
+                .get(*s)
+                .into_iter()
+                .flatten()
+                .map(|&i| ledger.allocations[i].amount)
+                .sum();
+            (*s, paid)
+        })
+        .collect()
 }
 
 /// Lookups built once per run: superbills are many and allocations more.

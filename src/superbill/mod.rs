@@ -8,6 +8,7 @@
 mod assemble;
 pub mod letters;
 mod model;
+mod paid;
 
 pub use assemble::{number, superbills, Group, Outcome, Plan, Request};
 pub use model::*;

@@ -149,6 +149,9 @@ pub struct PatientBlock {
     pub group_number: Option<String>,
     /// (name, relationship) when the patient is not the subscriber.
     pub subscriber: Option<(String, String)>,
+    /// The subscriber's date of birth, when the patient is not the
+    /// subscriber and it is known.
+    pub subscriber_dob: Option<NaiveDate>,
     /// A public program the payer belongs to (`medicare`, `medicaid`: a
     /// type of `codes/payers.toml`); None for a commercial plan. The note
     /// to the patient follows it.
@@ -190,6 +193,10 @@ pub struct ServiceLine {
     pub unit_fee: Cents,
     /// unit_fee * units.
     pub charge: Cents,
+    /// What was paid toward this line: the session's payments spread over
+    /// its lines in order, each up to its charge (see `paid`). The lines'
+    /// sum is the superbill's `total_paid`.
+    pub paid: Cents,
     pub provider_npi: String,
     /// The practice's own plain description (never AMA text).
     pub description: String,

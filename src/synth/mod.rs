@@ -97,7 +97,7 @@ pub const COVERAGE_PATIENTS: usize = 19;
 /// Largest number of months accepted (ten years).
 pub const MAX_MONTHS: u32 = 120;
 
-const PATIENTS_HEADER: [&str; 17] = [
+const PATIENTS_HEADER: [&str; 18] = [
     "patient_id",
     "first_name",
     "middle_name",
@@ -115,6 +115,7 @@ const PATIENTS_HEADER: [&str; 17] = [
     "group_number",
     "subscriber_name",
     "subscriber_relationship",
+    "subscriber_dob",
 ];
 const SESSIONS_HEADER: [&str; 12] = [
     "session_id",
@@ -161,6 +162,12 @@ pub fn generate(opts: &SynthOptions, out_dir: &Path) -> Result<SynthStats> {
 
     let practice_path = out_dir.join("practice.toml");
     fs::write(&practice_path, PRACTICE_TOML).map_err(|e| Error::io(&practice_path, e))?;
+    let signatures = out_dir.join("signatures");
+    fs::create_dir_all(&signatures).map_err(|e| Error::io(&signatures, e))?;
+    for (id, png) in practice::SIGNATURES {
+        let path = signatures.join(format!("{id}.png"));
+        fs::write(&path, png).map_err(|e| Error::io(&path, e))?;
+    }
 
     let mut pat_w = CsvOut::create(&out_dir.join("patients.csv"))?;
     let mut ses_w = CsvOut::create(&out_dir.join("sessions.csv"))?;

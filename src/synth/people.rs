@@ -270,7 +270,23 @@ impl Person {
         }
     }
 
-    pub(super) fn row(&self, pid: &str) -> [String; 17] {
+    /// The subscriber's date of birth, derived from the patient's (no
+    /// draw from the generator, so the rest of a sample stays as it was):
+    /// a spouse within a few years, a parent 25-33 years older.
+    fn subscriber_dob(&self) -> String {
+        let shift = match self.relationship {
+            "child" => -25 - (self.dob.day() % 9) as i32,
+            "spouse" => (self.dob.day() % 7) as i32 - 3,
+            _ => return String::new(),
+        };
+        let month = (self.dob.month() * 5) % 12 + 1;
+        let day = (self.dob.day() * 3) % 28 + 1;
+        NaiveDate::from_ymd_opt(self.dob.year() + shift, month, day)
+            .map(iso)
+            .unwrap_or_default()
+    }
+
+    pub(super) fn row(&self, pid: &str) -> [String; 18] {
         [
             pid.to_string(),
             self.first.to_string(),
@@ -289,6 +305,7 @@ impl Person {
             self.group.clone(),
             self.subscriber.clone(),
             self.relationship.to_string(),
+            self.subscriber_dob(),
         ]
     }
 }

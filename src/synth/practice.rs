@@ -18,6 +18,11 @@ time_zone = "America/Denver"
 default_place_of_service = "11"
 # Sessions that name no location are at the Denver office.
 default_location = "denver"
+# Each provider attests to the services they rendered, over their own
+# signature (attestation = "each-provider", the default when providers have
+# signatures; "billing-provider" prints one attestation by the practice
+# over the practice-level `signature`).
+attestation = "each-provider"
 
 [address]
 line1 = "2750 Larkspur Ridge Pkwy"
@@ -62,6 +67,7 @@ npi = "1234567893"
 taxonomy = "2084P0800X"
 license = "DR.0067291"
 license_state = "CO"
+signature = "signatures/okafor.png"
 
 [[providers]]
 id = "lindqvist"
@@ -71,6 +77,7 @@ npi = "2123456784"
 taxonomy = "207L00000X"
 license = "DR.0058814"
 license_state = "CO"
+signature = "signatures/lindqvist.png"
 
 [[providers]]
 id = "reyes"
@@ -80,6 +87,7 @@ npi = "1555555550"
 taxonomy = "363LP0808X"
 license = "APN.0104527"
 license_state = "CO"
+signature = "signatures/reyes.png"
 
 # Where journal.csv posts (names as in the chart of accounts) and the Xero
 # codes of those accounts for journal-xero.csv.
@@ -99,3 +107,20 @@ esketamine-drug = "Drug Sales"
 "Drug Sales" = "4010"
 "Undeposited Funds" = "1200"
 "#;
+
+/// The providers' signature images (fictional scribbles), written beside
+/// practice.toml as `signatures/<id>.png`.
+pub(super) const SIGNATURES: [(&str, &[u8]); 3] = [
+    (
+        PSYCHIATRIST,
+        include_bytes!("../../samples/cedar-ridge/signatures/okafor.png"),
+    ),
+    (
+        ANESTHESIOLOGIST,
+        include_bytes!("../../samples/cedar-ridge/signatures/lindqvist.png"),
+    ),
+    (
+        NURSE_PRACTITIONER,
+        include_bytes!("../../samples/cedar-ridge/signatures/reyes.png"),
+    ),
+];

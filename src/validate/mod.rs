@@ -127,6 +127,7 @@ pub fn run(
             .or_default()
             .push(s);
     }
+    practice::signatures(inputs, &checked, findings);
     let first = day::first_visits(inputs);
     for sessions in by_patient.values_mut() {
         sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));

@@ -2,7 +2,7 @@
 
 use crate::codes::Catalog;
 use crate::findings::{At, Findings};
-use crate::input::{Inputs, PRACTICE_FILE};
+use crate::input::{Attestation, Inputs, PRACTICE_FILE};
 use crate::{ein, npi, taxonomy};
 
 pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
@@ -92,6 +92,51 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
                     ),
                 );
             }
+        }
+    }
+}
+
+/// Whoever attests for the sessions being checked (`checked`, parallel to
+/// the sessions) has a signature to print: each rendering provider (their
+/// own, or the practice's in a practice of one provider), or the practice
+/// when the billing provider attests. A warning: the line can be signed by
+/// hand.
+pub fn signatures(inputs: &Inputs, checked: &[bool], f: &mut Findings) {
+    let p = &inputs.practice;
+    let mut rendered: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (s, _) in inputs.sessions.iter().zip(checked).filter(|(_, c)| **c) {
+        *rendered.entry(s.provider_id.as_str()).or_default() += 1;
+    }
+    if rendered.is_empty() {
+        return;
+    }
+    if p.attestation_mode() == Attestation::BillingProvider {
+        if p.signature.is_none() {
+            let line = inputs.practice_line("attestation");
+            f.warning(
+                &At::new(PRACTICE_FILE, line, "practice"),
+                "signature",
+                "provider-no-signature",
+                "the billing provider attests (attestation = \"billing-provider\") but practice.toml has no signature: add signature = \"signatures/practice.png\", or sign the printed superbills",
+            );
+        }
+        return;
+    }
+    for prov in &p.providers {
+        let Some(n) = rendered.get(prov.id.as_str()) else {
+            continue;
+        };
+        if p.signature_of(&prov.id).is_none() {
+            let line = inputs.provider_line(&prov.id, "id");
+            f.warning(
+                &At::new(PRACTICE_FILE, line, &prov.id),
+                "signature",
+                "provider-no-signature",
+                format!(
+                    "provider '{}' renders {n} session(s) here but has no signature: add signature = \"signatures/{}.png\" to their [[providers]] entry, or they sign the printed superbills",
+                    prov.id, prov.id
+                ),
+            );
         }
     }
 }

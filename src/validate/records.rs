@@ -53,6 +53,23 @@ pub fn patients(inputs: &Inputs, cat: &Catalog, opts: &Options, f: &mut Findings
             f.error(&at, "subscriber_relationship", "missing-value",
                 "subscriber_name is set but subscriber_relationship is empty: fill in self, spouse, child or other");
         }
+        if let Some(dob) = p.subscriber_dob {
+            if dob > opts.as_of {
+                f.error(
+                    &at,
+                    "subscriber_dob",
+                    "date-in-future",
+                    "the subscriber's date of birth is in the future: check the year",
+                );
+            } else if opts.as_of.years_since(dob).unwrap_or(0) > 120 {
+                f.error(
+                    &at,
+                    "subscriber_dob",
+                    "bad-date",
+                    "the subscriber's date of birth is more than 120 years ago: check the year",
+                );
+            }
+        }
         payer_type(p, cat, &at, f);
         if p.address.state.len() != 2 {
             f.warning(

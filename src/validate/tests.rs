@@ -599,3 +599,125 @@ fn medicare_and_medicaid_patients_are_flagged_without_echoing_the_payer() {
     assert!(f.items[0].message.contains("Medicare"));
     assert!(!f.has_errors(), "{:?}", f.items);
 }
+
+fn signature_findings(practice: &str, sessions: &[&str]) -> Vec<(Severity, String, u64, &'static str)> {
+    let f = findings_for(sessions, practice, "2026-10-05");
+    f.items
+        .iter()
+        .filter(|x| x.field == "signature")
+        .map(|x| (x.severity, x.record_id.clone(), x.line, x.code))
+        .collect()
+}
+
+#[test]
+fn a_rendering_provider_without_a_signature_is_warned_about() {
+    let no_b = PRACTICE.replace("signature = \"signatures/b.png\"\n", "");
+    let b_line = no_b
+        .lines()
+        .position(|l| l == "id = \"b\"")
+        .map(|i| i as u64 + 1)
+        .unwrap();
+    let rows = [
+        "S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,",
+        "S2,P2,b,2026-09-15,med-management,,F33.2,,,",
+    ];
+    assert_eq!(
+        signature_findings(&no_b, &rows),
+        [(Severity::Warning, "b".into(), b_line, "provider-no-signature")]
+    );
+    // Only providers who render sessions.
+    assert!(signature_findings(&no_b, &rows[..1]).is_empty());
+    // With their signature, nothing.
+    assert!(signature_findings(PRACTICE, &rows).is_empty());
+}
+
+#[test]
+fn the_billing_provider_attestation_needs_the_practice_signature() {
+    let billing = PRACTICE.replace(
+        "time_zone = \"America/Denver\"\n",
+        "time_zone = \"America/Denver\"\nattestation = \"billing-provider\"\n",
+    );
+    let rows = ["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,"];
+    let found = signature_findings(&billing, &rows);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "practice");
+    assert_eq!(found[0].3, "provider-no-signature");
+    let signed = billing.replace(
+        "attestation = \"billing-provider\"\n",
+        "attestation = \"billing-provider\"\nsignature = \"signatures/a.png\"\n",
+    );
+    assert!(signature_findings(&signed, &rows).is_empty());
+}
+
+#[test]
+fn a_practice_signature_serves_a_practice_of_one_provider_only() {
+    let only_a = PRACTICE
+        .replace("signature = \"signatures/a.png\"\n", "")
+        .replace("signature = \"signatures/b.png\"\n", "");
+    let one = only_a[..only_a.rfind("[[providers]]").unwrap()].replace(
+        "time_zone = \"America/Denver\"\n",
+        "time_zone = \"America/Denver\"\nsignature = \"signatures/a.png\"\n",
+    );
+    let rows = ["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,"];
+    assert!(signature_findings(&one, &rows).is_empty());
+    let p: crate::input::Practice = toml::from_str(&one).unwrap();
+    assert_eq!(p.attestation_mode(), crate::input::Attestation::EachProvider);
+    assert!(p.signature_of("a").is_some());
+    // With two providers and no signature of their own, the practice's
+    // signature is the billing provider's.
+    let two = only_a.replace(
+        "time_zone = \"America/Denver\"\n",
+        "time_zone = \"America/Denver\"\nsignature = \"signatures/a.png\"\n",
+    );
+    let p: crate::input::Practice = toml::from_str(&two).unwrap();
+    assert_eq!(p.attestation_mode(), crate::input::Attestation::BillingProvider);
+    assert!(p.signature_of("a").is_none());
+    assert!(signature_findings(&two, &rows).is_empty());
+}
+
+#[test]
+fn a_missing_provider_signature_file_stops_the_batch_at_its_line() {
+    let dir = practice_dir(PRACTICE, &[], &[]);
+    std::fs::remove_file(dir.path().join("signatures/b.png")).unwrap();
+    let mut f = Findings::default();
+    let loaded = practice::load(dir.path(), &mut f).unwrap();
+    crate::preflight::run(&loaded.inputs, &loaded.catalog, &loaded.icd, None, &mut f);
+    let line = PRACTICE
+        .lines()
+        .position(|l| l == "signature = \"signatures/b.png\"")
+        .map(|i| i as u64 + 1)
+        .unwrap();
+    let hit: Vec<_> = f.items.iter().filter(|x| x.code == "file-missing").collect();
+    assert_eq!(hit.len(), 1, "{:?}", f.items);
+    assert_eq!((hit[0].line, hit[0].field.as_str()), (line, "signature"));
+    assert!(hit[0].message.contains("provider 'b'"));
+    assert!(crate::preflight::is_configuration(hit[0]));
+}
+
+#[test]
+fn subscriber_dob_is_read_as_a_date_and_checked() {
+    let dir = practice_dir(PRACTICE, &[], &[]);
+    let patients = "patient_id,first_name,last_name,dob,sex,address,city,state,zip,payer,member_id,subscriber_name,subscriber_relationship,subscriber_dob\n\
+P1,Zed,Quill,1980-01-02,F,2 Elm St,Denver,CO,80202,Aetna,W123,Ann Quill,spouse,3/4/1979\n\
+P2,Ida,Rune,1990-03-04,M,3 Oak St,Denver,CO,80202,Cigna,C456,Bo Rune,spouse,1979-14-40\n\
+P3,Al,Tor,1990-03-04,M,3 Oak St,Denver,CO,80202,Cigna,C457,Cy Tor,spouse,2030-01-01\n";
+    std::fs::write(dir.path().join("patients.csv"), patients).unwrap();
+    let f = findings_in(dir.path(), "2026-10-05");
+    let mut f2 = Findings::default();
+    let loaded = practice::load(dir.path(), &mut f2).unwrap();
+    let p1 = loaded.inputs.patients.iter().find(|p| p.patient_id == "P1").unwrap();
+    assert_eq!(p1.subscriber_dob, NaiveDate::from_ymd_opt(1979, 3, 4));
+    let on = |id: &str| -> Vec<(&str, &str)> {
+        f.items
+            .iter()
+            .filter(|x| x.record_id == id && x.field == "subscriber_dob")
+            .map(|x| (x.code, x.message.as_str()))
+            .collect()
+    };
+    assert!(on("P1").is_empty());
+    let p2 = on("P2");
+    assert_eq!(p2.len(), 1);
+    assert_eq!(p2[0].0, "bad-date");
+    assert!(!p2[0].1.contains("1979-14-40"), "a date of birth is never quoted");
+    assert_eq!(on("P3")[0].0, "date-in-future");
+}

@@ -83,6 +83,8 @@ fn line(i: usize, date: NaiveDate) -> ServiceLine {
         units: p.units,
         unit_fee: Cents(p.fee),
         charge: Cents(p.fee) * p.units,
+        // Paid in full (the sample's payments cover the total).
+        paid: Cents(p.fee) * p.units,
         provider_npi: s(p.npi),
         description: s(p.desc),
         drug: p.drug.map(|(ndc, q, qty, name)| DrugInfo {
@@ -173,6 +175,7 @@ pub fn sample_with_lines(n: usize) -> Superbill {
             member_id: s("W123456789"),
             group_number: Some(s("GRP-004512")),
             subscriber: Some((s("Rivera, Marco J"), s("Spouse"))),
+            subscriber_dob: Some(d(1984, 11, 5)),
             payer_type: None,
         },
         providers: vec![

@@ -136,6 +136,7 @@ pub fn assemble_labelled(
             .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?
             .set("PageLabels", lopdf::Object::Dictionary(tree));
     }
+    drop_conformance_claims(&mut lo);
     let digest = Sha256::digest(meta.id_seed.as_bytes());
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer
@@ -145,4 +146,26 @@ pub fn assemble_labelled(
     lo.save_to(&mut out)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;
     Ok(out)
+}
+
+/// Removes what would claim a standard the document does not meet. Our
+/// documents use the standard 14 fonts unembedded (Helvetica) unless a
+/// name needs an embedded font, which PDF/X and PDF/A forbid; so no
+/// output intent, no `GTS_PDFXVersion` (printpdf writes it, empty, into
+/// every Info dictionary) and no trapping key. A reader then treats the
+/// file as plain PDF, which it is.
+fn drop_conformance_claims(lo: &mut lopdf::Document) {
+    if let Ok(catalog) = lo.catalog_mut() {
+        catalog.remove(b"OutputIntents");
+    }
+    let info = lo
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference);
+    if let Ok(id) = info {
+        if let Ok(dict) = lo.get_dictionary_mut(id) {
+            dict.remove(b"GTS_PDFXVersion");
+            dict.remove(b"Trapped");
+        }
+    }
 }

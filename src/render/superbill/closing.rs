@@ -1,10 +1,11 @@
 //! The closing block of a superbill, after the service table: payments
 //! received next to the totals (with "PAID IN FULL" when nothing is due),
-//! the note to the patient, the provider attestation and the signature and
-//! date lines.
+//! the note to the patient, and the attestations (one per rendering
+//! provider, or the billing provider's), each with its signature and date
+//! lines.
 
-use super::layout::{ImageInfo, LEFT, RIGHT};
-use super::sections::{heading, long_date, short_date, Prose, SIGNATURE_ID};
+use super::layout::{LEFT, RIGHT};
+use super::sections::{heading, long_date, short_date, Attestation, Prose};
 use crate::money::Cents;
 use crate::render::pdf::canvas::{GOOD, INK, MUTED, RULE};
 use crate::render::pdf::fonts::Weight::{Bold, Regular};
@@ -12,8 +13,15 @@ use crate::render::pdf::pager::Pager;
 use crate::superbill::Superbill;
 
 /// Payments and totals side by side, then the patient note and the
-/// provider attestation with the signature line.
-pub fn closing(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) {
+/// attestations, each with its signature line.
+pub fn closing(p: &mut Pager, sb: &Superbill, prose: &Prose) {
+    summary(p, sb);
+    paragraphs(p, "NOTE TO PATIENT", &prose.note);
+    attestations(p, sb, &prose.attestations);
+}
+
+/// Totals on the right, payments received on the left.
+pub fn summary(p: &mut Pager, sb: &Superbill) {
     p.ensure(70.0);
     let top = p.y;
     // Totals on the right.
@@ -78,28 +86,59 @@ pub fn closing(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) 
     }
     p.y = p.y.max(right_bottom) + 4.0;
 
-    paragraphs(p, "NOTE TO PATIENT", &prose.note);
-    paragraphs(p, "PROVIDER ATTESTATION", &prose.attestation);
+}
 
-    // Signature and date lines.
-    p.ensure(34.0);
-    let line_y = p.y + 22.0;
+/// The attestations: a heading, then each with its paragraphs, the
+/// signature (image or blank line) with who signs under it, and the date.
+/// An attestation is kept on one page with its signature line.
+fn attestations(p: &mut Pager, sb: &Superbill, all: &[Attestation]) {
+    let Some(first) = all.first() else { return };
+    let title = match all.len() {
+        1 => "PROVIDER ATTESTATION",
+        _ => "PROVIDER ATTESTATIONS",
+    };
+    let lines_of = |p: &Pager, a: &Attestation| -> Vec<Vec<String>> {
+        a.paragraphs
+            .iter()
+            .map(|para| p.c.wrap(para, RIGHT - LEFT, Regular, 8.0, 40))
+            .collect()
+    };
+    let height = |lines: &[Vec<String>]| -> f32 {
+        lines.iter().map(|l| l.len() as f32 * 10.0 + 2.0).sum::<f32>() + SIGN_H
+    };
+    let first_h = height(&lines_of(p, first));
+    p.ensure(19.0 + first_h);
+    p.y = heading(&mut p.c, LEFT, p.y, RIGHT - LEFT, title) + 1.5;
+    for (k, a) in all.iter().enumerate() {
+        let lines = lines_of(p, a);
+        if k > 0 {
+            p.y += 14.0;
+        }
+        p.ensure(height(&lines));
+        for para in &lines {
+            for line in para {
+                p.c.text(LEFT, p.y, line, Regular, 8.0, INK);
+                p.y += 10.0;
+            }
+            p.y += 2.0;
+        }
+        signature_line(p, sb, a);
+    }
+}
+
+/// Height of a signature block below its paragraphs.
+const SIGN_H: f32 = 37.0;
+
+fn signature_line(p: &mut Pager, sb: &Superbill, a: &Attestation) {
+    let line_y = p.y + 23.0;
     let c = &mut p.c;
-    if let Some(aspect) = images.signature {
+    if let Some((id, aspect)) = &a.signature {
         let h = 28.0;
         let w = (h * aspect).min(200.0);
-        c.image(
-            SIGNATURE_ID,
-            LEFT + 6.0,
-            line_y - 1.0 - w / aspect,
-            w,
-            w / aspect,
-        );
+        c.image(id, LEFT + 6.0, line_y - 1.0 - w / aspect, w, w / aspect);
     }
     c.hline(LEFT, LEFT + 250.0, line_y, 0.6, INK);
-    let signer = sb.providers.first().map(|p| p.name.as_str()).unwrap_or("");
-    let under = format!("Signature of rendering provider \u{2014} {signer}");
-    c.text_fit(LEFT, line_y + 9.0, &under, 250.0, Regular, 7.5, MUTED);
+    c.text_fit(LEFT, line_y + 9.0, &a.signer, 250.0, Regular, 7.5, MUTED);
     let dx = LEFT + 290.0;
     c.text(
         dx + 2.0,
@@ -111,7 +150,7 @@ pub fn closing(p: &mut Pager, sb: &Superbill, prose: &Prose, images: ImageInfo) 
     );
     c.hline(dx, dx + 150.0, line_y, 0.6, INK);
     c.text(dx, line_y + 9.0, "Date", Regular, 7.5, MUTED);
-    p.y = line_y + 10.0;
+    p.y = line_y + 14.0;
 }
 
 fn paragraphs(p: &mut Pager, title: &str, paras: &[String]) {

@@ -1,8 +1,10 @@
 //! Page structure of a superbill: the running header on continuation
 //! pages, the footer with "Page N of M", and the service table paged so
 //! that its header repeats on every page and totals, payments and
-//! attestation come last (with at least one service line on their page).
+//! attestations come last (the totals with at least one service line on
+//! their page).
 
+use super::closing;
 use super::notice;
 use super::sections::{self, Prose};
 use super::table::Table;
@@ -28,12 +30,19 @@ const FRAME: Frame = Frame {
     cont_top: CONT_TOP,
 };
 
-/// Aspect ratios (width / height) of the configured images.
+/// Aspect ratio (width / height) of the logo, when there is one
+/// (signatures travel with their attestation, in [`Prose`]).
 #[derive(Clone, Copy, Default)]
 pub struct ImageInfo {
     pub logo: Option<f32>,
-    pub signature: Option<f32>,
 }
+
+/// At most this much of the closing block must share the last table
+/// page: the totals and the first payments. The rest (more payments, the
+/// note, the attestations) flows onto the next page on its own, so a
+/// long closing block never drags a row over and leaves a page a third
+/// empty.
+const CLOSING_HEAD_MAX: f32 = 110.0;
 
 /// Lays out the whole superbill; returns the ops of each page.
 pub fn layout(
@@ -51,13 +60,13 @@ pub fn layout(
     sections::services_heading(&mut p);
 
     let table = Table::new(&p.c, sb);
-    let closing_h = {
+    let head_h = {
         let mut dry = Pager::measuring(fonts, mode);
-        sections::closing(&mut dry, sb, prose, images);
-        dry.y
+        closing::summary(&mut dry, sb);
+        dry.y.min(CLOSING_HEAD_MAX)
     };
-    p.table(&table, GAP, closing_h);
-    sections::closing(&mut p, sb, prose, images);
+    p.table(&table, GAP, head_h);
+    sections::closing(&mut p, sb, prose);
     p.finish(|c, page, total| {
         notice::banner(c, sb);
         sections::footer(c, sb, prose, page, total)

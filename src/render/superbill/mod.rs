@@ -1,7 +1,7 @@
 //! The superbill PDF.
 //!
 //! A [`Renderer`] is built once per batch (templates compiled and
-//! test-rendered, fonts parsed, logo and signature decoded and compressed)
+//! test-rendered, fonts parsed, logo and signatures decoded and compressed)
 //! and shared across threads; [`Renderer::render`] turns one
 //! [`Superbill`] into PDF bytes, byte-identical for identical input.
 //!
@@ -21,6 +21,7 @@ mod templates;
 use super::guide;
 use super::pdf::{self, fonts, glyphs, image::PreparedImage};
 use super::{Document, RenderOptions};
+use crate::input::Attestation;
 use crate::superbill::Superbill;
 
 pub use templates::TemplateContext;
@@ -42,7 +43,7 @@ pub struct Renderer {
     fonts: fonts::FontSet,
     templates: templates::Templates,
     logo: Option<PreparedImage>,
-    signature: Option<PreparedImage>,
+    signatures: Signatures,
     /// The filing guide goes before the superbill's pages.
     guide: bool,
     fingerprint: String,
@@ -60,16 +61,12 @@ impl Renderer {
             .as_deref()
             .map(pdf::image::prepare_png)
             .transpose()?;
-        let signature = opts
-            .signature
-            .as_deref()
-            .map(pdf::image::prepare_png)
-            .transpose()?;
+        let signatures = Signatures::load(&opts)?;
         Ok(Renderer {
             fonts,
             templates,
             logo,
-            signature,
+            signatures,
             guide: opts.extras.guide,
             fingerprint: fingerprint(&opts)?,
         })
@@ -88,7 +85,7 @@ impl Renderer {
         let prose = sections::Prose {
             title,
             note: templates::paragraphs(&self.templates.render_for_payer("patient_note", &ctx)?),
-            attestation: templates::paragraphs(&self.templates.render("attestation.hbs", &ctx)?),
+            attestations: self.attestations(sb, &ctx)?,
             footer: templates::paragraphs(&self.templates.render("footer.hbs", &ctx)?).join(" "),
         };
 
@@ -113,7 +110,6 @@ impl Renderer {
 
         let images = layout::ImageInfo {
             logo: self.logo.as_ref().map(|i| i.aspect),
-            signature: self.signature.as_ref().map(|i| i.aspect),
         };
         let mut pages = layout::layout(sb, &prose, images, &self.fonts, mode);
         let mut labels = Vec::new();
@@ -137,8 +133,15 @@ impl Renderer {
         if let Some(img) = &self.logo {
             xobjects.push((sections::LOGO_ID, &img.xobject));
         }
-        if let Some(img) = &self.signature {
-            xobjects.push((sections::SIGNATURE_ID, &img.xobject));
+        // Only the signatures this superbill prints.
+        for a in &prose.attestations {
+            if let Some((id, _)) = &a.signature {
+                if let Some(img) = self.signatures.by_xobject(id) {
+                    if !xobjects.iter().any(|(x, _)| x == id) {
+                        xobjects.push((id.as_str(), &img.xobject));
+                    }
+                }
+            }
         }
         let meta = pdf::assemble::Meta {
             label: format!("superbill {}", sb.number),
@@ -153,6 +156,93 @@ impl Renderer {
             date: sb.statement_date,
         };
         pdf::assemble::assemble_labelled(pages, mode, &self.fonts, &xobjects, meta, &labels)
+    }
+}
+
+impl Renderer {
+    /// The attestations of `sb`: one per rendering provider over their own
+    /// signature (a blank line when they have none), or one by the billing
+    /// provider over the practice's signature. A provider's signature is
+    /// never printed over another's name.
+    fn attestations(
+        &self,
+        sb: &Superbill,
+        ctx: &TemplateContext,
+    ) -> crate::Result<Vec<sections::Attestation>> {
+        let text = |ctx: &TemplateContext| -> crate::Result<Vec<String>> {
+            Ok(templates::paragraphs(
+                &self.templates.render("attestation.hbs", ctx)?,
+            ))
+        };
+        let each = self.signatures.mode == Attestation::EachProvider && !sb.providers.is_empty();
+        if !each {
+            let practice = self.signatures.practice.as_ref();
+            return Ok(vec![sections::Attestation {
+                paragraphs: text(&ctx.signed_by(sb, None))?,
+                signature: practice.map(|i| (sections::SIGNATURE_ID.to_string(), i.aspect)),
+                signer: format!(
+                    "Signature for the billing provider \u{2014} {}",
+                    sb.practice.legal_name
+                ),
+            }]);
+        }
+        sb.providers
+            .iter()
+            .map(|p| {
+                Ok(sections::Attestation {
+                    paragraphs: text(&ctx.signed_by(sb, Some(p)))?,
+                    signature: self
+                        .signatures
+                        .of_provider(&p.id)
+                        .map(|(id, img)| (id.to_string(), img.aspect)),
+                    signer: format!("Signature of rendering provider \u{2014} {}", p.name),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The signature images, decoded once: the practice's (the billing
+/// provider's) and each provider's, under fixed XObject names
+/// (`SBSIGN`, then `SBSIG1`, `SBSIG2`... in provider id order).
+struct Signatures {
+    mode: Attestation,
+    practice: Option<PreparedImage>,
+    /// provider id -> (XObject name, image).
+    providers: std::collections::BTreeMap<String, (String, PreparedImage)>,
+}
+
+impl Signatures {
+    fn load(opts: &RenderOptions) -> crate::Result<Signatures> {
+        let practice = opts
+            .signature
+            .as_deref()
+            .map(pdf::image::prepare_png)
+            .transpose()?;
+        let mut providers = std::collections::BTreeMap::new();
+        for (k, (id, path)) in opts.provider_signatures.iter().enumerate() {
+            let img = pdf::image::prepare_png(path)?;
+            providers.insert(id.clone(), (format!("SBSIG{}", k + 1), img));
+        }
+        Ok(Signatures {
+            mode: opts.attestation,
+            practice,
+            providers,
+        })
+    }
+
+    fn of_provider(&self, id: &str) -> Option<(&str, &PreparedImage)> {
+        self.providers.get(id).map(|(x, img)| (x.as_str(), img))
+    }
+
+    fn by_xobject(&self, xobject: &str) -> Option<&PreparedImage> {
+        if xobject == sections::SIGNATURE_ID {
+            return self.practice.as_ref();
+        }
+        self.providers
+            .values()
+            .find(|(x, _)| x == xobject)
+            .map(|(_, img)| img)
     }
 }
 
@@ -180,15 +270,17 @@ impl Document for Renderer {
 /// Labels are WinAnsi constants.
 fn printed_fields(sb: &Superbill, prose: &sections::Prose) -> Vec<(String, String)> {
     let mut f = glyphs::fields(sb);
-    let templates = [
-        ("title.hbs", &prose.title),
-        ("patient_note.hbs", &prose.note),
-        ("attestation.hbs", &prose.attestation),
-    ];
+    let templates = [("title.hbs", &prose.title), ("patient_note.hbs", &prose.note)];
     for (name, lines) in templates {
         for l in lines {
             f.push((format!("template {name}"), l.clone()));
         }
+    }
+    for a in &prose.attestations {
+        for l in &a.paragraphs {
+            f.push(("template attestation.hbs".into(), l.clone()));
+        }
+        f.push(("signature line".into(), a.signer.clone()));
     }
     f.push(("template footer.hbs".into(), prose.footer.clone()));
     f
@@ -230,6 +322,16 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
         h.update(std::fs::read(path).map_err(|e| crate::Error::io(path, e))?);
         h.update([0]);
     }
+    // Who attests, and each provider's signature (a changed signature
+    // renders the superbills again).
+    h.update(opts.attestation.as_str().as_bytes());
+    h.update([0]);
+    for (id, path) in &opts.provider_signatures {
+        h.update(id.as_bytes());
+        h.update([0]);
+        h.update(std::fs::read(path).map_err(|e| crate::Error::io(path, e))?);
+        h.update([0]);
+    }
     Ok(hex::encode(h.finalize()))
 }
 
@@ -261,5 +363,26 @@ mod tests {
         std::fs::create_dir(dir.path().join("templates")).unwrap();
         std::fs::write(dir.path().join("templates/footer.hbs"), "Thanks.").unwrap();
         assert_ne!(before, fingerprint(&opts).unwrap());
+    }
+
+    #[test]
+    fn fingerprint_follows_provider_signatures() {
+        let dir = tempfile::tempdir().unwrap();
+        let sig = dir.path().join("reyes.png");
+        std::fs::write(&sig, b"first").unwrap();
+        let mut opts = RenderOptions::default();
+        let none = fingerprint(&opts).unwrap();
+        opts.provider_signatures.insert("reyes".into(), sig.clone());
+        let first = fingerprint(&opts).unwrap();
+        assert_ne!(none, first);
+        std::fs::write(&sig, b"second").unwrap();
+        assert_ne!(first, fingerprint(&opts).unwrap(), "a changed signature");
+        opts.attestation = Attestation::BillingProvider;
+        let second = {
+            std::fs::write(&sig, b"second").unwrap();
+            fingerprint(&opts).unwrap()
+        };
+        opts.attestation = Attestation::EachProvider;
+        assert_ne!(second, fingerprint(&opts).unwrap(), "the attestation setting");
     }
 }

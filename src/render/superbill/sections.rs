@@ -24,8 +24,19 @@ const AMA: &str = "CPT is a registered trademark of the American Medical Associa
 pub struct Prose {
     pub title: Vec<String>,
     pub note: Vec<String>,
-    pub attestation: Vec<String>,
+    /// One per signer: each rendering provider, or the billing provider.
+    pub attestations: Vec<Attestation>,
     pub footer: String,
+}
+
+/// One attestation with its own signature line.
+pub struct Attestation {
+    pub paragraphs: Vec<String>,
+    /// The signature image over the line (XObject name, width / height);
+    /// None leaves the line blank, to be signed by hand.
+    pub signature: Option<(String, f32)>,
+    /// Printed under the line: who signs.
+    pub signer: String,
 }
 
 pub fn short_date(d: NaiveDate) -> String {
@@ -224,6 +235,9 @@ pub fn parties(p: &mut Pager, sb: &Superbill) {
         Some((name, relationship)) => {
             ry = kv_wrap(c, RIGHT_COL, ry, "Subscriber", name, false);
             ry = kv(c, RIGHT_COL, ry, "Relationship", relationship, false);
+            if let Some(dob) = pt.subscriber_dob {
+                ry = kv(c, RIGHT_COL, ry, "Subscriber DOB", &short_date(dob), false);
+            }
         }
         None => ry = kv(c, RIGHT_COL, ry, "Subscriber", "Patient (self)", false),
     }
@@ -318,19 +332,19 @@ pub fn footer(c: &mut Canvas, sb: &Superbill, prose: &Prose, page: usize, total:
     let page_no = format!("Page {page} of {total}");
     let pw = c.width(&page_no, Bold, 7.5);
     c.text_right(RIGHT, 752.0, &page_no, Bold, 7.5, INK);
+    // Name and member ID on every page, so a loose page can be matched to
+    // its patient and claim; the member ID is never the part cut short.
+    let member = format!("  \u{00B7}  Member ID {}", sb.patient.member_id);
+    let room = RIGHT - LEFT - pw - 20.0;
+    let mw = c.width(&member, Regular, 7.5).min(room / 2.0);
     let who = format!(
-        "Superbill {} \u{00B7} Patient: {}",
+        "Superbill {}  \u{00B7}  Patient: {}",
         sb.number, sb.patient.name
     );
-    c.text_fit(
-        LEFT,
-        752.0,
-        &who,
-        RIGHT - LEFT - pw - 20.0,
-        Regular,
-        7.5,
-        MUTED,
-    );
+    let who = c.fit(&who, room - mw, Regular, 7.5);
+    let ww = c.width(&who, Regular, 7.5);
+    c.text(LEFT, 752.0, &who, Regular, 7.5, MUTED);
+    c.text_fit(LEFT + ww, 752.0, &member, mw, Regular, 7.5, MUTED);
     c.text_fit(
         LEFT,
         761.5,

@@ -1,5 +1,5 @@
 //! The service-line table: columns sized for their content, descriptions
-//! wrapped (at most two lines), a CMS-1500 style shaded drug strip
+//! wrapped (at most three lines), what was paid toward each line, a CMS-1500 style shaded drug strip
 //! (`N4<ndc11> <qualifier><quantity>` and the drug name) under drug lines,
 //! the service facility under each line when the lines were rendered at
 //! different places, and the rendering-NPI column only when several
@@ -37,6 +37,7 @@ enum Kind {
     Units,
     Fee,
     Charge,
+    Paid,
 }
 
 pub struct Table<'a> {
@@ -66,7 +67,8 @@ impl<'a> Table<'a> {
         spec.extend([
             (Kind::Units, 26.0, true),
             (Kind::Fee, 48.0, true),
-            (Kind::Charge, 54.0, true),
+            (Kind::Charge, 52.0, true),
+            (Kind::Paid, 50.0, true),
         ]);
         let fixed: f32 = spec.iter().map(|s| s.1).sum();
         let mut x = LEFT;
@@ -94,7 +96,7 @@ impl<'a> Table<'a> {
         let desc_w = t.col(Kind::Desc).w - 2.0 * PAD;
         let per_line = sb.facility_per_line();
         for line in &sb.lines {
-            let lines = c.wrap(&line.description, desc_w, Regular, SIZE, 2);
+            let lines = c.wrap(&line.description, desc_w, Regular, SIZE, 3);
             let n = lines.len().max(1) as f32;
             let drug = if line.drug.is_some() { DRUG_H } else { 0.0 };
             let facility = if per_line {
@@ -160,6 +162,7 @@ impl pager::Table for Table<'_> {
                 Kind::Units => "Units",
                 Kind::Fee => "Fee / unit",
                 Kind::Charge => "Charge",
+                Kind::Paid => "Paid",
             };
             if col.right {
                 c.text_right(col.x + col.w - PAD, y + 10.0, label, Bold, 7.0, INK);
@@ -198,6 +201,7 @@ impl pager::Table for Table<'_> {
         self.cell(c, Kind::Units, base, &line.units.to_string(), false);
         self.cell(c, Kind::Fee, base, &line.unit_fee.display(), false);
         self.cell(c, Kind::Charge, base, &line.charge.display(), false);
+        self.cell(c, Kind::Paid, base, &line.paid.display(), false);
 
         let h = self.heights[i];
         let n = self.desc_lines[i].len().max(1) as f32;

@@ -39,6 +39,10 @@ pub const FIELDS: &[&str] = &[
     "payer_type",
     "provider_names",
     "signing_provider",
+    "signing_npi",
+    "signing_dates",
+    "billing_provider_attests",
+    "several_providers",
     "line_count",
 ];
 

@@ -5,7 +5,7 @@
 //! Templates only produce text: the layout code wraps it onto the page.
 
 use crate::money::Cents;
-use crate::superbill::Superbill;
+use crate::superbill::{ProviderBlock, Superbill};
 use chrono::NaiveDate;
 use handlebars::{handlebars_helper, Handlebars, RenderErrorReason};
 use serde::Serialize;
@@ -115,8 +115,22 @@ pub struct TemplateContext {
     pub payer_type: String,
     /// "Maya Okafor, MD", one per rendering provider.
     pub provider_names: Vec<String>,
-    /// The provider who signs: the first rendering provider.
+    /// Who signs the attestation being rendered: a rendering provider
+    /// ("Maya Okafor, MD"), or the practice when the billing provider
+    /// attests. Outside the attestation: the first rendering provider.
     pub signing_provider: String,
+    /// The signing provider's NPI (the practice's, or empty, when the
+    /// billing provider attests).
+    pub signing_npi: String,
+    /// The dates of service of the signing provider's lines,
+    /// `09/02/2026, 09/09/2026` (every date when the billing provider
+    /// attests).
+    pub signing_dates: String,
+    /// One attestation by the billing provider for every line (practice.toml
+    /// `attestation = "billing-provider"`).
+    pub billing_provider_attests: bool,
+    /// More than one provider rendered the lines.
+    pub several_providers: bool,
     pub line_count: usize,
 }
 
@@ -155,8 +169,36 @@ impl TemplateContext {
                 .first()
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
+            signing_npi: sb
+                .providers
+                .first()
+                .map(|p| p.npi.clone())
+                .unwrap_or_default(),
+            signing_dates: dates_of(sb, None),
+            billing_provider_attests: false,
+            several_providers: sb.several_providers(),
             line_count: sb.lines.len(),
         }
+    }
+
+    /// The context of the attestation signed by `signer`: a rendering
+    /// provider, or the billing provider when `None`.
+    pub fn signed_by(&self, sb: &Superbill, signer: Option<&ProviderBlock>) -> TemplateContext {
+        let mut ctx = self.clone();
+        match signer {
+            Some(p) => {
+                ctx.signing_provider = p.name.clone();
+                ctx.signing_npi = p.npi.clone();
+                ctx.signing_dates = dates_of(sb, Some(&p.npi));
+            }
+            None => {
+                ctx.signing_provider = sb.practice.legal_name.clone();
+                ctx.signing_npi = sb.practice.npi.clone().unwrap_or_default();
+                ctx.signing_dates = dates_of(sb, None);
+                ctx.billing_provider_attests = true;
+            }
+        }
+        ctx
     }
 
     /// A context with every field filled, used to test-render templates
@@ -179,9 +221,43 @@ impl TemplateContext {
             payer_type: String::new(),
             provider_names: vec!["Provider, MD".into()],
             signing_provider: "Provider, MD".into(),
+            signing_npi: "1234567893".into(),
+            signing_dates: "01/02/2026".into(),
+            billing_provider_attests: false,
+            several_providers: false,
             line_count: 1,
         }
     }
+
+    /// Probes of every attestation branch: one provider, several, the
+    /// billing provider.
+    fn probes() -> Vec<TemplateContext> {
+        let mut out = vec![TemplateContext::probe(true), TemplateContext::probe(false)];
+        let mut several = TemplateContext::probe(true);
+        several.several_providers = true;
+        let mut billing = several.clone();
+        billing.billing_provider_attests = true;
+        out.extend([several, billing]);
+        out
+    }
+}
+
+/// The distinct dates of service of the lines rendered under `npi` (of
+/// every line when `None`), in order: `09/02/2026, 09/09/2026`.
+fn dates_of(sb: &Superbill, npi: Option<&str>) -> String {
+    let mut dates: Vec<NaiveDate> = sb
+        .lines
+        .iter()
+        .filter(|l| npi.is_none_or(|n| l.provider_npi == n))
+        .map(|l| l.date)
+        .collect();
+    dates.sort();
+    dates.dedup();
+    dates
+        .iter()
+        .map(|d| d.format("%m/%d/%Y").to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 handlebars_helper!(money: |v: Json| {
@@ -247,7 +323,7 @@ impl Templates {
             register(&mut hb, &name, source)?;
         }
         let templates = Templates { hb };
-        for probe in [TemplateContext::probe(true), TemplateContext::probe(false)] {
+        for probe in TemplateContext::probes() {
             for name in &names {
                 templates.render(name, &probe)?;
             }

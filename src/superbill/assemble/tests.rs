@@ -211,3 +211,44 @@ fn a_balance_paid_after_the_month_shows_as_paid() {
     );
     assert_eq!(out.superbills[0].total_paid, Cents(22_500));
 }
+
+#[test]
+fn paid_per_line_follows_the_ledger_and_adds_up_to_total_paid() {
+    // S1 (several lines: infusion, drug...) paid in part, S2 in full, a
+    // general payment spent oldest-first.
+    let (out, f) = run(
+        &[
+            "S1,P1,a,2026-09-14,ketamine-iv,,F33.2,151,200,",
+            "S2,P1,b,2026-09-16,psychotherapy,,F33.2,45,,",
+        ],
+        &[
+            "PAY1,P1,S1,2026-09-14,300.00,card",
+            "PAY2,P1,S2,2026-09-16,150.00,card",
+            "PAY3,P1,,2026-09-20,40.01,cash",
+        ],
+    );
+    assert!(!f.has_errors(), "{:?}", f.items);
+    let sb = &out.superbills[0];
+    let s1: Vec<&ServiceLine> = sb.lines.iter().filter(|l| l.session_id == "S1").collect();
+    assert!(s1.len() > 1, "a session with several lines");
+    let paid: Cents = sb.lines.iter().map(|l| l.paid).sum();
+    assert_eq!(paid, sb.total_paid);
+    for session in ["S1", "S2"] {
+        let lines: Cents = sb
+            .lines
+            .iter()
+            .filter(|l| l.session_id == session)
+            .map(|l| l.paid)
+            .sum();
+        assert_eq!(lines, out.ledger.paid[session], "{session}");
+    }
+    // In line order, each up to its charge.
+    let mut open = true;
+    for l in &s1 {
+        assert!(l.paid <= l.charge);
+        if !open {
+            assert_eq!(l.paid, Cents::ZERO, "{}", l.code);
+        }
+        open = l.paid == l.charge;
+    }
+}
