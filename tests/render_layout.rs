@@ -231,7 +231,11 @@ fn two_providers_each_attest_over_their_own_signature() {
         }
     }
     assert_eq!(seen, 2);
-    assert_eq!(images.iter().flatten().count(), 2, "two signatures, no logo");
+    assert_eq!(
+        images.iter().flatten().count(),
+        2,
+        "two signatures, no logo"
+    );
 }
 
 #[test]
@@ -259,7 +263,9 @@ fn the_billing_provider_attests_once_over_the_practice_signature() {
     let pdf = Renderer::new(opts).unwrap().render(&sample()).unwrap();
     let text = pages_text(&pdf).join("\n");
     assert!(
-        text.contains("I certify on behalf of Clearwater Ketamine Wellness, PLLC, the billing provider"),
+        text.contains(
+            "I certify on behalf of Clearwater Ketamine Wellness, PLLC, the billing provider"
+        ),
         "{text}"
     );
     assert!(text.contains("Signature for the billing provider"));
@@ -444,7 +450,10 @@ fn no_conformance_claim_is_made() {
         let pdf = r.render(&sb).unwrap();
         let doc = Document::load_mem(&pdf).unwrap();
         let catalog = doc.catalog().unwrap();
-        assert!(!catalog.has(b"OutputIntents"), "an output intent is a PDF/X claim");
+        assert!(
+            !catalog.has(b"OutputIntents"),
+            "an output intent is a PDF/X claim"
+        );
         assert!(!catalog.has(b"Metadata"), "no XMP (pdfaid) claim");
         let info = doc
             .trailer
@@ -464,10 +473,7 @@ fn no_conformance_claim_is_made() {
 // Page 1 of each document as an image.
 
 fn have(tool: &str) -> bool {
-    std::process::Command::new(tool)
-        .arg("-v")
-        .output()
-        .is_ok()
+    std::process::Command::new(tool).arg("-v").output().is_ok()
 }
 
 /// Page 1 of `pdf` rendered by pdftoppm at `dpi`: PNG (width, height) from
@@ -476,7 +482,16 @@ fn page_one(pdf: &Path, dpi: u32) -> ((u32, u32), f64, f64) {
     let dir = pdf.parent().unwrap();
     let stem = dir.join("page");
     let ok = std::process::Command::new("pdftoppm")
-        .args(["-f", "1", "-l", "1", "-singlefile", "-png", "-r", &dpi.to_string()])
+        .args([
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            "-png",
+            "-r",
+            &dpi.to_string(),
+        ])
         .arg(pdf)
         .arg(&stem)
         .status()
@@ -489,7 +504,16 @@ fn page_one(pdf: &Path, dpi: u32) -> ((u32, u32), f64, f64) {
     let size = (be(16), be(20));
     // The same page in gray (PGM: a text header, then one byte a pixel).
     let ok = std::process::Command::new("pdftoppm")
-        .args(["-f", "1", "-l", "1", "-singlefile", "-gray", "-r", &dpi.to_string()])
+        .args([
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            "-gray",
+            "-r",
+            &dpi.to_string(),
+        ])
         .arg(pdf)
         .arg(&stem)
         .status()
@@ -549,7 +573,14 @@ fn page_one_of_each_document_renders_as_a_letter_page() {
     let sb = file("superbill");
     let form = file("cms1500");
     let est = file("estimate");
-    let common = ["--practice", p, "--patient", "P0001", "--as-of", "2026-10-05"];
+    let common = [
+        "--practice",
+        p,
+        "--patient",
+        "P0001",
+        "--as-of",
+        "2026-10-05",
+    ];
     let range = ["--from", "2026-09-01", "--to", "2026-09-30"];
     let mut a: Vec<&str> = vec!["render"];
     a.extend(common);
@@ -564,7 +595,12 @@ fn page_one_of_each_document_renders_as_a_letter_page() {
     let plan = practice.join("plans/ketamine-iv.toml");
     let mut a: Vec<&str> = vec!["estimate"];
     a.extend(common);
-    a.extend(["--plan", plan.to_str().unwrap(), "--out", est.to_str().unwrap()]);
+    a.extend([
+        "--plan",
+        plan.to_str().unwrap(),
+        "--out",
+        est.to_str().unwrap(),
+    ]);
     run(&a);
     let st_out = docs.join("statement/out");
     run(&[

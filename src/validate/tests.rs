@@ -600,7 +600,10 @@ fn medicare_and_medicaid_patients_are_flagged_without_echoing_the_payer() {
     assert!(!f.has_errors(), "{:?}", f.items);
 }
 
-fn signature_findings(practice: &str, sessions: &[&str]) -> Vec<(Severity, String, u64, &'static str)> {
+fn signature_findings(
+    practice: &str,
+    sessions: &[&str],
+) -> Vec<(Severity, String, u64, &'static str)> {
     let f = findings_for(sessions, practice, "2026-10-05");
     f.items
         .iter()
@@ -623,7 +626,12 @@ fn a_rendering_provider_without_a_signature_is_warned_about() {
     ];
     assert_eq!(
         signature_findings(&no_b, &rows),
-        [(Severity::Warning, "b".into(), b_line, "provider-no-signature")]
+        [(
+            Severity::Warning,
+            "b".into(),
+            b_line,
+            "provider-no-signature"
+        )]
     );
     // Only providers who render sessions.
     assert!(signature_findings(&no_b, &rows[..1]).is_empty());
@@ -661,7 +669,10 @@ fn a_practice_signature_serves_a_practice_of_one_provider_only() {
     let rows = ["S1,P1,a,2026-09-14,ketamine-iv,,F33.2,45,50,"];
     assert!(signature_findings(&one, &rows).is_empty());
     let p: crate::input::Practice = toml::from_str(&one).unwrap();
-    assert_eq!(p.attestation_mode(), crate::input::Attestation::EachProvider);
+    assert_eq!(
+        p.attestation_mode(),
+        crate::input::Attestation::EachProvider
+    );
     assert!(p.signature_of("a").is_some());
     // With two providers and no signature of their own, the practice's
     // signature is the billing provider's.
@@ -670,7 +681,10 @@ fn a_practice_signature_serves_a_practice_of_one_provider_only() {
         "time_zone = \"America/Denver\"\nsignature = \"signatures/a.png\"\n",
     );
     let p: crate::input::Practice = toml::from_str(&two).unwrap();
-    assert_eq!(p.attestation_mode(), crate::input::Attestation::BillingProvider);
+    assert_eq!(
+        p.attestation_mode(),
+        crate::input::Attestation::BillingProvider
+    );
     assert!(p.signature_of("a").is_none());
     assert!(signature_findings(&two, &rows).is_empty());
 }
@@ -687,7 +701,11 @@ fn a_missing_provider_signature_file_stops_the_batch_at_its_line() {
         .position(|l| l == "signature = \"signatures/b.png\"")
         .map(|i| i as u64 + 1)
         .unwrap();
-    let hit: Vec<_> = f.items.iter().filter(|x| x.code == "file-missing").collect();
+    let hit: Vec<_> = f
+        .items
+        .iter()
+        .filter(|x| x.code == "file-missing")
+        .collect();
     assert_eq!(hit.len(), 1, "{:?}", f.items);
     assert_eq!((hit[0].line, hit[0].field.as_str()), (line, "signature"));
     assert!(hit[0].message.contains("provider 'b'"));
@@ -705,7 +723,12 @@ P3,Al,Tor,1990-03-04,M,3 Oak St,Denver,CO,80202,Cigna,C457,Cy Tor,spouse,2030-01
     let f = findings_in(dir.path(), "2026-10-05");
     let mut f2 = Findings::default();
     let loaded = practice::load(dir.path(), &mut f2).unwrap();
-    let p1 = loaded.inputs.patients.iter().find(|p| p.patient_id == "P1").unwrap();
+    let p1 = loaded
+        .inputs
+        .patients
+        .iter()
+        .find(|p| p.patient_id == "P1")
+        .unwrap();
     assert_eq!(p1.subscriber_dob, NaiveDate::from_ymd_opt(1979, 3, 4));
     let on = |id: &str| -> Vec<(&str, &str)> {
         f.items
@@ -718,6 +741,9 @@ P3,Al,Tor,1990-03-04,M,3 Oak St,Denver,CO,80202,Cigna,C457,Cy Tor,spouse,2030-01
     let p2 = on("P2");
     assert_eq!(p2.len(), 1);
     assert_eq!(p2[0].0, "bad-date");
-    assert!(!p2[0].1.contains("1979-14-40"), "a date of birth is never quoted");
+    assert!(
+        !p2[0].1.contains("1979-14-40"),
+        "a date of birth is never quoted"
+    );
     assert_eq!(on("P3")[0].0, "date-in-future");
 }

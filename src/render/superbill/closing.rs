@@ -85,7 +85,6 @@ pub fn summary(p: &mut Pager, sb: &Superbill) {
         }
     }
     p.y = p.y.max(right_bottom) + 4.0;
-
 }
 
 /// The attestations: a heading, then each with its paragraphs, the
@@ -104,7 +103,11 @@ fn attestations(p: &mut Pager, sb: &Superbill, all: &[Attestation]) {
             .collect()
     };
     let height = |lines: &[Vec<String>]| -> f32 {
-        lines.iter().map(|l| l.len() as f32 * 10.0 + 2.0).sum::<f32>() + SIGN_H
+        lines
+            .iter()
+            .map(|l| l.len() as f32 * 10.0 + 2.0)
+            .sum::<f32>()
+            + SIGN_H
     };
     let first_h = height(&lines_of(p, first));
     p.ensure(19.0 + first_h);

@@ -270,7 +270,10 @@ impl Document for Renderer {
 /// Labels are WinAnsi constants.
 fn printed_fields(sb: &Superbill, prose: &sections::Prose) -> Vec<(String, String)> {
     let mut f = glyphs::fields(sb);
-    let templates = [("title.hbs", &prose.title), ("patient_note.hbs", &prose.note)];
+    let templates = [
+        ("title.hbs", &prose.title),
+        ("patient_note.hbs", &prose.note),
+    ];
     for (name, lines) in templates {
         for l in lines {
             f.push((format!("template {name}"), l.clone()));
@@ -383,6 +386,10 @@ mod tests {
             fingerprint(&opts).unwrap()
         };
         opts.attestation = Attestation::EachProvider;
-        assert_ne!(second, fingerprint(&opts).unwrap(), "the attestation setting");
+        assert_ne!(
+            second,
+            fingerprint(&opts).unwrap(),
+            "the attestation setting"
+        );
     }
 }
