@@ -13,6 +13,8 @@ pub fn small_practice(patients: usize) -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir(&dir).unwrap();
     let sample = super::sample("cedar-ridge");
     std::fs::copy(sample.join("practice.toml"), dir.join("practice.toml")).unwrap();
+    // The providers' signatures practice.toml names.
+    super::copy_dir(&sample.join("signatures"), &dir.join("signatures"));
     let pats = super::read_csv(&sample.join("patients.csv"));
     let encodable = |r: &Vec<String>| r.iter().all(|c| !encoding_rs::WINDOWS_1252.encode(c).2);
     let kept: Vec<Vec<String>> = pats

@@ -165,15 +165,15 @@ pub fn value_after(text: &str, label: &str) -> Option<String> {
 }
 
 /// The service table's charges as printed: rows end "units, fee/unit,
-/// charge", so each `$` pair between a table header and the end of the
-/// table is (fee, charge), preceded by the units. Returns (units, fee,
-/// charge) in cents per row.
+/// charge, paid", so each `$` triple between a table header and the end of
+/// the table is (fee, charge, paid), preceded by the units. Returns (units,
+/// fee, charge) in cents per row.
 pub fn printed_lines(pages: &[String]) -> Vec<(i64, i64, i64)> {
     let mut out = Vec::new();
     for page in pages {
         let lines: Vec<&str> = page.lines().map(str::trim).collect();
         let mut i = match lines.iter().position(|l| *l == "Fee / unit") {
-            Some(p) => p + 2, // "Fee / unit", "Charge"
+            Some(p) => p + 3, // "Fee / unit", "Charge", "Paid"
             None => continue,
         };
         while i < lines.len() {
@@ -186,7 +186,7 @@ pub fn printed_lines(pages: &[String]) -> Vec<(i64, i64, i64)> {
                 let fee = cents(l);
                 let charge = cents(lines[i + 1]);
                 out.push((units, fee, charge));
-                i += 2;
+                i += 3;
             } else {
                 i += 1;
             }

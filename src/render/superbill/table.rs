@@ -67,8 +67,8 @@ impl<'a> Table<'a> {
         spec.extend([
             (Kind::Units, 26.0, true),
             (Kind::Fee, 48.0, true),
-            (Kind::Charge, 52.0, true),
-            (Kind::Paid, 50.0, true),
+            (Kind::Charge, 50.0, true),
+            (Kind::Paid, 48.0, true),
         ]);
         let fixed: f32 = spec.iter().map(|s| s.1).sum();
         let mut x = LEFT;
@@ -100,7 +100,7 @@ impl<'a> Table<'a> {
             let n = lines.len().max(1) as f32;
             let drug = if line.drug.is_some() { DRUG_H } else { 0.0 };
             let facility = if per_line {
-                c.wrap(&facility_text(line), desc_w, Regular, 7.0, 3)
+                c.wrap(&facility_text(line), desc_w, Regular, 7.0, 4)
             } else {
                 Vec::new()
             };
