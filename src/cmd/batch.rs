@@ -220,7 +220,8 @@ fn hints(r: &Report, args: &BatchArgs, opts: &BatchOptions) -> Vec<Hint> {
             problem: false,
         });
     }
-    if !r.missing_xero_codes.is_empty() && !opts.dry_run {
+    // A shard writes no journal: the merge gives this hint.
+    if !r.missing_xero_codes.is_empty() && !opts.dry_run && opts.shard.is_none() {
         let names: Vec<String> = r
             .missing_xero_codes
             .iter()
