@@ -649,3 +649,40 @@ fn page_one_of_each_document_renders_as_a_letter_page() {
         assert!(top > 0.002, "{what}: the header has ink ({top:.4})");
     }
 }
+
+/// Writes `ocr.pdf` (100 service lines, 48 of them J-code drug lines with
+/// their NDC strip) into `$SUPERBILL_KEEP_PDF` for the OCR measurement
+/// described in the README (run with `--ignored`).
+#[test]
+#[ignore]
+fn write_ocr_sample() {
+    let Ok(dir) = std::env::var("SUPERBILL_KEEP_PDF") else {
+        println!("SKIPPED: set SUPERBILL_KEEP_PDF to a folder");
+        return;
+    };
+    let mut sb = sample_with_lines(100);
+    // Every other line a J-code drug line, like an IV ketamine month.
+    let drug = sb.lines[2].clone();
+    let ondansetron = {
+        let mut l = sb.lines[2].clone();
+        l.code = "J2405".into();
+        l.units = 4;
+        l
+    };
+    for (i, l) in sb.lines.iter_mut().enumerate() {
+        if i % 2 == 1 {
+            let date = l.date;
+            *l = if i % 4 == 1 {
+                drug.clone()
+            } else {
+                ondansetron.clone()
+            };
+            l.date = date;
+        }
+    }
+    let pdf = Renderer::new(RenderOptions::default())
+        .unwrap()
+        .render(&sb)
+        .unwrap();
+    std::fs::write(Path::new(&dir).join("ocr.pdf"), pdf).unwrap();
+}
