@@ -136,6 +136,9 @@ fn clean_batch_accounts_for_every_row_and_cent() {
         }
         let printed: i64 = printed_lines(&pages).iter().map(|l| l.2).sum();
         assert_eq!(printed, charged, "{number}: printed lines vs total");
+        // The paid column adds up to the total paid, to the cent.
+        let paid: i64 = printed_lines(&pages).iter().map(|l| l.3).sum();
+        assert_eq!(paid, cents(&s["paid"]), "{number}: paid column vs total");
     }
     let sum = |col: &str| summary.iter().map(|r| cents(&r[col])).sum::<i64>();
     assert_eq!(sum("charged"), printed_money(&stdout, "charged"));

@@ -179,7 +179,7 @@ fn superbill_shows_every_insurer_field_with_the_sample_values() {
         ledger.len(),
         "one printed row per service line"
     );
-    for (units, fee, charge) in &printed {
+    for (units, fee, charge, _paid) in &printed {
         assert_eq!(units * fee, *charge, "units x fee = charge");
     }
     let printed_sum: i64 = printed.iter().map(|l| l.2).sum();

@@ -167,8 +167,8 @@ pub fn value_after(text: &str, label: &str) -> Option<String> {
 /// The service table's charges as printed: rows end "units, fee/unit,
 /// charge, paid", so each `$` triple between a table header and the end of
 /// the table is (fee, charge, paid), preceded by the units. Returns (units,
-/// fee, charge) in cents per row.
-pub fn printed_lines(pages: &[String]) -> Vec<(i64, i64, i64)> {
+/// fee, charge, paid) in cents per row.
+pub fn printed_lines(pages: &[String]) -> Vec<(i64, i64, i64, i64)> {
     let mut out = Vec::new();
     for page in pages {
         let lines: Vec<&str> = page.lines().map(str::trim).collect();
@@ -185,7 +185,7 @@ pub fn printed_lines(pages: &[String]) -> Vec<(i64, i64, i64)> {
                 let units: i64 = lines[i - 1].parse().expect("units before the fee");
                 let fee = cents(l);
                 let charge = cents(lines[i + 1]);
-                out.push((units, fee, charge));
+                out.push((units, fee, charge, cents(lines[i + 2])));
                 i += 3;
             } else {
                 i += 1;
