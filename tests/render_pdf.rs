@@ -353,6 +353,90 @@ fn qpdf_check_passes() {
     }
 }
 
+/// Every stream is compressed once: page content at the measured
+/// per-document level, images (compressed when the renderer was built) as
+/// they were prepared, no stream filtered twice; pdftotext (when
+/// installed) reads the text back.
+#[test]
+fn streams_are_compressed_once_at_the_chosen_level() {
+    use std::io::Read;
+    use superbill::render::pdf::flate;
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("logo.png");
+    std::fs::write(&png, LOGO_PNG).unwrap();
+    let r = Renderer::new(RenderOptions {
+        logo: Some(png),
+        ..Default::default()
+    })
+    .unwrap();
+    let mut uni = sample_with_lines(40);
+    uni.patient.name = "Nguyễn, An".into();
+    for (name, sb) in [
+        ("builtin.pdf", sample_with_lines(40)),
+        ("embedded.pdf", uni),
+    ] {
+        let pdf = r.render(&sb).unwrap();
+        assert!(pdf == r.render(&sb).unwrap(), "{name}: deterministic");
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let contents: Vec<lopdf::ObjectId> = doc
+            .get_pages()
+            .values()
+            .flat_map(|&p| doc.get_page_contents(p))
+            .collect();
+        assert!(!contents.is_empty());
+        let (mut images, mut pages) = (0, 0);
+        for (id, o) in &doc.objects {
+            let Ok(s) = o.as_stream() else { continue };
+            // One FlateDecode, never an array of filters (compressed twice).
+            let filter = s.dict.get(b"Filter").unwrap_or_else(|_| {
+                panic!(
+                    "{name}: stream {id:?} is not compressed ({} bytes)",
+                    s.content.len()
+                )
+            });
+            assert_eq!(filter.as_name().unwrap(), b"FlateDecode", "{name}: {id:?}");
+            let mut plain = Vec::new();
+            flate2::read::ZlibDecoder::new(&s.content[..])
+                .read_to_end(&mut plain)
+                .unwrap();
+            // Inflated once, it is the plain data, not another zlib stream.
+            assert!(
+                plain.first() != Some(&0x78) || s.dict.has(b"Subtype"),
+                "{name}: {id:?}"
+            );
+            let is_image = s.dict.get(b"Subtype").and_then(|v| v.as_name()).ok() == Some(b"Image");
+            if is_image {
+                images += 1;
+                assert_eq!(s.content, flate::deflate(&plain, flate::ONCE_PER_BATCH));
+            } else if contents.contains(id) {
+                pages += 1;
+                assert_eq!(
+                    s.content,
+                    flate::deflate(&plain, flate::PER_DOCUMENT),
+                    "{name}: page content at the per-document level"
+                );
+            }
+        }
+        assert_eq!(images, 2, "{name}: the logo and its soft mask");
+        assert_eq!(pages, contents.len(), "{name}");
+        let path = dir.path().join(name);
+        std::fs::write(&path, &pdf).unwrap();
+        match std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+        {
+            Ok(out) => {
+                assert!(out.status.success(), "pdftotext {name}");
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(text.contains("SUPERBILL"), "{name}: {text}");
+                assert!(text.contains(&sb.number), "{name}");
+            }
+            Err(_) => println!("note: pdftotext not on PATH; skipping the text check"),
+        }
+    }
+}
+
 /// A 48x24 RGBA PNG (a navy disc and a translucent green bar).
 const LOGO_PNG: &[u8] = &[
     137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 48, 0, 0, 0, 24, 8, 6,

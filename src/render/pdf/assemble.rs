@@ -141,7 +141,9 @@ pub fn assemble_labelled(
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer
         .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
-    lo.compress();
+    // Page content at the measured level; images and anything else already
+    // compressed stay as they are.
+    super::flate::compress_document(&mut lo);
     let mut out = Vec::new();
     lo.save_to(&mut out)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;

@@ -14,11 +14,12 @@ pub struct PreparedImage {
     pub aspect: f32,
 }
 
+/// Compressed once, when the renderer is built, so at the maximum level.
 fn flate(data: Vec<u8>) -> (Vec<u8>, bool) {
-    let mut s = lopdf::Stream::new(lopdf::Dictionary::new(), data);
-    let _ = s.compress();
-    let compressed = s.dict.get(b"Filter").is_ok();
-    (s.content, compressed)
+    match super::flate::compress(&data, super::flate::ONCE_PER_BATCH) {
+        Some(z) => (z, true),
+        None => (data, false),
+    }
 }
 
 fn image_stream(w: usize, h: usize, space: &str, data: Vec<u8>) -> ExternalStream {

@@ -9,6 +9,7 @@
 //! - [`pager`]: content flowing down pages, a running header on
 //!   continuation pages, tables over pages, "Page N of M" footers;
 //! - [`image`]: PNGs prepared once as image XObjects;
+//! - [`flate`]: stream compression, each stream once, at a measured level;
 //! - [`assemble`]: pages into PDF bytes, deterministically (fixed resource
 //!   ids, dates from the document, trailer /ID from the document's id).
 //!
@@ -16,6 +17,7 @@
 
 pub mod assemble;
 pub mod canvas;
+pub mod flate;
 pub mod fonts;
 pub mod glyphs;
 pub mod image;
