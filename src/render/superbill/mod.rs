@@ -8,7 +8,9 @@
 //! Layout is done in code over the PDF layer (US Letter, absolute
 //! positions, text measured with glyph advances): `layout` flows the page
 //! blocks of `sections`, the service `table` and the `closing` block down
-//! the pages; `templates` renders the practice's prose.
+//! the pages; `templates` renders the practice's prose (text that does not
+//! depend on the superbill, such as the default title and footer, once per
+//! batch).
 
 mod closing;
 mod layout;
@@ -70,6 +72,14 @@ impl Renderer {
             guide: opts.extras.guide,
             fingerprint: fingerprint(&opts)?,
         })
+    }
+
+    /// The same renderer rendering every template for every superbill
+    /// (tests compare the two).
+    #[cfg(test)]
+    fn without_template_cache(mut self) -> Renderer {
+        self.templates = self.templates.without_cache();
+        self
     }
 
     /// The PDF for one superbill.
@@ -337,6 +347,9 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
     }
     Ok(hex::encode(h.finalize()))
 }
+
+#[cfg(test)]
+mod batch_tests;
 
 #[cfg(test)]
 mod tests {

@@ -352,6 +352,72 @@ impl Walker<'_> {
     }
 }
 
+/// The context fields a template reads, when its source alone tells:
+/// `None` when it includes a partial, has a decorator, reads inside
+/// `each`/`with` or through `this`, `@root`, `../` or an `@` variable,
+/// calls `log`, or names a field by a longer path. The renderer caches the
+/// output of a template that reads only practice fields (see
+/// `templates::BATCH_FIELDS`), so this errs on the side of `None`.
+pub fn fields_read(source: &str) -> Option<BTreeSet<&'static str>> {
+    let t = Template::compile(source).ok()?;
+    let mut out = BTreeSet::new();
+    reads(&t, &mut out).then_some(out)
+}
+
+fn reads(t: &Template, out: &mut BTreeSet<&'static str>) -> bool {
+    t.elements.iter().all(|el| match el {
+        TemplateElement::RawString(_) | TemplateElement::Comment(_) => true,
+        TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => helper_reads(h, out),
+        TemplateElement::HelperBlock(h) => {
+            let name = h.name.as_name().unwrap_or("");
+            !SCOPING.contains(&name)
+                && helper_reads(h, out)
+                && h.template.as_ref().is_none_or(|b| reads(b, out))
+                && h.inverse.as_ref().is_none_or(|b| reads(b, out))
+        }
+        _ => false,
+    })
+}
+
+fn helper_reads(h: &HelperTemplate, out: &mut BTreeSet<&'static str>) -> bool {
+    let Some(name) = h.name.as_name() else {
+        return false;
+    };
+    let plain = h.params.is_empty() && h.hash.is_empty() && !h.block;
+    if plain && !HELPERS.contains(&name) {
+        return field_read(name, out);
+    }
+    HELPERS.contains(&name)
+        && name != "log"
+        && h.params
+            .iter()
+            .chain(h.hash.values())
+            .all(|p| param_reads(p, out))
+}
+
+fn param_reads(p: &Parameter, out: &mut BTreeSet<&'static str>) -> bool {
+    match p {
+        Parameter::Literal(_) => true,
+        Parameter::Path(_) | Parameter::Name(_) => p.as_name().is_some_and(|n| field_read(n, out)),
+        Parameter::Subexpression(s) => {
+            let mut t = Template::new();
+            t.elements.push((*s.element).clone());
+            reads(&t, out)
+        }
+        _ => false,
+    }
+}
+
+fn field_read(name: &str, out: &mut BTreeSet<&'static str>) -> bool {
+    match FIELDS.iter().find(|f| **f == name) {
+        Some(f) => {
+            out.insert(f);
+            true
+        }
+        None => false,
+    }
+}
+
 fn literal_or_name(p: &Parameter) -> Option<String> {
     match p {
         Parameter::Literal(serde_json::Value::String(s)) => Some(s.clone()),
@@ -434,6 +500,36 @@ mod tests {
             ("title.hbs", "Superbill"),
         ]);
         assert_eq!(p, []);
+    }
+
+    #[test]
+    fn fields_read_are_told_only_when_certain() {
+        let read = |s: &str| fields_read(s).map(|f| f.into_iter().collect::<Vec<_>>());
+        assert_eq!(read("SUPERBILL"), Some(vec![]));
+        assert_eq!(
+            read("Call {{practice_name}} at {{practice_phone}}."),
+            Some(vec!["practice_name", "practice_phone"])
+        );
+        assert_eq!(
+            read("{{#if paid_in_full}}Paid.{{else}}{{money balance}}{{/if}} {{date (lookup provider_names 0) format=\"short\"}}"),
+            Some(vec!["balance", "paid_in_full", "provider_names"])
+        );
+        // What a field analysis cannot follow: no answer.
+        for uncertain in [
+            "{{> footer.hbs}}",
+            "{{#each provider_names}}{{this}}{{/each}}",
+            "{{#with practice_name}}{{this}}{{/with}}",
+            "{{this.practice_name}}",
+            "{{@root.payer}}",
+            "{{practice_name.length}}",
+            "{{log payer}}",
+            "{{#*inline \"x\"}}{{payer}}{{/inline}}",
+            "{{shout practice_name}}",
+            "{{#practice_name}}x{{/practice_name}}",
+            "{{#if}",
+        ] {
+            assert_eq!(read(uncertain), None, "{uncertain}");
+        }
     }
 
     #[test]

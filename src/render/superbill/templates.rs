@@ -9,8 +9,10 @@ use crate::superbill::{ProviderBlock, Superbill};
 use chrono::NaiveDate;
 use handlebars::{handlebars_helper, Handlebars, RenderErrorReason};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Every template the renderer uses, with its compiled-in default.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -283,8 +285,32 @@ handlebars_helper!(date: |v: str, {format: str = "long", plus_days: i64 = 0, plu
     }
 });
 
+/// Fields of [`TemplateContext`] that come from the practice, the same for
+/// every superbill of a batch. A template that reads no others (the
+/// default title and footer) is rendered once per batch, not per document.
+pub const BATCH_FIELDS: &[&str] = &["practice_name", "practice_phone"];
+
+/// Output of a template that reads only [`BATCH_FIELDS`], by template
+/// and the values of those fields. Each slot is filled once, under its own
+/// lock, so threads rendering the same batch render it once between them.
+type Slot = Arc<Mutex<Option<String>>>;
+
+/// A cache that would hold more entries than this (a batch has one
+/// practice) starts over: entries are pure functions of their key, so this
+/// changes speed, never bytes.
+const CACHE_LIMIT: usize = 256;
+
 pub struct Templates {
     hb: Handlebars<'static>,
+    /// Templates whose output depends only on [`BATCH_FIELDS`], found from
+    /// their source (`template_check::fields_read`); the others are
+    /// rendered for every superbill.
+    constant: BTreeSet<String>,
+    cache: Mutex<HashMap<(String, String, String), Slot>>,
+    /// False only in tests that compare against rendering every time.
+    caching: bool,
+    /// Handlebars renders done (every template, cached or not).
+    renders: AtomicUsize,
 }
 
 fn register(hb: &mut Handlebars<'static>, name: &str, source: String) -> crate::Result<()> {
@@ -319,16 +345,50 @@ impl Templates {
         hb.register_helper("money", Box::new(money));
         hb.register_helper("date", Box::new(date));
         let names: Vec<String> = sources.keys().cloned().collect();
+        let constant = sources
+            .iter()
+            .filter(|(_, source)| {
+                super::template_check::fields_read(source)
+                    .is_some_and(|read| read.iter().all(|f| BATCH_FIELDS.contains(f)))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         for (name, source) in sources {
             register(&mut hb, &name, source)?;
         }
-        let templates = Templates { hb };
+        let templates = Templates {
+            hb,
+            constant,
+            cache: Mutex::default(),
+            caching: true,
+            renders: AtomicUsize::new(0),
+        };
         for probe in TemplateContext::probes() {
             for name in &names {
-                templates.render(name, &probe)?;
+                templates.render_now(name, &probe)?;
             }
         }
         Ok(templates)
+    }
+
+    /// The same templates, rendered for every superbill (tests compare
+    /// the two).
+    #[cfg(test)]
+    pub fn without_cache(mut self) -> Templates {
+        self.caching = false;
+        self
+    }
+
+    /// Templates rendered once per batch (their output depends only on
+    /// [`BATCH_FIELDS`]), by name.
+    pub fn constant(&self) -> &BTreeSet<String> {
+        &self.constant
+    }
+
+    /// Handlebars renders so far, including the test renders of
+    /// [`Templates::load`].
+    pub fn renders(&self) -> usize {
+        self.renders.load(Ordering::Relaxed)
     }
 
     /// The template `base` (one of [`BY_PAYER`]) for the patient's payer
@@ -346,7 +406,34 @@ impl Templates {
 
     /// Renders `name`; a practice name that ends in a period ("Acme,
     /// Inc.") does not get a second one from the sentence around it.
+    /// Constant text is rendered once and then reused.
     pub fn render(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
+        if !self.caching || !self.constant.contains(name) {
+            return self.render_now(name, ctx);
+        }
+        let key = (
+            name.to_string(),
+            ctx.practice_name.clone(),
+            ctx.practice_phone.clone(),
+        );
+        let slot = {
+            let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            if cache.len() >= CACHE_LIMIT && !cache.contains_key(&key) {
+                cache.clear();
+            }
+            Arc::clone(cache.entry(key).or_default())
+        };
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(text) = slot.as_ref() {
+            return Ok(text.clone());
+        }
+        let text = self.render_now(name, ctx)?;
+        *slot = Some(text.clone());
+        Ok(text)
+    }
+
+    fn render_now(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
+        self.renders.fetch_add(1, Ordering::Relaxed);
         let text = self.render_raw(name, ctx)?;
         Ok(single_period(&text, &ctx.practice_name))
     }

@@ -1,0 +1,137 @@
+//! Template output that does not depend on the superbill is rendered once
+//! per batch, and the PDFs are the same bytes as rendering it every time.
+
+use super::Renderer;
+use crate::findings::Findings;
+use crate::render::{Extras, RenderOptions};
+use crate::superbill::{Request, Superbill};
+use crate::validate::{self, Options, Period};
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// The sample month's superbills (`samples/cedar-ridge`), in order.
+fn sample_batch() -> (PathBuf, Vec<Superbill>) {
+    let practice = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cedar-ridge");
+    let mut findings = Findings::default();
+    let loaded = crate::practice::load(&practice, &mut findings).unwrap();
+    let period = Period::month("2026-09").unwrap();
+    let as_of = NaiveDate::from_ymd_opt(2026, 10, 5).unwrap();
+    let opts = Options {
+        as_of,
+        period: Some(period),
+    };
+    let validated = validate::run(
+        &loaded.inputs,
+        &loaded.catalog,
+        &loaded.icd,
+        &opts,
+        &mut findings,
+    );
+    let req = Request {
+        period,
+        as_of,
+        patient: None,
+    };
+    let out = crate::superbill::superbills(&loaded, &validated, &req, &mut findings);
+    (practice, out.superbills)
+}
+
+fn renderer(practice: &Path, guide: bool) -> Renderer {
+    Renderer::new(RenderOptions {
+        practice_dir: Some(practice.to_path_buf()),
+        extras: Extras {
+            guide,
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_default_title_and_footer_are_the_constant_templates() {
+    let (practice, _) = sample_batch();
+    let r = renderer(&practice, false);
+    let constant: Vec<&str> = r.templates.constant().iter().map(|s| s.as_str()).collect();
+    // The attestation states the amount paid, the note the balance and the
+    // payer, the guide the payer and dates: those stay per superbill.
+    assert_eq!(constant, ["footer.hbs", "title.hbs"]);
+}
+
+#[test]
+fn constant_text_is_rendered_once_per_batch_and_the_pdfs_do_not_change() {
+    let (practice, all) = sample_batch();
+    // Several superbills of different payers, payer types and balances.
+    let batch: Vec<&Superbill> = all.iter().take(8).collect();
+    assert_eq!(batch.len(), 8);
+    let payers: std::collections::BTreeSet<&str> =
+        batch.iter().map(|sb| sb.patient.payer.as_str()).collect();
+    assert!(payers.len() > 1, "{payers:?}");
+    for guide in [false, true] {
+        let cached = renderer(&practice, guide);
+        let every_time = renderer(&practice, guide).without_template_cache();
+        let (c0, e0) = (cached.templates.renders(), every_time.templates.renders());
+        for sb in &batch {
+            let a = cached.render(sb).unwrap();
+            let b = every_time.render(sb).unwrap();
+            assert!(a == b, "{}: the cached text changed the PDF", sb.number);
+        }
+        let n = batch.len();
+        let every = every_time.templates.renders() - e0;
+        // Per superbill at least title, note, footer and an attestation
+        // (one per rendering provider), and the guide.
+        let at_least = if guide { 5 } else { 4 };
+        assert!(every >= n * at_least, "{every} renders for {n} superbills");
+        // Title and footer once for the batch instead of once each.
+        let cached_renders = cached.templates.renders() - c0;
+        assert_eq!(cached_renders, every - 2 * n + 2, "guide: {guide}");
+        // A second pass over the batch renders no constant text again.
+        for sb in &batch {
+            cached.render(sb).unwrap();
+        }
+        assert_eq!(
+            cached.templates.renders() - c0 - cached_renders,
+            every - 2 * n
+        );
+    }
+}
+
+#[test]
+fn threads_sharing_a_renderer_render_constant_text_once() {
+    let (practice, all) = sample_batch();
+    let r = renderer(&practice, false);
+    let before = r.templates.renders();
+    let pdfs: Vec<Vec<u8>> = all.par_iter().map(|sb| r.render(sb).unwrap()).collect();
+    let cached = r.templates.renders() - before;
+    let every_time = renderer(&practice, false).without_template_cache();
+    let e0 = every_time.templates.renders();
+    for (sb, pdf) in all.iter().zip(&pdfs) {
+        assert!(*pdf == every_time.render(sb).unwrap(), "{}", sb.number);
+    }
+    let every = every_time.templates.renders() - e0;
+    assert_eq!(cached, every - 2 * all.len() + 2);
+}
+
+#[test]
+fn a_practice_footer_that_reads_the_superbill_is_rendered_per_superbill() {
+    let (_, all) = sample_batch();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/footer.hbs"),
+        "Questions about {{superbill_number}}? Call {{practice_name}}.",
+    )
+    .unwrap();
+    let r = renderer(dir.path(), false);
+    assert!(!r.templates.constant().contains("footer.hbs"));
+    let footers: std::collections::BTreeSet<String> = all
+        .iter()
+        .take(3)
+        .map(|sb| {
+            let ctx = super::TemplateContext::new(sb);
+            r.templates.render("footer.hbs", &ctx).unwrap()
+        })
+        .collect();
+    assert_eq!(footers.len(), 3, "{footers:?}");
+}
