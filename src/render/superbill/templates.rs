@@ -309,7 +309,8 @@ pub struct Templates {
     cache: Mutex<HashMap<(String, String, String), Slot>>,
     /// False only in tests that compare against rendering every time.
     caching: bool,
-    /// Handlebars renders done (every template, cached or not).
+    /// Handlebars renders done (every template, cached or not): tests
+    /// count them.
     renders: AtomicUsize,
 }
 
@@ -381,12 +382,14 @@ impl Templates {
 
     /// Templates rendered once per batch (their output depends only on
     /// [`BATCH_FIELDS`]), by name.
+    #[cfg(test)]
     pub fn constant(&self) -> &BTreeSet<String> {
         &self.constant
     }
 
     /// Handlebars renders so far, including the test renders of
     /// [`Templates::load`].
+    #[cfg(test)]
     pub fn renders(&self) -> usize {
         self.renders.load(Ordering::Relaxed)
     }
