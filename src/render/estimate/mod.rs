@@ -8,7 +8,7 @@ use super::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
-use super::pdf::{assemble, glyphs};
+use super::pdf::{assemble, blocks, glyphs};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::estimate::Estimate;
 
@@ -202,24 +202,15 @@ impl Renderer {
             p.y = end + 2.0;
         }
         let pages = p.finish(|c, page, total| {
-            c.hline(LEFT, RIGHT, 748.0, 0.4, RULE);
-            let left = format!(
+            let who = format!(
                 "{} \u{b7} {} \u{b7} {}",
                 e.number, e.patient_name, e.practice.legal_name
             );
-            c.text_fit(LEFT, 760.0, &left, 420.0, Weight::Regular, 7.5, MUTED);
+            blocks::footer(c, &who, 420.0, page, total);
             // The AMA notice on a line of its own: never cut.
             if e.shows_cpt {
                 c.text(LEFT, 770.0, AMA_NOTICE, Weight::Regular, 7.0, MUTED);
             }
-            c.text_right(
-                RIGHT,
-                760.0,
-                &format!("Page {page} of {total}"),
-                Weight::Regular,
-                7.5,
-                MUTED,
-            );
         });
         let meta = assemble::Meta {
             label: format!("estimate {}", e.number),
@@ -266,8 +257,6 @@ fn head(p: &mut Pager, e: &Estimate) {
     );
     let top = y + 54.0;
     let col2 = 320.0;
-    p.c.text(LEFT, top, "Patient", Weight::Bold, 8.0, MUTED);
-    p.c.text(col2, top, "Provider and location", Weight::Bold, 8.0, MUTED);
     let left: Vec<(String, Weight)> = vec![
         (e.patient_name.clone(), Weight::Bold),
         (
@@ -290,29 +279,14 @@ fn head(p: &mut Pager, e: &Estimate) {
     }
     right.push((format!("Services at: {}", e.location_name), Weight::Regular));
     right.extend(e.location.iter().map(|l| (l.clone(), Weight::Regular)));
-    for (i, (t, w)) in left.iter().enumerate() {
-        p.c.text_fit(
-            LEFT,
-            top + 14.0 + i as f32 * 12.0,
-            t,
-            col2 - LEFT - 10.0,
-            *w,
-            9.5,
-            INK,
-        );
-    }
-    for (i, (t, w)) in right.iter().enumerate() {
-        p.c.text_fit(
-            col2,
-            top + 14.0 + i as f32 * 12.0,
-            t,
-            RIGHT - col2,
-            *w,
-            9.5,
-            INK,
-        );
-    }
-    p.y = top + 14.0 + left.len().max(right.len()) as f32 * 12.0 + 8.0;
+    p.y = blocks::side_by_side(
+        &mut p.c,
+        top,
+        col2,
+        ["Patient", "Provider and location"],
+        &left,
+        &right,
+    );
 
     p.c.text(LEFT, p.y + 10.0, &e.title, Weight::Bold, 11.0, INK);
     let end = p.c.paragraph(

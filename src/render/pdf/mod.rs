@@ -8,6 +8,8 @@
 //!   font decision and the glyph check;
 //! - [`pager`]: content flowing down pages, a running header on
 //!   continuation pages, tables over pages, "Page N of M" footers;
+//! - [`blocks`]: side-by-side party blocks and the page footer that
+//!   several documents share;
 //! - [`image`]: PNGs prepared once as image XObjects;
 //! - [`flate`]: stream compression, each stream once, at a measured level;
 //! - [`assemble`]: pages into PDF bytes, deterministically (fixed resource
@@ -16,6 +18,7 @@
 //! Nothing here knows what a superbill is.
 
 pub mod assemble;
+pub mod blocks;
 pub mod canvas;
 pub mod flate;
 pub mod fonts;

@@ -11,7 +11,7 @@ use super::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
-use super::pdf::{assemble, glyphs};
+use super::pdf::{assemble, blocks, glyphs};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::statement::Statement;
 const FRAME: Frame = Frame {
@@ -119,20 +119,11 @@ impl Renderer {
             .draw(&mut p, "");
         }
         let pages = p.finish(|c, page, total| {
-            c.hline(LEFT, RIGHT, 748.0, 0.4, RULE);
-            let left = format!(
+            let who = format!(
                 "{} \u{b7} {} \u{b7} {}",
                 st.number, st.patient_name, st.practice.legal_name
             );
-            c.text_fit(LEFT, 760.0, &left, 380.0, Weight::Regular, 7.5, MUTED);
-            c.text_right(
-                RIGHT,
-                760.0,
-                &format!("Page {page} of {total}"),
-                Weight::Regular,
-                7.5,
-                MUTED,
-            );
+            blocks::footer(c, &who, 380.0, page, total);
         });
         let meta = assemble::Meta {
             label: format!("statement {}", st.number),
@@ -184,8 +175,6 @@ fn head(p: &mut Pager, st: &Statement) {
     // Two blocks side by side: who issued it, and for whom.
     let top = y + 54.0;
     let col2 = 320.0;
-    p.c.text(LEFT, top, "Issued by", Weight::Bold, 8.0, MUTED);
-    p.c.text(col2, top, "Patient", Weight::Bold, 8.0, MUTED);
     let pr = &st.practice;
     let mut left: Vec<(String, Weight)> = vec![(pr.legal_name.clone(), Weight::Bold)];
     left.extend(
@@ -205,29 +194,7 @@ fn head(p: &mut Pager, st: &Statement) {
             .map(|l| (l.clone(), Weight::Regular)),
     );
     right.push((format!("Patient ID {}", st.patient_id), Weight::Regular));
-    for (i, (t, w)) in left.iter().enumerate() {
-        p.c.text_fit(
-            LEFT,
-            top + 14.0 + i as f32 * 12.0,
-            t,
-            col2 - LEFT - 10.0,
-            *w,
-            9.5,
-            INK,
-        );
-    }
-    for (i, (t, w)) in right.iter().enumerate() {
-        p.c.text_fit(
-            col2,
-            top + 14.0 + i as f32 * 12.0,
-            t,
-            RIGHT - col2,
-            *w,
-            9.5,
-            INK,
-        );
-    }
-    p.y = top + 14.0 + left.len().max(right.len()) as f32 * 12.0 + 8.0;
+    p.y = blocks::side_by_side(&mut p.c, top, col2, ["Issued by", "Patient"], &left, &right);
 
     let end = p.c.paragraph(
         LEFT,
