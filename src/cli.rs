@@ -125,6 +125,19 @@ Example:\n  superbill estimate --practice samples/cedar-ridge --patient P0001 --
     /// Generate synthetic practices for demos and benchmarks
     #[command(subcommand)]
     Samples(SamplesCommand),
+    /// Let patients download their own superbills: invite, serve, revoke, audit
+    #[command(
+        subcommand,
+        long_about = "Let patients download their own superbills.\n\n\
+`portal invite` registers a finished batch folder's superbills in a SQLite database and invites each patient \
+(a link and a one-time code, for your mail merge or sent by SMTP); `portal serve` runs the web portal where \
+patients confirm their date of birth and code and download their PDFs; `portal revoke` ends a patient's access at \
+once; `portal audit` lists who downloaded what, when and from where.\n\n\
+Examples:\n  superbill portal invite --practice clinic/ --out out/2026-10 --db portal.sqlite --base-url https://portal.clinic.example\n  \
+superbill portal serve --db portal.sqlite --listen 127.0.0.1:8080 --behind-tls\n  superbill portal revoke --db portal.sqlite --patient P0001\n  \
+superbill portal audit --db portal.sqlite --patient P0001"
+    )]
+    Portal(PortalCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[command(long_about = "Print a shell completion script on stdout.\n\n\
 Examples:\n  superbill completions bash > ~/.local/share/bash-completion/completions/superbill\n  \
@@ -500,6 +513,114 @@ pub fn command() -> clap::Command {
     Cli::command()
 }
 
+#[derive(Subcommand)]
+pub enum PortalCommand {
+    /// Register a finished batch's superbills and invite their patients
+    #[command(
+        long_about = "Register a finished batch's superbills and invite their patients.\n\n\
+Reads --out (manifest.json, summary.csv, superbills/*.pdf; every PDF is checked against the manifest) and \
+patients.csv in --practice (dob, and the optional email column). Each patient with a superbill gets one \
+invitation: a link holding a random id and a 10-character code, valid --expires-days. The code is stored only \
+as a slow salted hash together with the date of birth, so write it down now: it is shown once.\n\n\
+Writes invites.csv (patient_id, email, link, code, expires; owner-only) for a mail merge, or with --send mails \
+each invitation through [portal.smtp] in practice.toml and lists only the ones that could not be sent.\n\n\
+Re-inviting after the next month's batch adds the new superbills to the same patient's list: a patient whose \
+invitation is still valid keeps their code (their row has an empty code; the mail says new documents are ready) \
+and its expiry moves out to the new date; --new-codes replaces every invitation instead (old links stop working).\n\n\
+Exit codes: 0 every patient invited, 1 some could not be (listed), 2 unusable arguments or configuration."
+    )]
+    Invite(PortalInviteArgs),
+    /// Serve the portal (HTML, no JavaScript) to patients
+    #[command(long_about = "Serve the portal to patients.\n\n\
+Patients open their invitation link, enter their date of birth and code, and download their PDFs. Sessions end \
+when the browser closes or after --idle-minutes without activity. Serve on a loopback address behind a TLS \
+reverse proxy (Caddy, nginx) and pass --behind-tls: cookies are then Secure and the client address is taken from \
+the proxy's X-Forwarded-For (see deploy/ and the README). One line per request goes to stderr: method, route \
+pattern and status, never ids.")]
+    Serve(PortalServeArgs),
+    /// Revoke a patient's invitations and end their sessions at once
+    Revoke(PortalRevokeArgs),
+    /// Who downloaded what, when, from where (ids only, never names)
+    Audit(PortalAuditArgs),
+}
+
+#[derive(Args)]
+pub struct PortalDbArgs {
+    /// The portal's SQLite database (created owner-only by `portal invite`)
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+}
+
+#[derive(Args)]
+pub struct PortalInviteArgs {
+    /// The practice folder (practice.toml and patients.csv)
+    #[arg(long, value_name = "DIR", value_parser = practice_dir)]
+    pub practice: PathBuf,
+    /// The finished batch folder whose superbills to register
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The portal's SQLite database (created owner-only if missing)
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Days a new invitation stays valid [default: [portal] expires_days, else 30]
+    #[arg(long, value_name = "N")]
+    pub expires_days: Option<u32>,
+    /// The portal's public address, e.g. https://portal.clinic.example [default: [portal] base_url]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Where to write the invitations for the mail merge [default: OUT/invites.csv]
+    #[arg(long, value_name = "FILE")]
+    pub invites: Option<PathBuf>,
+    /// Mail the invitations through [portal.smtp] in practice.toml
+    #[arg(long)]
+    pub send: bool,
+    /// New codes for everyone, even patients whose invitation is still valid
+    #[arg(long)]
+    pub new_codes: bool,
+    /// Print the summary as JSON (never codes)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct PortalServeArgs {
+    #[command(flatten)]
+    pub db: PortalDbArgs,
+    /// Address and port to listen on (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Sign patients out after this many minutes without activity
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    pub idle_minutes: u32,
+    /// Served through a TLS reverse proxy: Secure cookies, HSTS, client address from X-Forwarded-For
+    #[arg(long)]
+    pub behind_tls: bool,
+    /// Also believe X-Forwarded-For from this proxy address (loopback always is, with --behind-tls)
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+#[derive(Args)]
+pub struct PortalRevokeArgs {
+    #[command(flatten)]
+    pub db: PortalDbArgs,
+    /// The patient's id (patient_id in patients.csv)
+    #[arg(long, value_name = "ID")]
+    pub patient: String,
+}
+
+#[derive(Args)]
+pub struct PortalAuditArgs {
+    #[command(flatten)]
+    pub db: PortalDbArgs,
+    /// Only this patient's entries
+    #[arg(long, value_name = "ID")]
+    pub patient: Option<String>,
+    /// Print the log as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD"))
@@ -515,6 +636,8 @@ pub fn run() -> i32 {
         Command::Totals(a) => a.json,
         Command::Explain(a) => a.json,
         Command::Codes(CodesCommand::Lookup { json, .. }) => *json,
+        Command::Portal(PortalCommand::Invite(a)) => a.json,
+        Command::Portal(PortalCommand::Audit(a)) => a.json,
         _ => false,
     };
     let result = match cli.command {
@@ -531,6 +654,7 @@ pub fn run() -> i32 {
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Explain(a) => cmd::explain::run(&a),
         Command::Man => cmd::docs::man(),
+        Command::Portal(c) => cmd::portal::run(c),
     };
     match result {
         Ok(code) => code,

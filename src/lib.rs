@@ -30,6 +30,7 @@ pub mod money;
 pub mod ndc;
 pub mod npi;
 pub mod outdir;
+pub mod portal;
 pub mod practice;
 pub mod preflight;
 pub mod render;

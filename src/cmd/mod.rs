@@ -9,6 +9,7 @@ pub mod estimate;
 pub mod explain;
 pub mod json;
 pub mod merge;
+pub mod portal;
 pub mod progress;
 pub mod render;
 pub mod samples;

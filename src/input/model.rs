@@ -111,6 +111,9 @@ pub struct Practice {
     /// Documents added to every superbill, and how the CMS-1500 prints.
     #[serde(default)]
     pub documents: DocumentSettings,
+    /// `[portal]`: the patient portal's address and mail settings.
+    #[serde(default)]
+    pub portal: Option<crate::portal::config::PortalConfig>,
 }
 
 /// `attestation` in practice.toml: who certifies the services on a
