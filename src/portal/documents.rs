@@ -29,6 +29,13 @@ pub struct Document {
 
 pub const KIND_SUPERBILL: &str = "superbill";
 
+/// Where the period is in summary.csv.
+#[derive(Clone, Copy)]
+enum Period {
+    Split(usize, usize),
+    Joined(usize),
+}
+
 /// Reads `summary.csv` and `manifest.json` of a batch output folder and
 /// checks every PDF against the manifest, so a file changed or damaged
 /// after the batch is never offered to a patient.
@@ -56,23 +63,35 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         .headers()
         .map_err(|e| Error::config(&summary, e.to_string()))?
         .clone();
+    let find = |name: &str| headers.iter().position(|h| h == name);
     let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
+        find(name).ok_or_else(|| {
             Error::config(&summary, format!("has no {name} column: re-run the batch"))
         })
     };
-    let [number, patient, period, charged, paid, balance, file] = [
+    let [number, patient, charged, paid, balance, file] = [
         "superbill_number",
         "patient_id",
-        "period",
         "charged",
         "paid",
         "balance",
         "file",
     ]
     .map(col);
-    let (number, patient, period, charged, paid, balance, file) =
-        (number?, patient?, period?, charged?, paid?, balance?, file?);
+    let (number, patient, charged, paid, balance, file) =
+        (number?, patient?, charged?, paid?, balance?, file?);
+    // `period_from, period_to`; batches before they were split wrote one
+    // `period` column as `FROM..TO`.
+    let period = match (find("period_from"), find("period_to"), find("period")) {
+        (Some(from), Some(to), _) => Period::Split(from, to),
+        (_, _, Some(p)) => Period::Joined(p),
+        _ => {
+            return Err(Error::config(
+                &summary,
+                "has no period_from and period_to columns: re-run the batch",
+            ))
+        }
+    };
     let mut docs = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i as u64 + 2;
@@ -81,10 +100,14 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         for c in [number, patient] {
             check_id(get(c)).map_err(|e| bad(line, e))?;
         }
-        let (from, to) = get(period)
-            .split_once("..")
-            .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-            .ok_or_else(|| bad(line, "period is not FROM..TO".into()))?;
+        let dates = match period {
+            Period::Split(a, b) => get(a).parse().ok().zip(get(b).parse().ok()),
+            Period::Joined(p) => get(p)
+                .split_once("..")
+                .and_then(|(a, b)| a.parse().ok().zip(b.parse().ok())),
+        };
+        let (from, to): (NaiveDate, NaiveDate) =
+            dates.ok_or_else(|| bad(line, "the period is not two dates".into()))?;
         let money = |c: usize| Cents::parse(get(c)).map_err(|e| bad(line, format!("amount {e}")));
         let rel = get(file);
         if Path::new(rel)
@@ -124,4 +147,62 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         });
     }
     Ok(docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch folder with one PDF and the given summary.csv.
+    fn folder(summary: &str, pdf: &[u8], listed: &[u8]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("superbills")).unwrap();
+        std::fs::write(dir.path().join("superbills/SB-202609-P1.pdf"), pdf).unwrap();
+        std::fs::write(dir.path().join("summary.csv"), summary).unwrap();
+        let mut m = Manifest::default();
+        m.outputs
+            .insert("superbills/SB-202609-P1.pdf".into(), sha256_hex(listed));
+        std::fs::write(dir.path().join("manifest.json"), m.to_json()).unwrap();
+        dir
+    }
+
+    const SPLIT: &str = "superbill_number,patient_id,period_from,period_to,sessions,lines,charged,paid,balance,credit,held,file\n\
+SB-202609-P1,P1,2026-09-01,2026-09-30,2,3,1250.00,1000.00,250.00,0.00,0.00,superbills/SB-202609-P1.pdf\n";
+
+    #[test]
+    fn reads_summary_and_checks_the_manifest() {
+        let dir = folder(SPLIT, b"%PDF-1.7 x", b"%PDF-1.7 x");
+        let docs = read_batch(dir.path()).unwrap();
+        assert_eq!(docs.len(), 1);
+        let d = &docs[0];
+        assert_eq!(
+            (d.patient_id.as_str(), d.number.as_str()),
+            ("P1", "SB-202609-P1")
+        );
+        assert_eq!(d.period_to, NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+        assert_eq!(
+            (d.charged, d.paid, d.balance),
+            (Cents(125_000), Cents(100_000), Cents(25_000))
+        );
+        assert!(d.path.is_absolute() && d.path.ends_with("superbills/SB-202609-P1.pdf"));
+        // A file that differs from the manifest is refused.
+        let dir = folder(SPLIT, b"%PDF-1.7 changed", b"%PDF-1.7 x");
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("does not match manifest.json"), "{err}");
+    }
+
+    #[test]
+    fn reads_the_older_joined_period_and_refuses_paths_outside() {
+        let joined = "superbill_number,patient_id,period,sessions,lines,charged,paid,balance,file,credit\n\
+SB-202609-P1,P1,2026-09-01..2026-09-30,2,3,1250.00,1000.00,250.00,superbills/SB-202609-P1.pdf,0.00\n";
+        let dir = folder(joined, b"x", b"x");
+        assert_eq!(
+            read_batch(dir.path()).unwrap()[0].period_from.to_string(),
+            "2026-09-01"
+        );
+        let escaping = SPLIT.replace(",superbills/SB-202609-P1.pdf", ",../SB-202609-P1.pdf");
+        let dir = folder(&escaping, b"x", b"x");
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("inside the batch folder"), "{err}");
+    }
 }
