@@ -92,6 +92,10 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
             ))
         }
     };
+    // A held superbill (`status` = held) was not issued: it has no file and
+    // no figures, and is never offered. Batches before the column existed
+    // issued every row.
+    let status = find("status");
     let mut docs = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i as u64 + 2;
@@ -99,6 +103,16 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
         for c in [number, patient] {
             check_id(get(c)).map_err(|e| bad(line, e))?;
+        }
+        match status.map(get) {
+            None | Some("final" | "partial") => {}
+            Some("held") => continue,
+            Some(other) => {
+                return Err(bad(
+                    line,
+                    format!("status '{other}' is not final, partial or held: re-run the batch"),
+                ))
+            }
         }
         let dates = match period {
             Period::Split(a, b) => get(a).parse().ok().zip(get(b).parse().ok()),
@@ -204,5 +218,20 @@ SB-202609-P1,P1,2026-09-01..2026-09-30,2,3,1250.00,1000.00,250.00,superbills/SB-
         let dir = folder(&escaping, b"x", b"x");
         let err = read_batch(dir.path()).unwrap_err().to_string();
         assert!(err.contains("inside the batch folder"), "{err}");
+    }
+
+    #[test]
+    fn held_superbills_are_never_offered() {
+        let with_status = "superbill_number,patient_id,period_from,period_to,sessions,lines,charged,paid,balance,credit,held,file,status,revision,reasons\n\
+SB-202609-P1,P1,2026-09-01,2026-09-30,2,3,1250.00,1000.00,250.00,0.00,0.00,superbills/SB-202609-P1.pdf,final,1,\n\
+SB-202609-P2,P2,2026-09-01,2026-09-30,,,,,,0.00,0.00,,held,,payments.csv:4 bad-amount\n";
+        let dir = folder(with_status, b"x", b"x");
+        let docs = read_batch(dir.path()).unwrap();
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        assert_eq!(docs[0].patient_id, "P1");
+        let odd = with_status.replace(",final,", ",draft,");
+        let dir = folder(&odd, b"x", b"x");
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("status 'draft'"), "{err}");
     }
 }
