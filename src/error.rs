@@ -21,6 +21,11 @@ pub enum Error {
     /// A handlebars template failed; names the template and the field.
     #[error("template '{template}': {message}")]
     Template { template: String, message: String },
+    /// A document holds text no available font can draw (the message names
+    /// the document and the field, never the text). The batch holds that
+    /// one document's superbill instead of stopping.
+    #[error("{0}")]
+    Unprintable(String),
     /// Anything else that went wrong while producing output.
     #[error("{0}")]
     Other(String),

@@ -56,5 +56,7 @@ pub fn render_options_of(inputs: &Inputs) -> RenderOptions {
         font: p.font.as_ref().map(|f| dir.join(f)),
         font_bold: p.font_bold.as_ref().map(|f| dir.join(f)),
         extras: crate::render::Extras::of(&p.documents),
+        fallback_fonts: p.fallback_fonts.iter().map(|f| dir.join(f)).collect(),
+        no_system_fonts: !p.system_fonts,
     }
 }

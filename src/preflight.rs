@@ -20,7 +20,8 @@ use crate::codes::Catalog;
 use crate::findings::{At, Findings};
 use crate::icd10::CodeSet;
 use crate::input::{Inputs, Status, PATIENTS_FILE, PAYMENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
-use crate::render::pdf::fonts::Glyphs;
+use crate::render::pdf::fonts::script::{describe, fix};
+use crate::render::Glyphs;
 use crate::validate::Period;
 use std::path::Path;
 
@@ -60,7 +61,7 @@ pub fn run(
         return; // the glyph check needs the fonts the renderer would use
     }
     let opts = crate::practice::render_options_of(inputs);
-    match Glyphs::load(opts.font.as_deref(), opts.font_bold.as_deref()) {
+    match Glyphs::load(&opts) {
         Ok(g) => glyphs(inputs, cat, icd, period, &g, findings),
         Err(e) => findings.error(
             &At::new(PRACTICE_FILE, key_line(inputs, "font"), "practice"),
@@ -214,10 +215,13 @@ fn glyphs(
                 at,
                 field,
                 "font-missing-glyph",
+                // The script, never the character: one Han character can
+                // be a whole surname.
                 format!(
-                    "{field} holds U+{:04X}, which font '{}' cannot draw: set font and font_bold in practice.toml to a font that has it, or correct the text",
-                    c as u32,
-                    g.font_name()
+                    "{field} has {} that no available font can draw ({}); {}",
+                    describe(c),
+                    g.font_name(),
+                    fix(c)
                 ),
             );
             true
@@ -259,9 +263,10 @@ fn glyphs(
                 "",
                 "font-missing-glyph",
                 format!(
-                    "the template holds U+{:04X}, which font '{}' cannot draw: set font and font_bold in practice.toml to a font that has it, or change the text",
-                    c as u32,
-                    g.font_name()
+                    "the template has {} that no available font can draw ({}); {}",
+                    describe(c),
+                    g.font_name(),
+                    fix(c)
                 ),
             );
         }

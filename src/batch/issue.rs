@@ -92,7 +92,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     let mut rendered = Vec::new();
     for doc in ctx.documents {
         let name = super::file_path(doc.as_ref(), &sb.number);
-        let source = source_of(&data, doc.fingerprint());
+        let source = source_of(&data, &doc.fingerprint_for(&sb));
         let same = mine && unchanged(ctx.previous, ctx.out, &name, &source);
         if ctx.dry_run || same || !mine {
             let sha = if same {
@@ -125,12 +125,18 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         match doc.render(&sb) {
             Ok(bytes) => rendered.push((files.len(), bytes)),
             Err(e) => {
-                // Held with a finding; the other superbills go on.
+                // Held with a finding; the other superbills go on. Text no
+                // font can draw that validation could not see (a template's
+                // output) keeps its own code.
+                let code = match e {
+                    crate::Error::Unprintable(_) => "font-missing-glyph",
+                    _ => "render-failed",
+                };
                 let mut f = Findings::default();
                 f.error(
                     &At::new(&name, 0, pid.as_str()),
                     "",
-                    "render-failed",
+                    code,
                     format!("{e}: the superbill is held; `superbill validate` shows what to fix"),
                 );
                 let reason = Reason::of(&f.items[0], None);

@@ -417,8 +417,8 @@ registry! {
         "A template includes itself (directly or through others): rendering would never end.",
         "Remove the include that leads back to the template.";
     FontMissingGlyph = "font-missing-glyph", Error, Row,
-        "A text the PDF prints has a character the fonts cannot draw (in practice.toml or a template it stops the batch).",
-        "Set font and font_bold in practice.toml to a font that has it, or change the text.";
+        "A text the PDF prints has a character no font of the chain can draw; the message names the field and the script, never the text (in practice.toml or a template it stops the batch).",
+        "Install a font for that script (CJK: fonts-noto-cjk) or name one in practice.toml `fallback_fonts`, or correct the text.";
     RenderFailed = "render-failed", Error, Row,
         "A document could not be rendered (something validate did not catch); its superbill is held.",
         "Run superbill validate, fix what it lists, and report the case if it lists nothing.";

@@ -51,6 +51,10 @@ impl Provider {
     }
 }
 
+fn yes() -> bool {
+    true
+}
+
 /// `practice.toml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +108,15 @@ pub struct Practice {
     /// then self-contained, and a typo cannot pull in an unrelated file).
     #[serde(default)]
     pub allow_outside_files: bool,
+    /// Fonts tried, in order, for characters `font` lacks (before the
+    /// bundled Liberation Sans, Noto Sans Hebrew and Noto Sans Arabic).
+    #[serde(default)]
+    pub fallback_fonts: Vec<PathBuf>,
+    /// Whether this machine's fonts end the font chain (CJK and other
+    /// scripts); `false` makes output depend on the practice folder and the
+    /// program alone.
+    #[serde(default = "yes")]
+    pub system_fonts: bool,
     pub providers: Vec<Provider>,
     /// Account names for the accountant's journal (`journal.csv`).
     #[serde(default)]

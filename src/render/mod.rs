@@ -45,6 +45,14 @@ pub trait Document<M = Superbill>: Send + Sync {
     fn file_name(&self, number: &str) -> String;
     /// The document's bytes: identical input, identical bytes.
     fn render(&self, sb: &M) -> crate::Result<Vec<u8>>;
+    /// [`Document::fingerprint`] plus what only this document depends on:
+    /// the machine's font files that draw its text (a CJK name drawn with
+    /// this machine's Noto Sans CJK), so a re-run with another machine's
+    /// font renders it again.
+    fn fingerprint_for(&self, sb: &M) -> String {
+        let _ = sb;
+        self.fingerprint().to_string()
+    }
     /// A digest of everything besides the superbill that shapes the bytes
     /// (this program's [`BUILD_ID`], templates, fonts, images): the same
     /// fingerprint and superbill data give the same file, which lets a
@@ -95,6 +103,59 @@ pub struct RenderOptions {
     pub font_bold: Option<PathBuf>,
     /// Documents added to the superbill.
     pub extras: Extras,
+    /// Fonts tried after `font` for characters it lacks, before the bundled
+    /// ones (see [`pdf::fonts`] for the whole chain).
+    pub fallback_fonts: Vec<PathBuf>,
+    /// Leave the machine's own fonts out of the chain (practice.toml
+    /// `system_fonts = false`): output then depends on the practice folder
+    /// and this program alone.
+    pub no_system_fonts: bool,
+}
+
+impl RenderOptions {
+    /// The font chain these options ask for.
+    pub fn font_choice(&self) -> pdf::fonts::FontChoice {
+        pdf::fonts::FontChoice {
+            font: self.font.clone(),
+            font_bold: self.font_bold.clone(),
+            fallback: self.fallback_fonts.clone(),
+            no_system_fonts: self.no_system_fonts,
+        }
+    }
+}
+
+/// What the PDF can draw, for checking text before rendering (validate):
+/// the same chain and the same rule as the renderers (WinAnsi text with the
+/// default fonts is drawn by the built-in Helvetica; anything else needs a
+/// face of the chain).
+pub struct Glyphs {
+    fonts: pdf::fonts::FontSet,
+}
+
+impl Glyphs {
+    pub fn load(opts: &RenderOptions) -> crate::Result<Glyphs> {
+        Ok(Glyphs {
+            fonts: pdf::fonts::FontSet::new(&opts.font_choice())?,
+        })
+    }
+
+    /// The first character of `text` the PDF could not draw.
+    pub fn missing(&self, text: &str) -> Option<char> {
+        let f = &self.fonts;
+        if f.builtin.is_some()
+            && text
+                .chars()
+                .all(|c| c.is_control() || pdf::fonts::is_win_ansi(c))
+        {
+            return None;
+        }
+        f.missing(text)
+    }
+
+    /// The fonts a missing character was looked for in, for messages.
+    pub fn font_name(&self) -> String {
+        self.fonts.chain_description()
+    }
 }
 
 /// Documents added to each superbill, and how: practice.toml's

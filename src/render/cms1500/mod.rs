@@ -90,7 +90,7 @@ impl Renderer {
         let refs: Vec<(String, &str)> =
             named.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
         let mode = fonts::choose_mode(&self.mono, &refs)
-            .map_err(|m| crate::Error::Other(format!("{label}: {m}")))?;
+            .map_err(|m| crate::Error::Unprintable(format!("{label}: {m}")))?;
         let mut pages = Vec::with_capacity(claim.forms.len());
         for (boxes, notes) in claim.boxes.iter().zip(&claim.notes) {
             pages.push(self.page(boxes, notes, mode)?);

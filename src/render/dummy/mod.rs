@@ -36,7 +36,7 @@ pub struct Dummy {
 impl Dummy {
     pub fn new(opts: &RenderOptions) -> crate::Result<Dummy> {
         Ok(Dummy {
-            fonts: FontSet::load(opts.font.as_deref(), opts.font_bold.as_deref())?,
+            fonts: FontSet::new(&opts.font_choice())?,
             fingerprint: format!("dummy {BUILD_ID}"),
         })
     }
@@ -138,7 +138,7 @@ impl Document for Dummy {
             .map(|(n, t)| (n.clone(), t.as_str()))
             .collect();
         let mode = fonts::choose_mode(&self.fonts, &named)
-            .map_err(|m| crate::Error::Other(format!("dummy {}: {m}", sb.number)))?;
+            .map_err(|m| crate::Error::Unprintable(format!("dummy {}: {m}", sb.number)))?;
 
         let running = |c: &mut Canvas| {
             let head = format!("Dummy {} (continued)", data.number);

@@ -5,12 +5,13 @@
 //! rewrites nothing.
 
 use super::canvas::{PAGE_H, PAGE_W};
-use super::fonts::{FontMode, FontSet, BOLD_ID, REGULAR_ID};
+use super::fonts::{embed, FontMode, FontSet};
 use printpdf::{
-    ExternalXObject, FontId, Op, PdfDocument, PdfFont, PdfPage, PdfSaveOptions, Pt, Rect, XObject,
-    XObjectId,
+    ExternalXObject, Op, PdfDocument, PdfPage, PdfSaveOptions, Pt, Rect, XObject, XObjectId,
 };
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What the PDF says about itself.
 pub struct Meta {
@@ -38,10 +39,10 @@ pub struct PageLabel {
 }
 
 /// Builds the PDF: `pages` as drawn by the canvas, the fonts `mode` asks
-/// for (embedded subsets only in [`FontMode::Embedded`]), `images` under
-/// their fixed ids.
+/// for (in [`FontMode::Embedded`], a subset of each face the pages use),
+/// `images` under their fixed ids.
 pub fn assemble(
-    pages: Vec<Vec<Op>>,
+    mut pages: Vec<Vec<Op>>,
     mode: FontMode,
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
@@ -78,16 +79,20 @@ pub fn assemble_labelled(
     info.modification_date = when;
     info.metadata_date = when;
 
+    let mut prepared: BTreeMap<u32, Arc<embed::Prepared>> = BTreeMap::new();
     if mode == FontMode::Embedded {
-        let fm = &mut doc.resources.fonts.map;
-        fm.insert(
-            FontId(REGULAR_ID.into()),
-            PdfFont::new(fonts.regular.parsed.clone()),
-        );
-        fm.insert(
-            FontId(BOLD_ID.into()),
-            PdfFont::new(fonts.bold.parsed.clone()),
-        );
+        let face_of = |k: u32| fonts.by_key(k);
+        for (key, used) in embed::usage(&pages, &face_of) {
+            let face = fonts.by_key(key).ok_or_else(|| {
+                crate::Error::Other(format!("{}: font {key} unknown", meta.label))
+            })?;
+            let p = fonts
+                .subsets
+                .get(face, &used)
+                .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
+            prepared.insert(key, p);
+        }
+        embed::renumber(&mut pages, &prepared);
     }
     for (id, x) in images {
         let map = &mut doc.resources.xobjects.map;
@@ -119,6 +124,8 @@ pub fn assemble_labelled(
             meta.label, w.msg
         )));
     }
+    embed::add_to_document(&mut lo, &prepared)
+        .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     if !labels.is_empty() {
         let mut nums = Vec::new();
         for l in labels {

@@ -4,10 +4,10 @@
 //! wrapping, lines, rectangles and images. Colours and font changes are
 //! emitted only when they change, which keeps pages small.
 
-use super::fonts::{FontMode, FontSet, Weight};
+use super::fonts::{embed, text, FontMode, FontSet, Weight};
 use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, Point, Pt, Rect, Rgb, TextItem, TextMatrix, XObjectId,
-    XObjectTransform,
+    Codepoint, Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb,
+    TextItem, TextMatrix, XObjectId, XObjectTransform,
 };
 
 /// US Letter, in points.
@@ -35,14 +35,23 @@ pub struct Canvas<'a> {
     pub fonts: &'a FontSet,
     pub mode: FontMode,
     pub ops: Vec<Op>,
-    font: Option<(Weight, f32)>,
+    /// The font of the current text state: a weight of the built-in
+    /// Helvetica, or an embedded face by key; and the size.
+    font: Option<(FontKey, f32)>,
     fill: Option<Rgb3>,
     ellipsis: &'static str,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FontKey {
+    Builtin(Weight),
+    Face(u32),
+}
+
 impl<'a> Canvas<'a> {
     pub fn new(fonts: &'a FontSet, mode: FontMode) -> Canvas<'a> {
-        let ellipsis = if fonts.regular.has_glyph('\u{2026}') && fonts.bold.has_glyph('\u{2026}') {
+        let has = |w| fonts.face(w).has_glyph('\u{2026}');
+        let ellipsis = if has(Weight::Regular) && has(Weight::Bold) {
             "\u{2026}"
         } else {
             "..."
@@ -65,7 +74,7 @@ impl<'a> Canvas<'a> {
     }
 
     pub fn width(&self, s: &str, w: Weight, size: f32) -> f32 {
-        self.fonts.face(w).width(s, size)
+        self.fonts.width(s, w, size, self.mode)
     }
 
     fn set_fill(&mut self, c: Rgb3) {
@@ -82,25 +91,107 @@ impl<'a> Canvas<'a> {
         }
         self.set_fill(c);
         self.ops.push(Op::StartTextSection);
-        if self.font != Some((w, size)) {
-            self.ops.push(Op::SetFont {
-                font: self.fonts.handle(self.mode, w),
-                size: Pt(size),
+        // With the default fonts, only text beyond WinAnsi (a name, most
+        // often) is drawn with embedded faces: everything else stays in the
+        // built-in Helvetica, which has Liberation Sans's widths, so the
+        // subsets a document embeds hold a few glyphs, not the page's.
+        let builtin = match self.mode {
+            FontMode::Builtin => true,
+            FontMode::Embedded => self.fonts.builtin.is_some() && self.fonts.builtin_can_draw(s),
+        };
+        if builtin {
+            self.set_font(FontKey::Builtin(w), size);
+            self.move_to(x, y);
+            // Tabs and newlines in data print as spaces (they are not
+            // glyphs).
+            let text: String = s
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            self.ops.push(Op::ShowText {
+                items: vec![TextItem::Text(text)],
             });
-            self.font = Some((w, size));
+        } else {
+            self.glyph_runs(x, y, s, w, size);
         }
+        self.ops.push(Op::EndTextSection);
+    }
+
+    /// Embedded text: the runs of the fallback chain, each placed where the
+    /// previous one ended. The PDF advances each glyph by its stated width;
+    /// where shaping moved the pen otherwise (kerning, marks) a TJ
+    /// adjustment says so, and a glyph offset from its pen position (a mark
+    /// above a letter) is placed on its own.
+    fn glyph_runs(&mut self, x: f32, y: f32, s: &str, w: Weight, size: f32) {
+        let mut pen = x;
+        for run in text::runs(self.fonts, s, w) {
+            let face = run.face;
+            self.set_font(FontKey::Face(face.key), size);
+            let upm = face.units_per_em();
+            let to_pt = size / upm;
+            let scale = 1000.0 / upm;
+            let mut items: Vec<Codepoint> = Vec::new();
+            let mut start = pen;
+            for g in &run.glyphs {
+                if g.dx != 0 || g.dy != 0 {
+                    self.show(start, y, std::mem::take(&mut items));
+                    self.move_to(pen + g.dx as f32 * to_pt, y - g.dy as f32 * to_pt);
+                    self.ops.push(Op::ShowText {
+                        items: vec![TextItem::GlyphIds(vec![Codepoint {
+                            gid: g.gid,
+                            offset: 0.0,
+                            cid: g.text.clone(),
+                        }])],
+                    });
+                    pen += g.advance as f32 * to_pt;
+                    start = pen;
+                    continue;
+                }
+                let stated = embed::pdf_width(face, g.gid, scale) as f32;
+                let wanted = g.advance as f32 * scale;
+                let adjust = stated - wanted;
+                items.push(Codepoint {
+                    gid: g.gid,
+                    offset: if adjust.abs() < 0.5 { 0.0 } else { adjust },
+                    cid: g.text.clone(),
+                });
+                pen += g.advance as f32 * to_pt;
+            }
+            self.show(start, y, items);
+        }
+    }
+
+    fn show(&mut self, x: f32, y: f32, glyphs: Vec<Codepoint>) {
+        if glyphs.is_empty() {
+            return;
+        }
+        self.move_to(x, y);
+        self.ops.push(Op::ShowText {
+            items: vec![TextItem::GlyphIds(glyphs)],
+        });
+    }
+
+    fn move_to(&mut self, x: f32, y: f32) {
         self.ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y)),
         });
-        // Tabs and newlines in data print as spaces (they are not glyphs).
-        let text: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        self.ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text)],
+    }
+
+    fn set_font(&mut self, key: FontKey, size: f32) {
+        if self.font == Some((key, size)) {
+            return;
+        }
+        let font = match key {
+            FontKey::Builtin(w) => self.fonts.builtin_handle(w),
+            FontKey::Face(k) => {
+                PdfFontHandle::External(FontId(format!("{}{k}", embed::RESOURCE_PREFIX)))
+            }
+        };
+        self.ops.push(Op::SetFont {
+            font,
+            size: Pt(size),
         });
-        self.ops.push(Op::EndTextSection);
+        self.font = Some((key, size));
     }
 
     /// Text whose right edge is at `x_right`.

@@ -56,7 +56,7 @@ impl Renderer {
     /// helper, a field the context does not have) are reported here as
     /// [`crate::Error::Template`], before any superbill is rendered.
     pub fn new(opts: RenderOptions) -> crate::Result<Renderer> {
-        let fonts = fonts::FontSet::load(opts.font.as_deref(), opts.font_bold.as_deref())?;
+        let fonts = fonts::FontSet::new(&opts.font_choice())?;
         let templates = templates::Templates::load(opts.practice_dir.as_deref())?;
         let logo = opts
             .logo
@@ -116,7 +116,7 @@ impl Renderer {
             .map(|(n, t)| (n.clone(), t.as_str()))
             .collect();
         let mode = fonts::choose_mode(&self.fonts, &named)
-            .map_err(|m| crate::Error::Other(format!("superbill {}: {m}", sb.number)))?;
+            .map_err(|m| crate::Error::Unprintable(format!("superbill {}: {m}", sb.number)))?;
 
         let images = layout::ImageInfo {
             logo: self.logo.as_ref().map(|i| i.aspect),
@@ -272,6 +272,16 @@ impl Document for Renderer {
     fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
+
+    fn fingerprint_for(&self, sb: &Superbill) -> String {
+        let fields = glyphs::fields(sb);
+        let mut texts = fields.iter().map(|(_, t)| t.as_str());
+        let ids = self.fonts.identities(&mut texts);
+        if ids.is_empty() {
+            return self.fingerprint.clone();
+        }
+        format!("{} {}", self.fingerprint, ids.join(" "))
+    }
 }
 
 /// Every piece of data-driven text the PDF may print, named by field: each
@@ -328,10 +338,9 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
         h.update(std::fs::read(&path).map_err(|e| crate::Error::io(&path, e))?);
         h.update([0]);
     }
-    for path in [&opts.logo, &opts.signature, &opts.font, &opts.font_bold]
-        .into_iter()
-        .flatten()
-    {
+    let files = [&opts.logo, &opts.signature, &opts.font, &opts.font_bold];
+    let files = files.into_iter().flatten().chain(&opts.fallback_fonts);
+    for path in files {
         h.update(std::fs::read(path).map_err(|e| crate::Error::io(path, e))?);
         h.update([0]);
     }
@@ -345,6 +354,7 @@ fn fingerprint(opts: &RenderOptions) -> crate::Result<String> {
         h.update(std::fs::read(path).map_err(|e| crate::Error::io(path, e))?);
         h.update([0]);
     }
+    h.update([u8::from(opts.no_system_fonts)]);
     Ok(hex::encode(h.finalize()))
 }
 

@@ -1,0 +1,389 @@
+//! Embedding the faces a document used: one subset per face holding only
+//! the glyphs the document drew, as a Type0 / Identity-H font with its
+//! widths and a ToUnicode map (so text extraction and copy-paste give the
+//! characters back, in logical order for right-to-left text).
+//!
+//! Subsetting and compressing a face is the expensive part, so prepared
+//! subsets are cached in the [`super::FontSet`], keyed by the face and the
+//! exact glyphs (with their text): a subset depends on nothing but its key,
+//! so a document's bytes do not depend on which other documents the batch
+//! rendered before it, or on which thread did. Documents that share a
+//! glyph set (the same accented name, the same practice text) share the
+//! work.
+
+use super::face::{Face, Metrics};
+use lopdf::{Dictionary, Object, Stream, StringFormat};
+use printpdf::{Op, PdfFontHandle, TextItem};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Resource names of embedded faces start with this, then the face key.
+pub const RESOURCE_PREFIX: &str = "SBF";
+
+pub fn resource_name(face: &Face) -> String {
+    format!("{RESOURCE_PREFIX}{}", face.key)
+}
+
+/// Glyphs of one face used by a document: glyph id -> the text it stands
+/// for.
+pub type Used = BTreeMap<u16, String>;
+
+/// A subset ready to embed: compressed font program and ToUnicode map,
+/// widths and the glyph renumbering for the content streams.
+pub struct Prepared {
+    remap: HashMap<u16, u16>,
+    base_font: String,
+    program: Vec<u8>,
+    program_len: usize,
+    cff: bool,
+    widths: Vec<Object>,
+    to_unicode: Vec<u8>,
+    metrics: Metrics,
+}
+
+type Slot = Arc<OnceLock<Result<Arc<Prepared>, String>>>;
+
+/// Prepared subsets by (face, glyphs). Bounded: past [`CACHE_LIMIT`]
+/// entries it starts over (entries are pure functions of their key, so
+/// this changes speed, never bytes).
+#[derive(Default)]
+pub struct SubsetCache {
+    map: Mutex<HashMap<(u32, Used), Slot>>,
+}
+
+const CACHE_LIMIT: usize = 4096;
+
+impl SubsetCache {
+    pub fn get(&self, face: &Face, used: &Used) -> Result<Arc<Prepared>, String> {
+        let slot = {
+            let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+            if map.len() >= CACHE_LIMIT {
+                map.clear();
+            }
+            map.entry((face.key, used.clone())).or_default().clone()
+        };
+        // Another thread preparing the same subset: wait for it rather
+        // than doing the work twice.
+        slot.get_or_init(|| prepare(face, used).map(Arc::new))
+            .clone()
+    }
+}
+
+/// The glyphs each embedded face draws in `pages`, by face key. The text of
+/// a glyph is what the drawing recorded (shaped text) or else the character
+/// the face maps to it.
+pub fn usage<'f>(
+    pages: &[Vec<Op>],
+    face_of: &dyn Fn(u32) -> Option<&'f Face>,
+) -> BTreeMap<u32, Used> {
+    let mut out: BTreeMap<u32, Used> = BTreeMap::new();
+    for ops in pages {
+        let mut current: Option<u32> = None;
+        for op in ops {
+            match op {
+                Op::SetFont { font, .. } => current = key_of(font),
+                Op::ShowText { items } => {
+                    let Some(key) = current else { continue };
+                    let Some(face) = face_of(key) else { continue };
+                    let used = out.entry(key).or_default();
+                    for item in items {
+                        if let TextItem::GlyphIds(glyphs) = item {
+                            for g in glyphs {
+                                used.entry(g.gid).or_insert_with(|| match &g.cid {
+                                    Some(t) => t.clone(),
+                                    None => {
+                                        face.char_of(g.gid).map(String::from).unwrap_or_default()
+                                    }
+                                });
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Rewrites the glyph ids of embedded faces to the ids of their subsets.
+pub fn renumber(pages: &mut [Vec<Op>], prepared: &BTreeMap<u32, Arc<Prepared>>) {
+    for ops in pages {
+        let mut current: Option<&Prepared> = None;
+        for op in ops.iter_mut() {
+            match op {
+                Op::SetFont { font, .. } => {
+                    current = key_of(font).and_then(|k| prepared.get(&k)).map(|p| &**p)
+                }
+                Op::ShowText { items } => {
+                    let Some(p) = current else { continue };
+                    for item in items.iter_mut() {
+                        if let TextItem::GlyphIds(glyphs) = item {
+                            for g in glyphs.iter_mut() {
+                                g.gid = p.remap.get(&g.gid).copied().unwrap_or(0);
+                                // The ToUnicode map carries the text now.
+                                g.cid = None;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn key_of(font: &PdfFontHandle) -> Option<u32> {
+    match font {
+        PdfFontHandle::External(id) => id.0.strip_prefix(RESOURCE_PREFIX)?.parse().ok(),
+        PdfFontHandle::Builtin(_) => None,
+    }
+}
+
+fn prepare(face: &Face, used: &Used) -> Result<Prepared, String> {
+    let mut remapper = subsetter::GlyphRemapper::new();
+    remapper.remap(0);
+    for &gid in used.keys() {
+        remapper.remap(gid);
+    }
+    let subset = subsetter::subset(face.data(), face.index, &remapper)
+        .map_err(|e| format!("cannot subset font '{}': {e}", face.name))?;
+    let program = if face.cff {
+        // A CID-keyed CFF (the subsetter makes every CFF one, CID = new
+        // glyph id) embeds as the bare table.
+        table(&subset, b"CFF ")
+            .ok_or_else(|| format!("font '{}': subset has no CFF table", face.name))?
+            .to_vec()
+    } else {
+        subset
+    };
+    let mut remap = HashMap::with_capacity(used.len() + 1);
+    let mut by_new: Vec<(u16, u16)> = Vec::with_capacity(used.len() + 1);
+    for old in std::iter::once(0).chain(used.keys().copied()) {
+        let new = remapper.get(old).unwrap_or(0);
+        remap.insert(old, new);
+        by_new.push((new, old));
+    }
+    by_new.sort_unstable();
+    by_new.dedup();
+    let scale = 1000.0 / face.units_per_em();
+    let widths = vec![
+        Object::Integer(0),
+        Object::Array(
+            by_new
+                .iter()
+                .map(|&(_, old)| Object::Integer(pdf_width(face, old, scale)))
+                .collect(),
+        ),
+    ];
+    let cmap = to_unicode_cmap(by_new.iter().filter_map(|&(new, old)| {
+        used.get(&old)
+            .filter(|t| !t.is_empty())
+            .map(|t| (new, t.as_str()))
+    }));
+    let mut tag_hash = Sha256::new();
+    tag_hash.update(face.ps_name.as_bytes());
+    for (gid, text) in used {
+        tag_hash.update(gid.to_be_bytes());
+        tag_hash.update(text.as_bytes());
+        tag_hash.update([0]);
+    }
+    let tag: String = tag_hash.finalize()[..6]
+        .iter()
+        .map(|b| char::from(b'A' + b % 26))
+        .collect();
+    Ok(Prepared {
+        remap,
+        base_font: format!("{tag}+{}", face.ps_name),
+        program_len: program.len(),
+        program: deflate(&program),
+        cff: face.cff,
+        widths,
+        to_unicode: deflate(cmap.as_bytes()),
+        metrics: face.descriptor_metrics(),
+    })
+}
+
+/// The width the PDF states for a glyph, in 1/1000 em; the canvas moves
+/// the pen by the same integer so shaped text lands where it was measured.
+pub fn pdf_width(face: &Face, gid: u16, scale: f32) -> i64 {
+    (f32::from(face.advance(gid)) * scale).round() as i64
+}
+
+/// Adds the prepared faces to `doc` and to the font dictionary its pages
+/// share, under their resource names.
+pub fn add_to_document(
+    doc: &mut lopdf::Document,
+    prepared: &BTreeMap<u32, Arc<Prepared>>,
+) -> Result<(), String> {
+    if prepared.is_empty() {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
+    for (key, p) in prepared {
+        let id = add_font(doc, p);
+        entries.push((format!("{RESOURCE_PREFIX}{key}"), id));
+    }
+    let font_dict_id = shared_font_dict(doc).ok_or("PDF pages have no shared font dictionary")?;
+    let dict = doc
+        .get_object_mut(font_dict_id)
+        .and_then(Object::as_dict_mut)
+        .map_err(|e| format!("font dictionary: {e}"))?;
+    for (name, id) in entries {
+        dict.set(name, Object::Reference(id));
+    }
+    Ok(())
+}
+
+fn shared_font_dict(doc: &lopdf::Document) -> Option<lopdf::ObjectId> {
+    let (_, page) = doc.get_pages().into_iter().next()?;
+    let page = doc.get_dictionary(page).ok()?;
+    let resources = match page.get(b"Resources").ok()? {
+        Object::Reference(r) => doc.get_dictionary(*r).ok()?,
+        Object::Dictionary(d) => d,
+        _ => return None,
+    };
+    resources.get(b"Font").ok()?.as_reference().ok()
+}
+
+fn add_font(doc: &mut lopdf::Document, p: &Prepared) -> lopdf::ObjectId {
+    let name = || Object::Name(p.base_font.clone().into_bytes());
+    let mut file_dict = Dictionary::new();
+    file_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let file_key = if p.cff {
+        file_dict.set("Subtype", Object::Name(b"CIDFontType0C".to_vec()));
+        "FontFile3"
+    } else {
+        file_dict.set("Length1", Object::Integer(p.program_len as i64));
+        "FontFile2"
+    };
+    let mut file = Stream::new(file_dict, p.program.clone());
+    file.allows_compression = false;
+    let file_id = doc.add_object(file);
+    let m = &p.metrics;
+    let descriptor = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"FontDescriptor".to_vec())),
+        ("FontName", name()),
+        // Symbolic: the glyphs are addressed by id, not a Latin encoding.
+        ("Flags", Object::Integer(4)),
+        (
+            "FontBBox",
+            Object::Array(m.bbox.iter().map(|&v| Object::Integer(v)).collect()),
+        ),
+        ("ItalicAngle", Object::Integer(m.italic_angle)),
+        ("Ascent", Object::Integer(m.ascent)),
+        ("Descent", Object::Integer(m.descent)),
+        ("CapHeight", Object::Integer(m.cap_height)),
+        ("StemV", Object::Integer(m.stem_v)),
+        (file_key, Object::Reference(file_id)),
+    ]);
+    let descriptor_id = doc.add_object(descriptor);
+    let system_info = Dictionary::from_iter(vec![
+        (
+            "Registry",
+            Object::String(b"Adobe".to_vec(), StringFormat::Literal),
+        ),
+        (
+            "Ordering",
+            Object::String(b"Identity".to_vec(), StringFormat::Literal),
+        ),
+        ("Supplement", Object::Integer(0)),
+    ]);
+    let mut cid_font = Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Font".to_vec())),
+        (
+            "Subtype",
+            Object::Name(if p.cff {
+                b"CIDFontType0".to_vec()
+            } else {
+                b"CIDFontType2".to_vec()
+            }),
+        ),
+        ("BaseFont", name()),
+        ("CIDSystemInfo", Object::Dictionary(system_info)),
+        ("FontDescriptor", Object::Reference(descriptor_id)),
+        ("W", Object::Array(p.widths.clone())),
+    ]);
+    if !p.cff {
+        cid_font.set("CIDToGIDMap", Object::Name(b"Identity".to_vec()));
+    }
+    let cid_font_id = doc.add_object(cid_font);
+    let mut cmap_dict = Dictionary::new();
+    cmap_dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let mut cmap = Stream::new(cmap_dict, p.to_unicode.clone());
+    cmap.allows_compression = false;
+    let cmap_id = doc.add_object(cmap);
+    doc.add_object(Dictionary::from_iter(vec![
+        ("Type", Object::Name(b"Font".to_vec())),
+        ("Subtype", Object::Name(b"Type0".to_vec())),
+        ("BaseFont", name()),
+        ("Encoding", Object::Name(b"Identity-H".to_vec())),
+        (
+            "DescendantFonts",
+            Object::Array(vec![Object::Reference(cid_font_id)]),
+        ),
+        ("ToUnicode", Object::Reference(cmap_id)),
+    ]))
+}
+
+/// A ToUnicode CMap of `(code, text)` pairs, codes ascending.
+fn to_unicode_cmap<'a>(pairs: impl Iterator<Item = (u16, &'a str)>) -> String {
+    let pairs: Vec<(u16, &str)> = pairs.collect();
+    let mut s = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
+    );
+    for chunk in pairs.chunks(100) {
+        s.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        for (code, text) in chunk {
+            s.push_str(&format!("<{code:04X}> <"));
+            for unit in text.encode_utf16() {
+                s.push_str(&format!("{unit:04X}"));
+            }
+            s.push_str(">\n");
+        }
+        s.push_str("endbfchar\n");
+    }
+    s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    s
+}
+
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec cannot fail.
+    z.write_all(bytes).expect("deflate into memory");
+    z.finish().expect("deflate into memory")
+}
+
+/// The bytes of table `tag` in a single-face sfnt.
+fn table<'a>(sfnt: &'a [u8], tag: &[u8; 4]) -> Option<&'a [u8]> {
+    let n = u16::from_be_bytes(sfnt.get(4..6)?.try_into().ok()?) as usize;
+    for i in 0..n {
+        let rec = sfnt.get(12 + 16 * i..12 + 16 * (i + 1))?;
+        if &rec[..4] == tag {
+            let off = u32::from_be_bytes(rec[8..12].try_into().ok()?) as usize;
+            let len = u32::from_be_bytes(rec[12..16].try_into().ok()?) as usize;
+            return sfnt.get(off..off.checked_add(len)?);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn to_unicode_maps_codes_to_utf16() {
+        let cmap = to_unicode_cmap([(1u16, "A"), (2, "لا"), (3, "𠀋")].into_iter());
+        assert!(cmap.contains("3 beginbfchar"));
+        assert!(cmap.contains("<0001> <0041>"));
+        assert!(cmap.contains("<0002> <06440627>"));
+        // Beyond the BMP: a surrogate pair.
+        assert!(cmap.contains("<0003> <D840DC0B>"));
+    }
+}
