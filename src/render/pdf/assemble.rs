@@ -42,7 +42,7 @@ pub struct PageLabel {
 /// for (in [`FontMode::Embedded`], a subset of each face the pages use),
 /// `images` under their fixed ids.
 pub fn assemble(
-    mut pages: Vec<Vec<Op>>,
+    pages: Vec<Vec<Op>>,
     mode: FontMode,
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
@@ -54,7 +54,7 @@ pub fn assemble(
 /// [`assemble`], with the viewer's page numbering given by `labels` (none:
 /// the viewer's own 1 to N).
 pub fn assemble_labelled(
-    pages: Vec<Vec<Op>>,
+    mut pages: Vec<Vec<Op>>,
     mode: FontMode,
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
