@@ -184,9 +184,7 @@ fn a_name_the_fonts_cannot_draw_holds_that_superbill_only() {
     let (code, stdout, _) = validate(&practice);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains(
-            "patients.csv:3 [P0002] first_name: first_name has a character of the Han"
-        ),
+        stdout.contains("patients.csv:3 [P0002] first_name: first_name has a character of the Han"),
         "{stdout}"
     );
     assert!(!stdout.contains('\u{738B}'), "the name is printed");
