@@ -16,7 +16,6 @@ use lopdf::{Dictionary, Object, Stream, StringFormat};
 use printpdf::{Op, PdfFontHandle, TextItem};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Resource names of embedded faces start with this, then the face key.
@@ -352,11 +351,10 @@ fn to_unicode_cmap<'a>(pairs: impl Iterator<Item = (u16, &'a str)>) -> String {
     s
 }
 
+/// Subsets are compressed once per batch (they are cached), so at the
+/// level for work done once (see [`crate::render::pdf::flate`]).
 fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    // Writing to a Vec cannot fail.
-    z.write_all(bytes).expect("deflate into memory");
-    z.finish().expect("deflate into memory")
+    crate::render::pdf::flate::deflate(bytes, crate::render::pdf::flate::ONCE_PER_BATCH)
 }
 
 /// The bytes of table `tag` in a single-face sfnt.
