@@ -303,3 +303,32 @@ fn a_practice_name_ending_in_a_period_is_not_given_a_second_one() {
     assert!(flat.contains("Wellness, Inc."), "{flat}");
     assert!(!flat.contains("Inc.."), "{flat}");
 }
+
+/// A long legal name ending in "Inc." wraps in every block that shows it
+/// (none cut short) and never gets a second period.
+#[test]
+fn a_long_legal_name_wraps_whole_and_keeps_one_period() {
+    let (_tmp, dir) = sample_copy("cedar-ridge");
+    let long = "Cedar Ridge Ketamine Infusion and Integrative Psychiatry Associates of the Front Range, Inc.";
+    let toml = std::fs::read_to_string(dir.join("practice.toml")).unwrap();
+    let toml = toml.replace(
+        "legal_name = \"Cedar Ridge Ketamine & Wellness, LLC\"",
+        &format!("legal_name = \"{long}\""),
+    );
+    assert!(toml.contains(long));
+    std::fs::write(dir.join("practice.toml"), toml).unwrap();
+    let pages = render_pages(&dir, "P0001");
+    let text = pages.join("\n");
+    // A block that cut the name short would print its start ("Integrative")
+    // without its end ("Inc."): both as often, and at least twice (the
+    // header and the billing provider block).
+    let words: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let starts = words.matches("Integrative").count();
+    assert!(starts >= 2, "{words}");
+    assert_eq!(
+        words.matches("Inc.").count(),
+        starts,
+        "a block cuts the name short: {words}"
+    );
+    assert!(!words.contains("Inc.."), "a second period: {words}");
+}
