@@ -20,41 +20,14 @@ use superbill::portal::invite::{invite, InviteOptions, InviteReport, Invitee};
 use superbill::portal::store::{AuditEntry, PracticeInfo, Store};
 use superbill::portal::Clock;
 
-pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+// The CLI tests' helpers (the crate root, the binary, running it, copying
+// a folder), shared rather than written again.
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::{copy_dir, root, run, superbill};
 
 pub fn sample() -> PathBuf {
     root().join("samples/cedar-ridge")
-}
-
-/// The binary, run from the crate root.
-pub fn superbill() -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("superbill").expect("binary built");
-    c.current_dir(root());
-    c
-}
-
-pub fn run(cmd: &mut assert_cmd::Command) -> (i32, String, String) {
-    let out = cmd.output().expect("runs");
-    (
-        out.status.code().expect("exited"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-pub fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to);
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
-    }
 }
 
 /// Runs `superbill batch` on a practice for a month into `out`.
