@@ -343,13 +343,13 @@ pub fn run(
     // From here on findings are only shown and written: a workbook read in
     // place of a CSV is named as the user knows it.
     loaded.inputs.name_sources(&mut findings);
-    let (mut exports, missing_xero_codes) =
-        compose_exports(loaded, &plan, &done, &findings, &extra);
-    if opts.shard.is_some() {
-        // Composed all the same (the report is the whole batch's); the
-        // merge writes them, once.
-        exports.clear();
-    }
+    // A shard writes no exports: the merge composes them, once, from the
+    // whole batch (and gives the journal's hint).
+    let (exports, missing_xero_codes) = if opts.shard.is_some() {
+        (BTreeMap::new(), Vec::new())
+    } else {
+        compose_exports(loaded, &plan, &done, &findings, &extra)
+    };
     // A long month may need journal-xero-2.csv: claimed like the rest.
     let more: BTreeSet<String> = exports
         .keys()

@@ -31,7 +31,8 @@ pub(super) struct Ctx<'a> {
     /// Money paid for the patient's sessions that are not billed.
     pub held_money: &'a BTreeMap<String, Cents>,
     /// A shard issues the documents of its own patients only; the others
-    /// are built (for the report) but neither rendered nor listed.
+    /// are built (for the report and the row count) but neither revised,
+    /// rendered nor listed.
     pub shard: Option<crate::shard::Shard>,
     /// A merge takes each document from the shard that rendered it.
     pub from_shards: Option<&'a crate::shard::Shards>,
@@ -83,7 +84,14 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     left.sort();
     left.dedup();
     sb.issue.left_out = left;
-    let mine = ctx.shard.is_none_or(|s| s.owns(pid));
+    if ctx.shard.is_some_and(|s| !s.owns(pid)) {
+        // Another shard's superbill: counted in the report and the rows,
+        // never revised, hashed, rendered or exported here (the merge
+        // does all of that once for the whole batch).
+        let file = super::file_path(ctx.documents[0].as_ref(), &sb.number);
+        counted_only(ctx, &mut d, &sb, file, &reasons);
+        return Ok(d);
+    }
     let revision = revise(ctx.previous, &mut sb);
     let data = serde_json::to_vec(&sb).expect("superbill serialises");
     // Every document rendered before any is written: a superbill held for
@@ -93,8 +101,8 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     for doc in ctx.documents {
         let name = super::file_path(doc.as_ref(), &sb.number);
         let source = source_of(&data, &doc.fingerprint_for(&sb));
-        let same = mine && unchanged(ctx.previous, ctx.out, &name, &source);
-        if ctx.dry_run || same || !mine {
+        let same = unchanged(ctx.previous, ctx.out, &name, &source);
+        if ctx.dry_run || same {
             let sha = if same {
                 ctx.previous.outputs[&name].clone()
             } else {
@@ -103,7 +111,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
             files.push(super::Written {
                 name,
                 sha256: sha,
-                written: !same && mine,
+                written: !same,
                 source,
             });
             continue;
@@ -164,7 +172,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         f.written = atomic::write_if_changed(&ctx.out.join(&f.name), &bytes)?;
         f.sha256 = sha256_hex(&bytes);
     }
-    for f in files.iter().filter(|f| !f.written && !ctx.dry_run && mine) {
+    for f in files.iter().filter(|f| !f.written && !ctx.dry_run) {
         // Same bytes as before; only their permissions may need fixing.
         atomic::restrict(&ctx.out.join(&f.name))?;
     }
@@ -172,23 +180,28 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     let mut revision = revision;
     revision.sha256 = files[0].sha256.clone();
     revision.source = files[0].source.clone();
-    d.status = sb_status(&sb);
     d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog);
+    counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
+    d.files = files;
+    d.revision = Some(revision);
+    Ok(d)
+}
+
+/// What the report and the row count need of a superbill this run
+/// neither renders nor exports.
+fn counted_only(ctx: &Ctx, d: &mut Done, sb: &Superbill, file: String, reasons: &[Reason]) {
+    let pid = &sb.patient.patient_id;
+    d.status = sb_status(sb);
     d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
     d.sessions.dedup();
     let mut row = SummaryRow::of(
-        &sb,
-        files[0].name.clone(),
+        sb,
+        file,
         ctx.credit.get(pid).copied().unwrap_or_default(),
         ctx.held_money.get(pid).copied().unwrap_or_default(),
     );
-    row.reasons = reasons_text(&reasons);
+    row.reasons = reasons_text(reasons);
     d.row = Some(row);
-    if mine {
-        d.files = files;
-        d.revision = Some(revision);
-    }
-    Ok(d)
 }
 
 fn sb_status(sb: &Superbill) -> Status {

@@ -151,22 +151,26 @@ mod tests {
             ProgressDrawTarget::term_like(Box::new(term.clone())),
         );
         let bar = p.bar.clone().unwrap();
-        // The spinner shows before anything renders (while files load).
-        std::thread::sleep(Duration::from_millis(60));
-        bar.tick();
-        assert!(
+        // The spinner shows before anything renders (while files load):
+        // drawn by the steady-tick thread, so wait for its first frame
+        // (a condition, not a duration: a loaded machine only delays it).
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let reading = || {
             term.drawn
                 .lock()
                 .unwrap()
                 .iter()
-                .any(|l| l.contains("reading")),
-            "{:?}",
-            term.drawn.lock().unwrap()
-        );
+                .any(|l| l.contains("reading"))
+        };
+        while !reading() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(reading(), "{:?}", term.drawn.lock().unwrap());
+        // From here on every tick draws at once (the target has no rate
+        // limit), so what is drawn does not depend on the ticker's timing.
+        bar.disable_steady_tick();
         for done in [1, 5, 3, 18_000, 17_999] {
             p.update(done, 18_519);
-            // The draw target refreshes at most 20 times a second.
-            std::thread::sleep(Duration::from_millis(60));
             bar.tick();
         }
         assert_eq!(
