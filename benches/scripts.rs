@@ -310,13 +310,7 @@ fn bench_batch(
     assert!(gen.status.success(), "samples generate failed");
     let practices = [false, true].map(|mixed| {
         let dir = tmp.path().join(if mixed { "mixed" } else { "winansi" });
-        std::fs::create_dir_all(&dir).unwrap();
-        for e in std::fs::read_dir(&base).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_file() {
-                std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-            }
-        }
+        copy_dir(&base, &dir);
         rename_patients(&dir.join("patients.csv"), mixed, scripts);
         dir
     });
@@ -341,6 +335,20 @@ fn bench_batch(
     BatchTimes {
         cpu: (median(c0), median(c1)),
         wall: (median(w0), median(w1)),
+    }
+}
+
+/// Copies the generated practice, its folders (the providers'
+/// `signatures/`) included.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
     }
 }
 
