@@ -149,24 +149,36 @@ fn main() {
 
     let n = docs.len() as f64;
     let per_doc = |v: &[Duration]| median(v) * 1000.0 / n;
+    // The spread of the rounds, so the noise of a shared machine shows.
+    let range = |v: &[Duration]| {
+        let ms = |d: &Duration| d.as_secs_f64() * 1000.0 / n;
+        let lo = v.iter().map(ms).fold(f64::INFINITY, f64::min);
+        let hi = v.iter().map(ms).fold(0.0, f64::max);
+        format!("{lo:.3}-{hi:.3}")
+    };
     let (ours_ms, min_ms) = (per_doc(&t_ours), per_doc(&t_min));
     println!();
     println!(
-        "| {} superbills ({pages} pages), CPU ms per superbill, median of {rounds} round(s) | ms | vs ours |",
+        "| {} superbills ({pages} pages), CPU ms per superbill | median of {rounds} round(s) | rounds' range | vs ours |",
         docs.len()
     );
-    println!("|---|---:|---:|");
-    println!("| ours: `Renderer::render` (layout + PDF) | {ours_ms:.3} | 1.00x |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| ours: `Renderer::render` (layout + PDF) | {ours_ms:.3} | {} | 1.00x |",
+        range(&t_ours)
+    );
     if !t_rl.is_empty() {
         let rl_ms = per_doc(&t_rl);
         println!(
-            "| ReportLab {}: canvas draws the display list | {rl_ms:.3} | ours {:.1}x faster (target >= 10x) |",
+            "| ReportLab {}: canvas draws the display list | {rl_ms:.3} | {} | ours {:.1}x faster (target >= 10x) |",
             reportlab_version(),
+            range(&t_rl),
             rl_ms / ours_ms
         );
     }
     println!(
-        "| minimal writer: display list to PDF | {min_ms:.3} | ours {:.2}x its cost (target <= 1.5x) |",
+        "| minimal writer: display list to PDF | {min_ms:.3} | {} | ours {:.2}x its cost (target <= 1.5x) |",
+        range(&t_min),
         ours_ms / min_ms
     );
     println!();
