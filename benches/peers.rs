@@ -57,7 +57,7 @@ const CORE: usize = 1;
 fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let (patients, rounds) = if full { (200, 7) } else { (12, 1) };
-    pin_to_core(CORE);
+    let pinned = pin_to_core(CORE);
 
     let tmp = tempfile::Builder::new()
         .prefix("superbill-bench-peers-")
@@ -100,7 +100,7 @@ fn main() {
         std::fs::write(dirs[1].join(format!("{}.pdf", d.name)), mine).unwrap();
     }
     let json = write_display_lists(&work, &docs, &images);
-    let mut peer = ReportLab::start(&json, &dirs[2]);
+    let mut peer = ReportLab::start(&json, &dirs[2], pinned);
     if let Some(p) = peer.as_mut() {
         p.write();
     }
@@ -270,24 +270,28 @@ fn thread_cpu() -> Duration {
     }
 }
 
-/// Keeps this thread on one core, as the child is kept with `taskset`, so
-/// both sides run on the same core (best effort: a machine with one core,
-/// or not Linux, runs unpinned).
-fn pin_to_core(core: usize) {
+/// Keeps this thread on one core, as the child is then kept with
+/// `taskset`, so both sides run on the same core. Best effort: returns
+/// false (unpinned) on a machine without that core, or not Linux.
+fn pin_to_core(core: usize) -> bool {
     #[cfg(target_os = "linux")]
     {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         if core < cores {
             // SAFETY: a zeroed cpu_set_t is an empty set; we pass its size.
-            unsafe {
+            return unsafe {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
                 libc::CPU_SET(core, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-            }
+                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0
+            };
         }
+        false
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = core;
+    {
+        let _ = core;
+        false
+    }
 }
 
 fn time_ours(r: &Renderer, sbs: &[&Superbill]) -> Duration {
@@ -345,7 +349,7 @@ fn reportlab_version() -> String {
 impl ReportLab {
     /// `None`, with a message, when python3 with reportlab and Pillow is
     /// not installed: the bench then compares with the minimal writer only.
-    fn start(json: &Path, out: &Path) -> Option<ReportLab> {
+    fn start(json: &Path, out: &Path, pin: bool) -> Option<ReportLab> {
         let probe = Command::new("python3")
             .args(["-c", "import reportlab, PIL"])
             .stderr(Stdio::null())
@@ -357,19 +361,21 @@ impl ReportLab {
             );
             return None;
         }
-        // Pinned to the core this thread runs on, when taskset exists.
-        let pinned = Command::new("taskset")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+        // Pinned to the core this thread runs on, when this thread is
+        // pinned and taskset exists.
+        let pinned = pin
+            && Command::new("taskset")
+                .arg("-V")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
         let mut cmd = if pinned {
             let mut c = Command::new("taskset");
             c.args(["-c", &CORE.to_string(), "python3"]);
             c
         } else {
-            eprintln!("peers: no taskset; the ReportLab child runs unpinned");
+            eprintln!("peers: the ReportLab child runs unpinned (no taskset, or no core {CORE})");
             Command::new("python3")
         };
         let mut child = cmd
