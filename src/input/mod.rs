@@ -59,8 +59,6 @@ pub struct FileRows {
     /// Lines that belong to a row begun on an earlier line (a note with
     /// line breaks) -> that row's line.
     continued: std::collections::HashMap<u64, u64>,
-    /// The patient of lines that yield no record, when it can be told.
-    patients: std::collections::HashMap<u64, String>,
     /// False when the header cannot be used (one root-cause finding).
     pub usable: bool,
 }
@@ -76,21 +74,11 @@ impl FileRows {
             }
         }
         lines.sort_unstable();
-        let mut patients = t.unreadable_patients.clone();
-        for r in &t.rows {
-            if let Some(p) = t
-                .get(r, "patient_id")
-                .filter(|p| records::check_id(p).is_ok())
-            {
-                patients.insert(r.line, p.to_string());
-            }
-        }
         FileRows {
             file,
             source,
             lines,
             continued,
-            patients,
             usable: t.usable(),
         }
     }
@@ -99,14 +87,6 @@ impl FileRows {
     /// a multi-line cell the row's first line (where its findings are).
     pub fn record_line(&self, line: u64) -> u64 {
         self.continued.get(&line).copied().unwrap_or(line)
-    }
-
-    /// The patient a data line names, read or not (a line rejected as
-    /// unreadable still tells whose it is when its cells are whole).
-    pub fn patient_of(&self, line: u64) -> Option<&str> {
-        self.patients
-            .get(&self.record_line(line))
-            .map(String::as_str)
     }
 }
 
