@@ -330,10 +330,6 @@ pub fn run(
         .collect();
     let receipts = export::receipts::received(&loaded.inputs.payments, &opts.period, &bad_payments);
 
-    let issued: Vec<&Done> = done
-        .iter()
-        .filter(|d| d.status != Status::Held && d.row.is_some())
-        .collect();
     let extra = Extra {
         receipts: &receipts,
         skipped: &skipped,
@@ -350,6 +346,15 @@ pub fn run(
     } else {
         compose_exports(loaded, &plan, &done, &findings, &extra)
     };
+    // The ledger lines are in the exports now: freed before the manifest
+    // is made, so the two are never held at once.
+    for d in &mut done {
+        d.lines = Vec::new();
+    }
+    let issued: Vec<&Done> = done
+        .iter()
+        .filter(|d| d.status != Status::Held && d.row.is_some())
+        .collect();
     // A long month may need journal-xero-2.csv: claimed like the rest.
     let more: BTreeSet<String> = exports
         .keys()

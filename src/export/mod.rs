@@ -69,7 +69,11 @@ impl Csv {
     }
 
     pub fn finish(self) -> Vec<u8> {
-        self.w.into_inner().expect("writing to memory")
+        let mut bytes = self.w.into_inner().expect("writing to memory");
+        // The batch holds every export until the manifest is written: not
+        // the buffer's growth room as well.
+        bytes.shrink_to_fit();
+        bytes
     }
 }
 
