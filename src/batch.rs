@@ -598,6 +598,7 @@ fn produce(
         held_money: &plan.ledger.held,
         shard: opts.shard,
         from_shards: opts.from_shards.as_ref(),
+        strings: &export::ledger::Strings::default(),
     };
     let results: Vec<Result<Done>> = pool.install(|| {
         plan.groups

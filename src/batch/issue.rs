@@ -36,6 +36,8 @@ pub(super) struct Ctx<'a> {
     pub shard: Option<crate::shard::Shard>,
     /// A merge takes each document from the shard that rendered it.
     pub from_shards: Option<&'a crate::shard::Shards>,
+    /// Text the ledger lines of every superbill share.
+    pub strings: &'a crate::export::ledger::Strings,
 }
 
 /// Builds, decides and (unless held) renders and writes one superbill.
@@ -180,7 +182,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     let mut revision = revision;
     revision.sha256 = files[0].sha256.clone();
     revision.source = files[0].source.clone();
-    d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog);
+    d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog, ctx.strings);
     counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
     d.files = files;
     d.revision = Some(revision);

@@ -75,7 +75,7 @@ pub struct Breakdowns {
 /// What each line was paid and refunded: each session's applied payments
 /// fill its lines first to last; its refunds come back last to first.
 pub fn line_payments(lines: &[&LedgerLine], ledger: &Ledger) -> Vec<(Cents, Cents)> {
-    let wanted: HashSet<&str> = lines.iter().map(|l| l.session_id.as_str()).collect();
+    let wanted: HashSet<&str> = lines.iter().map(|l| &*l.session_id).collect();
     let mut per_session: HashMap<&str, (Cents, Cents)> = HashMap::new();
     for a in &ledger.allocations {
         if let Some(s) = wanted.get(a.session_id.as_str()) {
@@ -125,9 +125,9 @@ pub fn compute(lines: &[&LedgerLine], ledger: &Ledger, receipts: &[&Payment]) ->
     let mut days: BTreeMap<NaiveDate, (DayRow, BTreeSet<&str>)> = BTreeMap::new();
     for (l, (paid, refunded)) in lines.iter().zip(money) {
         let c = codes.entry(&l.code).or_insert_with(|| CodeRow {
-            code: l.code.clone(),
-            description: l.description.clone(),
-            category: l.category.clone(),
+            code: l.code.to_string(),
+            description: l.description.to_string(),
+            category: l.category.to_string(),
             ..Default::default()
         });
         c.lines += 1;
@@ -138,8 +138,8 @@ pub fn compute(lines: &[&LedgerLine], ledger: &Ledger, receipts: &[&Payment]) ->
         let (p, sessions) = providers.entry(&l.provider_npi).or_insert_with(|| {
             (
                 ProviderRow {
-                    npi: l.provider_npi.clone(),
-                    name: l.provider_name.clone(),
+                    npi: l.provider_npi.to_string(),
+                    name: l.provider_name.to_string(),
                     ..Default::default()
                 },
                 BTreeSet::new(),
@@ -294,16 +294,16 @@ mod tests {
             provider_name: "Maya Okafor, MD".into(),
             place_of_service: "11 Office".into(),
             code: code.into(),
-            modifiers: String::new(),
-            description: String::new(),
-            category: String::new(),
+            modifiers: "".into(),
+            description: "".into(),
+            category: "".into(),
             units: 1,
             unit_fee: Cents(charge),
             pointers: "A".into(),
             charge: Cents(charge),
-            ndc: String::new(),
-            ndc_unit: String::new(),
-            ndc_quantity: String::new(),
+            ndc: "".into(),
+            ndc_unit: "".into(),
+            ndc_quantity: "".into(),
         }
     }
 

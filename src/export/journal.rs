@@ -245,22 +245,22 @@ mod tests {
         LedgerLine {
             superbill_number: "SB-202609-P1".into(),
             patient_id: "P1".into(),
-            session_id: format!("S{day}"),
+            session_id: format!("S{day}").into(),
             date: d(day),
             provider_npi: "1234567893".into(),
             provider_name: "Maya Okafor, MD".into(),
             place_of_service: "11 Office".into(),
             code: "99215".into(),
-            modifiers: String::new(),
-            description: String::new(),
+            modifiers: "".into(),
+            description: "".into(),
             category: category.into(),
             units: 1,
             unit_fee: Cents(cents),
             pointers: "A".into(),
             charge: Cents(cents),
-            ndc: String::new(),
-            ndc_unit: String::new(),
-            ndc_quantity: String::new(),
+            ndc: "".into(),
+            ndc_unit: "".into(),
+            ndc_quantity: "".into(),
         }
     }
 
