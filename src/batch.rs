@@ -760,9 +760,9 @@ pub fn input_hashes(dir: &Path) -> Result<BTreeMap<String, String>> {
         "fees.csv",
     ] {
         let path = dir.join(name);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                out.insert(name.to_string(), sha256_hex(&bytes));
+        match crate::manifest::sha256_file(&path) {
+            Ok(sha) => {
+                out.insert(name.to_string(), sha);
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(Error::io(&path, e)),

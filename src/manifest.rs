@@ -65,6 +65,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// SHA-256 of a file, read in blocks: an export of years of sessions is
+/// never held whole just to be hashed.
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
 impl Manifest {
     /// The manifest a previous run left in `dir`, if any and readable
     /// (the batch itself reads it through `outdir::OutDir`).
@@ -127,4 +145,23 @@ pub fn change_reason(old: &Revision, new: &Revision) -> String {
         parts.push("details changed (codes, diagnoses, units or party details)".into());
     }
     format!("corrects revision {}: {}", old.revision, parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_hashed_in_blocks_hashes_as_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sessions.csv");
+        // Longer than one block, not a multiple of it.
+        let bytes: Vec<u8> = (0..200_001u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(&bytes));
+        std::fs::write(&path, b"").unwrap();
+        assert_eq!(sha256_file(&path).unwrap(), sha256_hex(b""));
+        let missing = sha256_file(&dir.path().join("payments.csv")).unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    }
 }
