@@ -321,7 +321,7 @@ pub fn run(
     let mut fates = plan.fates(&findings, &session_superbill);
     mark_held(loaded, &mut fates, &held_sessions, &findings);
     let rows = rows::count(&fates)?;
-    let skipped = export::skipped::skipped(&loaded.inputs, &fates);
+    let skipped = export::skipped::skipped(&fates);
     let bad_payments: HashSet<u64> = findings
         .items
         .iter()
@@ -658,7 +658,7 @@ fn compose_exports(
     outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
     outputs.insert(
         "skipped.csv".into(),
-        export::skipped::skipped_csv(extra.skipped),
+        export::skipped::skipped_csv(&loaded.inputs, extra.skipped),
     );
     outputs.insert(
         "receipts.csv".into(),
