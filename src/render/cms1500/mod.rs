@@ -19,9 +19,9 @@ use super::pdf::fonts::{self, FontMode, FontSet, Weight};
 use super::pdf::{assemble, glyphs};
 use super::{Document, BUILD_ID};
 use crate::cms1500::{Claim, Program};
+use crate::render::pdf::content::Content;
 use crate::superbill::Superbill;
 use layout::{Align, Layout};
-use printpdf::Op;
 use serde::Serialize;
 
 pub use layout::SOURCE as LAYOUT_SOURCE;
@@ -148,14 +148,13 @@ impl Renderer {
         boxes: &[(String, String)],
         notes: &[String],
         mode: FontMode,
-    ) -> crate::Result<Vec<Op>> {
+    ) -> crate::Result<Content> {
         let l = &self.layout;
         let (dx, dy) = if self.opts.data_only {
             (self.opts.offset_x, self.opts.offset_y)
         } else {
             (0.0, 0.0)
         };
-        let mut ops = Vec::new();
         let mut sans = Canvas::new(&self.sans, FontMode::Builtin);
         if !self.opts.data_only {
             self.draw_form(&mut sans);
@@ -172,7 +171,7 @@ impl Renderer {
                 NOTE_INK,
             );
         }
-        ops.extend(sans.take());
+        let mut page = sans.take();
         let mut data = Canvas::new(&self.mono, mode);
         for (name, text) in boxes {
             let p = l.place(name).ok_or_else(|| {
@@ -196,8 +195,8 @@ impl Renderer {
             let y = l.baseline(p.line) + dy;
             data.text(x, y, &shown, Weight::Regular, size, DATA_INK);
         }
-        ops.extend(data.take());
-        Ok(ops)
+        page.append(data.take());
+        Ok(page)
     }
 
     /// The form: shaded strips, rules, check boxes, captions.

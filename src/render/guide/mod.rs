@@ -16,12 +16,12 @@
 pub mod markup;
 
 use crate::render::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
+use crate::render::pdf::content::Content;
 use crate::render::pdf::fonts::Weight::{Bold, Regular};
 use crate::render::pdf::fonts::{FontMode, FontSet};
 use crate::render::pdf::pager::{Frame, Pager};
 use crate::superbill::Superbill;
 use markup::Block;
-use printpdf::Op;
 
 const LEFT: f32 = 54.0;
 const RIGHT: f32 = 558.0;
@@ -47,7 +47,7 @@ pub fn pages(
     fonts: &FontSet,
     mode: FontMode,
     stamp: impl Fn(&mut Canvas),
-) -> Vec<Vec<Op>> {
+) -> Vec<Content> {
     let number = sb.number.clone();
     let mut p = Pager::new(fonts, mode, FRAME, move |c| {
         let head = format!("Filing guide for superbill {number} (continued)");

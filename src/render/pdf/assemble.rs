@@ -3,14 +3,22 @@
 //! date (never the clock), the trailer /ID from the document's id. Two
 //! renders of the same document are byte-identical, so an unchanged re-run
 //! rewrites nothing.
+//!
+//! The page content comes ready from the canvas ([`Content`]): printpdf
+//! builds the document around pages with no operators (one `Tf` per
+//! built-in font the document uses, on the first page, so printpdf names
+//! those fonts in the shared font dictionary), then each page's
+//! `/Contents` stream is replaced by the canvas's bytes.
 
 use super::canvas::{PAGE_H, PAGE_W};
+use super::content::Content;
 use super::fonts::{embed, FontMode, FontSet};
 use printpdf::{
-    ExternalXObject, Op, PdfDocument, PdfPage, PdfSaveOptions, Pt, Rect, XObject, XObjectId,
+    BuiltinFont, ExternalXObject, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
+    Rect, XObject, XObjectId,
 };
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// What the PDF says about itself.
@@ -42,7 +50,7 @@ pub struct PageLabel {
 /// for (in [`FontMode::Embedded`], a subset of each face the pages use),
 /// `images` under their fixed ids.
 pub fn assemble(
-    pages: Vec<Vec<Op>>,
+    pages: Vec<Content>,
     mode: FontMode,
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
@@ -54,7 +62,7 @@ pub fn assemble(
 /// [`assemble`], with the viewer's page numbering given by `labels` (none:
 /// the viewer's own 1 to N).
 pub fn assemble_labelled(
-    mut pages: Vec<Vec<Op>>,
+    mut pages: Vec<Content>,
     mode: FontMode,
     fonts: &FontSet,
     images: &[(&str, &ExternalXObject)],
@@ -81,8 +89,7 @@ pub fn assemble_labelled(
 
     let mut prepared: BTreeMap<u32, Arc<embed::Prepared>> = BTreeMap::new();
     if mode == FontMode::Embedded {
-        let face_of = |k: u32| fonts.by_key(k);
-        for (key, used) in embed::usage(&pages, &face_of) {
+        for (key, used) in embed::usage(&pages) {
             let face = fonts.by_key(key).ok_or_else(|| {
                 crate::Error::Other(format!("{}: font {key} unknown", meta.label))
             })?;
@@ -94,6 +101,18 @@ pub fn assemble_labelled(
         }
         embed::renumber(&mut pages, &prepared);
     }
+    for page in &pages {
+        if let Some(id) = page
+            .xobjects()
+            .iter()
+            .find(|id| !images.iter().any(|(i, _)| i == id))
+        {
+            return Err(crate::Error::Other(format!(
+                "{}: image {id} is drawn but was not given",
+                meta.label
+            )));
+        }
+    }
     for (id, x) in images {
         let map = &mut doc.resources.xobjects.map;
         map.insert(
@@ -101,14 +120,29 @@ pub fn assemble_labelled(
             XObject::External((*x).clone()),
         );
     }
-    let media = Rect::from_wh(Pt(PAGE_W), Pt(PAGE_H));
-    doc.pages = pages
+    // printpdf writes the font dictionary from the fonts the pages'
+    // operators select: the first page selects each built-in font the
+    // document uses; its content is replaced like every page's.
+    let builtin: BTreeSet<BuiltinFont> = pages
+        .iter()
+        .flat_map(|p| p.builtin_fonts().iter().copied())
+        .collect();
+    let naming: Vec<Op> = builtin
         .into_iter()
-        .map(|ops| PdfPage {
+        .map(|font| Op::SetFont {
+            font: PdfFontHandle::Builtin(font),
+            size: Pt(0.0),
+        })
+        .collect();
+    let media = Rect::from_wh(Pt(PAGE_W), Pt(PAGE_H));
+    let mut naming = Some(naming);
+    doc.pages = pages
+        .iter()
+        .map(|_| PdfPage {
             media_box: media.clone(),
             trim_box: media.clone(),
             crop_box: media.clone(),
-            ops,
+            ops: naming.take().unwrap_or_default(),
         })
         .collect();
 
@@ -124,6 +158,8 @@ pub fn assemble_labelled(
             meta.label, w.msg
         )));
     }
+    set_contents(&mut lo, pages)
+        .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     embed::add_to_document(&mut lo, &prepared)
         .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     if !labels.is_empty() {
@@ -155,6 +191,29 @@ pub fn assemble_labelled(
     lo.save_to(&mut out)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;
     Ok(out)
+}
+
+/// Replaces the content stream of each page of `lo` (in page order) by
+/// the bytes of `pages`.
+fn set_contents(lo: &mut lopdf::Document, pages: Vec<Content>) -> Result<(), String> {
+    let ids = lo.get_pages();
+    if ids.len() != pages.len() {
+        return Err(format!(
+            "PDF has {} pages, {} were drawn",
+            ids.len(),
+            pages.len()
+        ));
+    }
+    for ((_, page_id), content) in ids.into_iter().zip(pages) {
+        let contents = lo
+            .get_dictionary(page_id)
+            .and_then(|d| d.get(b"Contents"))
+            .and_then(lopdf::Object::as_reference)
+            .map_err(|e| format!("page contents: {e}"))?;
+        let stream = lopdf::Stream::new(lopdf::Dictionary::new(), content.into_bytes());
+        lo.objects.insert(contents, lopdf::Object::Stream(stream));
+    }
+    Ok(())
 }
 
 /// Removes what would claim a standard the document does not meet. Our

@@ -1,14 +1,13 @@
-//! A thin drawing layer over printpdf `Op`s: absolute positions measured
-//! from the top of the page (PDF measures from the bottom), text measured
-//! with the font's glyph advances, truncation with an ellipsis, word
-//! wrapping, lines, rectangles and images. Colours and font changes are
-//! emitted only when they change, which keeps pages small.
+//! A thin drawing layer writing PDF content streams ([`Content`]):
+//! absolute positions measured from the top of the page (PDF measures from
+//! the bottom), text measured with the font's glyph advances, truncation
+//! with an ellipsis, word wrapping, lines, rectangles and images. Colours
+//! and font changes are emitted only when they change, which keeps pages
+//! small.
 
+use super::content::Content;
 use super::fonts::{embed, text, FontMode, FontSet, Weight};
-use printpdf::{
-    Codepoint, Color, FontId, Line, LinePoint, Op, PaintMode, PdfFontHandle, Point, Pt, Rect, Rgb,
-    TextItem, TextMatrix, XObjectId, XObjectTransform,
-};
+use printpdf::PdfFontHandle;
 
 /// US Letter, in points.
 pub const PAGE_W: f32 = 612.0;
@@ -22,19 +21,11 @@ pub const RULE: Rgb3 = (0.78, 0.80, 0.83);
 pub const SHADE: Rgb3 = (0.93, 0.95, 0.97);
 pub const GOOD: Rgb3 = (0.05, 0.45, 0.25);
 
-fn color(c: Rgb3) -> Color {
-    Color::Rgb(Rgb {
-        r: c.0,
-        g: c.1,
-        b: c.2,
-        icc_profile: None,
-    })
-}
-
 pub struct Canvas<'a> {
     pub fonts: &'a FontSet,
     pub mode: FontMode,
-    pub ops: Vec<Op>,
+    /// The page drawn so far.
+    pub content: Content,
     /// The font of the current text state: a weight of the built-in
     /// Helvetica, or an embedded face by key; and the size.
     font: Option<(FontKey, f32)>,
@@ -59,18 +50,18 @@ impl<'a> Canvas<'a> {
         Canvas {
             fonts,
             mode,
-            ops: Vec::with_capacity(512),
+            content: Content::new(),
             font: None,
             fill: None,
             ellipsis,
         }
     }
 
-    /// Hands over this page's ops and resets the cached text state.
-    pub fn take(&mut self) -> Vec<Op> {
+    /// Hands over this page's content and resets the cached text state.
+    pub fn take(&mut self) -> Content {
         self.font = None;
         self.fill = None;
-        std::mem::take(&mut self.ops)
+        std::mem::replace(&mut self.content, Content::new())
     }
 
     pub fn width(&self, s: &str, w: Weight, size: f32) -> f32 {
@@ -79,7 +70,7 @@ impl<'a> Canvas<'a> {
 
     fn set_fill(&mut self, c: Rgb3) {
         if self.fill != Some(c) {
-            self.ops.push(Op::SetFillColor { col: color(c) });
+            self.content.fill_rgb(c.0, c.1, c.2);
             self.fill = Some(c);
         }
     }
@@ -90,7 +81,7 @@ impl<'a> Canvas<'a> {
             return;
         }
         self.set_fill(c);
-        self.ops.push(Op::StartTextSection);
+        self.content.begin_text();
         // With the default fonts, only text beyond WinAnsi (a name, most
         // often) is drawn with embedded faces: everything else stays in the
         // built-in Helvetica, which has Liberation Sans's widths, so the
@@ -104,17 +95,12 @@ impl<'a> Canvas<'a> {
             self.move_to(x, y);
             // Tabs and newlines in data print as spaces (they are not
             // glyphs).
-            let text: String = s
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            self.ops.push(Op::ShowText {
-                items: vec![TextItem::Text(text)],
-            });
+            self.content
+                .show_win_ansi(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
         } else {
             self.glyph_runs(x, y, s, w, size);
         }
-        self.ops.push(Op::EndTextSection);
+        self.content.end_text();
     }
 
     /// Embedded text: the runs of the fallback chain, each placed where the
@@ -126,71 +112,70 @@ impl<'a> Canvas<'a> {
         let mut pen = x;
         for run in text::runs(self.fonts, s, w) {
             let face = run.face;
-            self.set_font(FontKey::Face(face.key), size);
+            let key = face.key;
+            self.set_font(FontKey::Face(key), size);
             let upm = face.units_per_em();
             let to_pt = size / upm;
             let scale = 1000.0 / upm;
-            let mut items: Vec<Codepoint> = Vec::new();
-            let mut start = pen;
+            // Whether a `TJ` array is open (glyphs placed since the last
+            // move).
+            let mut open = false;
+            let text_of = |g: &text::Glyph| -> String {
+                match &g.text {
+                    Some(t) => t.clone(),
+                    None => face.char_of(g.gid).map(String::from).unwrap_or_default(),
+                }
+            };
             for g in &run.glyphs {
                 if g.dx != 0 || g.dy != 0 {
-                    self.show(start, y, std::mem::take(&mut items));
+                    if open {
+                        self.content.end_glyphs();
+                        open = false;
+                    }
                     self.move_to(pen + g.dx as f32 * to_pt, y - g.dy as f32 * to_pt);
-                    self.ops.push(Op::ShowText {
-                        items: vec![TextItem::GlyphIds(vec![Codepoint {
-                            gid: g.gid,
-                            offset: 0.0,
-                            cid: g.text.clone(),
-                        }])],
-                    });
+                    self.content.begin_glyphs();
+                    self.content.glyph(key, g.gid, || text_of(g));
+                    self.content.end_glyphs();
                     pen += g.advance as f32 * to_pt;
-                    start = pen;
                     continue;
+                }
+                if !open {
+                    self.move_to(pen, y);
+                    self.content.begin_glyphs();
+                    open = true;
                 }
                 let stated = embed::pdf_width(face, g.gid, scale) as f32;
                 let wanted = g.advance as f32 * scale;
                 let adjust = stated - wanted;
-                items.push(Codepoint {
-                    gid: g.gid,
-                    offset: if adjust.abs() < 0.5 { 0.0 } else { adjust },
-                    cid: g.text.clone(),
-                });
+                self.content.glyph(key, g.gid, || text_of(g));
+                if adjust.abs() >= 0.5 {
+                    self.content.kern(adjust);
+                }
                 pen += g.advance as f32 * to_pt;
             }
-            self.show(start, y, items);
+            if open {
+                self.content.end_glyphs();
+            }
         }
-    }
-
-    fn show(&mut self, x: f32, y: f32, glyphs: Vec<Codepoint>) {
-        if glyphs.is_empty() {
-            return;
-        }
-        self.move_to(x, y);
-        self.ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(glyphs)],
-        });
     }
 
     fn move_to(&mut self, x: f32, y: f32) {
-        self.ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x), Pt(PAGE_H - y)),
-        });
+        self.content.text_at(x, PAGE_H - y);
     }
 
     fn set_font(&mut self, key: FontKey, size: f32) {
         if self.font == Some((key, size)) {
             return;
         }
-        let font = match key {
-            FontKey::Builtin(w) => self.fonts.builtin_handle(w),
-            FontKey::Face(k) => {
-                PdfFontHandle::External(FontId(format!("{}{k}", embed::RESOURCE_PREFIX)))
-            }
-        };
-        self.ops.push(Op::SetFont {
-            font,
-            size: Pt(size),
-        });
+        match key {
+            FontKey::Builtin(w) => match self.fonts.builtin_handle(w) {
+                PdfFontHandle::Builtin(font) => self.content.builtin_font(font, size),
+                PdfFontHandle::External(id) => self.content.face_font(&id.0, size),
+            },
+            FontKey::Face(k) => self
+                .content
+                .face_font(&format!("{}{k}", embed::RESOURCE_PREFIX), size),
+        }
         self.font = Some((key, size));
     }
 
@@ -238,51 +223,29 @@ impl<'a> Canvas<'a> {
 
     /// A straight line between two points (each `(x, y from the top)`).
     pub fn line(&mut self, from: (f32, f32), to: (f32, f32), thickness: f32, c: Rgb3) {
-        self.ops.push(Op::SetOutlineColor { col: color(c) });
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        let p = |(x, y): (f32, f32)| LinePoint {
-            p: Point {
-                x: Pt(x),
-                y: Pt(PAGE_H - y),
-            },
-            bezier: false,
-        };
-        self.ops.push(Op::DrawLine {
-            line: Line {
-                points: vec![p(from), p(to)],
-                is_closed: false,
-            },
-        });
+        self.content.stroke_rgb(c.0, c.1, c.2);
+        self.content.line_width(thickness);
+        self.content
+            .line(from.0, PAGE_H - from.1, to.0, PAGE_H - to.1);
     }
 
     /// A filled rectangle whose top-left corner is (`x`, `y` from the top).
     pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, c: Rgb3) {
         self.set_fill(c);
-        self.ops.push(page_rect(x, y, w, h, PaintMode::Fill));
+        self.content.rect(x, PAGE_H - y - h, w, h, true);
     }
 
     /// A stroked rectangle outline.
     pub fn frame(&mut self, x: f32, y: f32, w: f32, h: f32, thickness: f32, c: Rgb3) {
-        self.ops.push(Op::SetOutlineColor { col: color(c) });
-        self.ops.push(Op::SetOutlineThickness { pt: Pt(thickness) });
-        self.ops.push(page_rect(x, y, w, h, PaintMode::Stroke));
+        self.content.stroke_rgb(c.0, c.1, c.2);
+        self.content.line_width(thickness);
+        self.content.rect(x, PAGE_H - y - h, w, h, false);
     }
 
     /// Places an image XObject (registered under `id`) in the box whose
     /// top-left corner is (`x`, `y` from the top).
     pub fn image(&mut self, id: &str, x: f32, y: f32, w: f32, h: f32) {
-        self.ops.push(Op::UseXobject {
-            id: XObjectId(id.to_string()),
-            transform: XObjectTransform {
-                translate_x: Some(Pt(x)),
-                translate_y: Some(Pt(PAGE_H - y - h)),
-                rotate: None,
-                scale_x: Some(w),
-                scale_y: Some(h),
-                dpi: None,
-                no_auto_scale: true,
-            },
-        });
+        self.content.image(id, x, PAGE_H - y - h, w, h);
     }
 
     /// `s` cut to fit `max` points, ending in an ellipsis when cut.
@@ -352,20 +315,5 @@ impl<'a> Canvas<'a> {
             lines.push(last);
         }
         lines
-    }
-}
-
-/// A rectangle given from the top of the page, as PDF wants it from the
-/// bottom.
-fn page_rect(x: f32, y: f32, w: f32, h: f32, mode: PaintMode) -> Op {
-    Op::DrawRectangle {
-        rectangle: Rect {
-            x: Pt(x),
-            y: Pt(PAGE_H - y - h),
-            width: Pt(w),
-            height: Pt(h),
-            mode: Some(mode),
-            winding_order: None,
-        },
     }
 }

@@ -1,5 +1,7 @@
 //! The document-neutral PDF layer every document draws with.
 //!
+//! - [`content`]: page content streams written as PDF operators into
+//!   bytes (numbers, WinAnsi text, glyph ids), with what each page uses;
 //! - [`canvas`]: text at absolute positions (measured from the top of a US
 //!   Letter page), fitted or wrapped text, lines, rectangles, images;
 //! - [`fonts`]: regular and bold faces chosen per text, the built-in
@@ -20,6 +22,7 @@
 pub mod assemble;
 pub mod blocks;
 pub mod canvas;
+pub mod content;
 pub mod flate;
 pub mod fonts;
 pub mod glyphs;

@@ -4,8 +4,8 @@
 //! count is known ("Page N of M").
 
 use super::canvas::Canvas;
+use super::content::Content;
 use super::fonts::{FontMode, FontSet};
-use printpdf::Op;
 
 /// Where content may go on a page, in points from the top.
 #[derive(Clone, Copy, Debug)]
@@ -27,7 +27,7 @@ pub struct Pager<'a> {
     pub c: Canvas<'a>,
     pub y: f32,
     frame: Frame,
-    pages: Vec<Vec<Op>>,
+    pages: Vec<Content>,
     header: RunningHeader<'a>,
 }
 
@@ -66,8 +66,8 @@ impl<'a> Pager<'a> {
     /// Ends the page and starts a continuation page with the running
     /// header.
     pub fn break_page(&mut self) {
-        let ops = self.c.take();
-        self.pages.push(ops);
+        let page = self.c.take();
+        self.pages.push(page);
         (self.header)(&mut self.c);
         self.y = self.frame.cont_top;
     }
@@ -109,17 +109,17 @@ impl<'a> Pager<'a> {
     }
 
     /// Ends the last page and stamps `footer(canvas, page, pages)` on every
-    /// page; returns the ops of each page.
-    pub fn finish(mut self, footer: impl Fn(&mut Canvas, usize, usize)) -> Vec<Vec<Op>> {
-        let ops = self.c.take();
-        self.pages.push(ops);
+    /// page; returns the content of each page.
+    pub fn finish(mut self, footer: impl Fn(&mut Canvas, usize, usize)) -> Vec<Content> {
+        let page = self.c.take();
+        self.pages.push(page);
         let (fonts, mode) = (self.c.fonts, self.c.mode);
         let total = self.pages.len();
-        for (i, ops) in self.pages.iter_mut().enumerate() {
+        for (i, page) in self.pages.iter_mut().enumerate() {
             // A fresh canvas: the page's own text state is unknown here.
             let mut c = Canvas::new(fonts, mode);
             footer(&mut c, i + 1, total);
-            ops.extend(c.take());
+            page.append(c.take());
         }
         self.pages
     }

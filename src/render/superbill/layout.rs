@@ -9,10 +9,10 @@ use super::notice;
 use super::sections::{self, Prose};
 use super::table::Table;
 use crate::render::pdf::canvas::{Canvas, INK, MUTED, RULE};
+use crate::render::pdf::content::Content;
 use crate::render::pdf::fonts::{FontMode, FontSet, Weight};
 use crate::render::pdf::pager::{Frame, Pager};
 use crate::superbill::Superbill;
-use printpdf::Op;
 
 pub const LEFT: f32 = 40.0;
 pub const RIGHT: f32 = 572.0;
@@ -51,7 +51,7 @@ pub fn layout(
     images: ImageInfo,
     fonts: &FontSet,
     mode: FontMode,
-) -> Vec<Vec<Op>> {
+) -> Vec<Content> {
     let mut p = Pager::new(fonts, mode, FRAME, |c| running_header(c, sb));
     sections::header(&mut p, sb, prose, images);
     notice::left_out(&mut p, sb);

@@ -12,8 +12,8 @@
 //! work.
 
 use super::face::{Face, Metrics};
+use crate::render::pdf::content::Content;
 use lopdf::{Dictionary, Object, Stream, StringFormat};
-use printpdf::{Op, PdfFontHandle, TextItem};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -27,7 +27,7 @@ pub fn resource_name(face: &Face) -> String {
 
 /// Glyphs of one face used by a document: glyph id -> the text it stands
 /// for.
-pub type Used = BTreeMap<u16, String>;
+pub use crate::render::pdf::content::Used;
 
 /// A subset ready to embed: compressed font program and ToUnicode map,
 /// widths and the glyph renumbering for the content streams.
@@ -70,74 +70,31 @@ impl SubsetCache {
     }
 }
 
-/// The glyphs each embedded face draws in `pages`, by face key. The text of
-/// a glyph is what the drawing recorded (shaped text) or else the character
-/// the face maps to it.
-pub fn usage<'f>(
-    pages: &[Vec<Op>],
-    face_of: &dyn Fn(u32) -> Option<&'f Face>,
-) -> BTreeMap<u32, Used> {
+/// The glyphs each embedded face draws in `pages`, by face key: what the
+/// canvas recorded while drawing (the text of a glyph is the shaped text,
+/// or else the character the face maps to it; the first page to use a
+/// glyph gives its text).
+pub fn usage(pages: &[Content]) -> BTreeMap<u32, Used> {
     let mut out: BTreeMap<u32, Used> = BTreeMap::new();
-    for ops in pages {
-        let mut current: Option<u32> = None;
-        for op in ops {
-            match op {
-                Op::SetFont { font, .. } => current = key_of(font),
-                Op::ShowText { items } => {
-                    let Some(key) = current else { continue };
-                    let Some(face) = face_of(key) else { continue };
-                    let used = out.entry(key).or_default();
-                    for item in items {
-                        if let TextItem::GlyphIds(glyphs) = item {
-                            for g in glyphs {
-                                used.entry(g.gid).or_insert_with(|| match &g.cid {
-                                    Some(t) => t.clone(),
-                                    None => {
-                                        face.char_of(g.gid).map(String::from).unwrap_or_default()
-                                    }
-                                });
-                            }
-                        }
-                    }
-                }
-                _ => {}
+    for page in pages {
+        for (&key, used) in page.faces() {
+            let mine = out.entry(key).or_default();
+            for (&gid, text) in used {
+                mine.entry(gid).or_insert_with(|| text.clone());
             }
         }
     }
     out
 }
 
-/// Rewrites the glyph ids of embedded faces to the ids of their subsets.
-pub fn renumber(pages: &mut [Vec<Op>], prepared: &BTreeMap<u32, Arc<Prepared>>) {
-    for ops in pages {
-        let mut current: Option<&Prepared> = None;
-        for op in ops.iter_mut() {
-            match op {
-                Op::SetFont { font, .. } => {
-                    current = key_of(font).and_then(|k| prepared.get(&k)).map(|p| &**p)
-                }
-                Op::ShowText { items } => {
-                    let Some(p) = current else { continue };
-                    for item in items.iter_mut() {
-                        if let TextItem::GlyphIds(glyphs) = item {
-                            for g in glyphs.iter_mut() {
-                                g.gid = p.remap.get(&g.gid).copied().unwrap_or(0);
-                                // The ToUnicode map carries the text now.
-                                g.cid = None;
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-fn key_of(font: &PdfFontHandle) -> Option<u32> {
-    match font {
-        PdfFontHandle::External(id) => id.0.strip_prefix(RESOURCE_PREFIX)?.parse().ok(),
-        PdfFontHandle::Builtin(_) => None,
+/// Rewrites the glyph ids of embedded faces to the ids of their subsets
+/// (a glyph a subset lacks becomes 0, `.notdef`).
+pub fn renumber(pages: &mut [Content], prepared: &BTreeMap<u32, Arc<Prepared>>) {
+    for page in pages {
+        page.renumber(|key, gid| match prepared.get(&key) {
+            Some(p) => p.remap.get(&gid).copied().unwrap_or(0),
+            None => gid,
+        });
     }
 }
 
