@@ -320,7 +320,10 @@ pub fn run(
     findings.sort();
     let mut fates = plan.fates(&findings, &session_superbill);
     mark_held(loaded, &mut fates, &held_sessions, &findings);
-    let rows = rows::count(&fates)?;
+    let mut rows = rows::count(&fates)?;
+    for c in &mut rows {
+        c.file = loaded.inputs.source_name(&c.file).to_string();
+    }
     let skipped = export::skipped::skipped(&fates);
     let bad_payments: HashSet<u64> = findings
         .items
@@ -505,12 +508,7 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
             } else {
                 format!(" {}:", f.field)
             };
-            let file = loaded
-                .inputs
-                .rows
-                .iter()
-                .find(|r| r.file == f.file)
-                .map_or(f.file.as_str(), |r| r.source.as_str());
+            let file = loaded.inputs.source_name(&f.file);
             format!("  {file}:{}{field} {}", f.line, f.message)
         })
         .collect();

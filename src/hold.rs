@@ -126,14 +126,17 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
     let mut holds = Holds::default();
     for ((file, line), codes) in codes {
         let rf = inputs.refs.get(&(file, line));
+        // Reasons are shown (summary.csv, the report, a partial
+        // superbill's notice): named as the user knows the file.
+        let shown = inputs.source_name(file);
         let reason = |left_out: Option<LeftOut>| Reason {
-            file: file.to_string(),
+            file: shown.to_string(),
             line,
             codes: codes.clone(),
             left_out,
         };
         let row = || LeftOut::Row {
-            file: file.to_string(),
+            file: shown.to_string(),
             line,
         };
         let (patient, reason) = match file {

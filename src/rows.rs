@@ -21,7 +21,8 @@ pub enum Fate {
 /// Per input file: rows read and their fates.
 #[derive(Debug, Clone, Default)]
 pub struct RowCount {
-    pub file: &'static str,
+    /// The file as the user knows it (`patients.xlsx` for a workbook).
+    pub file: String,
     pub read: usize,
     pub billed: usize,
     pub skipped: usize,
@@ -115,7 +116,7 @@ pub fn count(fates: &[(&'static str, Vec<(u64, Fate)>)]) -> Result<Vec<RowCount>
     let mut out = Vec::new();
     for (file, fates) in fates {
         let mut c = RowCount {
-            file,
+            file: file.to_string(),
             read: fates.len(),
             ..Default::default()
         };

@@ -237,3 +237,50 @@ fn timestamps_at_midnight_utc_are_dates_unless_the_practice_says_otherwise() {
         }
     }
 }
+
+/// A superbill held for a row of a workbook names the workbook, as the
+/// findings do: summary.csv's reasons and the report say `patients.xlsx`,
+/// never the `patients.csv` the user does not have.
+#[test]
+fn held_reasons_name_the_workbook_read() {
+    let (_t, dir) = fixture(6);
+    superbill_rewrite_sex(&dir, 3);
+    let book = workbook(&dir, "patients.csv", 0);
+    std::fs::remove_file(dir.join("patients.csv")).unwrap();
+    put(&dir, "patients.xlsx", book);
+    let out = dir.parent().unwrap().join("out");
+    let (code, stdout, stderr) = common::run(
+        common::superbill()
+            .arg("batch")
+            .arg("--practice")
+            .arg(&dir)
+            .args(["--period", "2026-09", "--as-of", "2026-10-05", "--out"])
+            .arg(&out),
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let summary = common::read_csv(&out.join("summary.csv"));
+    let (status, reasons) = (summary.col("status"), summary.col("reasons"));
+    let held: Vec<&String> = summary
+        .rows
+        .iter()
+        .filter(|r| r[status] == "held")
+        .map(|r| &r[reasons])
+        .collect();
+    // The fourth patient's row is worksheet row 5 (header on row 1); the
+    // patient's sessions and payments are rejected with it.
+    assert_eq!(held.len(), 1, "{stdout}");
+    assert!(
+        held[0].starts_with("patients.xlsx:5 bad-value; "),
+        "{held:?}"
+    );
+    assert!(!held[0].contains("patients.csv"), "{held:?}");
+    // The row count and the knock-on findings name the workbook too.
+    assert!(
+        stdout.contains("\npatients.xlsx ") && !stdout.contains("patients.csv"),
+        "the report names a file the practice does not have:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("patient P0006's row (patients.xlsx line 5) has errors"),
+        "{stdout}"
+    );
+}

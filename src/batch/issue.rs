@@ -59,7 +59,9 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
                 id: s.session_id.clone(),
                 date: Some(s.date),
             });
-        reasons.push(Reason::of(f, left));
+        let mut reason = Reason::of(f, left);
+        reason.file = inputs.source_name(&f.file).to_string();
+        reasons.push(reason);
     }
     reasons.sort();
     reasons.dedup();

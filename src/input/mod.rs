@@ -218,6 +218,15 @@ impl Inputs {
     /// Findings name files as `patients.csv` throughout the run; a
     /// workbook read in its place is named as the user knows it, just
     /// before findings are shown or written.
+    /// The file a user knows the rows of `file` by: `patients.xlsx` when
+    /// the workbook was read in place of `patients.csv`.
+    pub fn source_name<'a>(&'a self, file: &'a str) -> &'a str {
+        self.rows
+            .iter()
+            .find(|r| r.file == file)
+            .map_or(file, |r| r.source.as_str())
+    }
+
     pub fn name_sources(&self, findings: &mut Findings) {
         for r in &self.rows {
             if r.source != r.file {

@@ -152,7 +152,8 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
             match sessions.get(sid.as_str()) {
                 None => match inputs.session_lines.get(sid.as_str()) {
                     Some(line) => f.error(&at, "session_id", "session-invalid", format!(
-                        "session {sid}'s row (sessions.csv line {line}) has errors: fix that row, then re-run")),
+                        "session {sid}'s row ({} line {line}) has errors: fix that row, then re-run",
+                        inputs.source_name(SESSIONS_FILE))),
                     None => f.error(&at, "session_id", "unknown-session", format!(
                         "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
                 },
@@ -209,7 +210,9 @@ fn unknown_patient(inputs: &Inputs, id: &str, at: &At, f: &mut Findings) {
             "patient_id",
             "patient-invalid",
             format!(
-            "patient {id}'s row (patients.csv line {line}) has errors: fix that row, then re-run"),
+                "patient {id}'s row ({} line {line}) has errors: fix that row, then re-run",
+                inputs.source_name(PATIENTS_FILE)
+            ),
         ),
         None => f.error(
             at,
