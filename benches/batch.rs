@@ -19,6 +19,10 @@
 mod fixture;
 
 use rayon::prelude::*;
+#[path = "common/cpu.rs"]
+mod cpu;
+
+use cpu::thread_cpu;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -248,23 +252,6 @@ struct RenderResult {
     /// it does not count time the loaded machine gave other processes).
     single_cpu: Duration,
     pooled: (u64, Duration),
-}
-
-/// CPU time consumed by the calling thread so far.
-#[cfg(unix)]
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-#[cfg(not(unix))]
-fn thread_cpu() -> Duration {
-    Duration::ZERO
 }
 
 fn bench_render(budget: Duration) -> RenderResult {

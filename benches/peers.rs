@@ -36,6 +36,10 @@ mod display;
 #[path = "peers/minimal.rs"]
 mod minimal;
 
+#[path = "common/cpu.rs"]
+mod cpu;
+
+use cpu::thread_cpu;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -249,26 +253,6 @@ fn write_display_lists(dir: &Path, docs: &[display::Doc], images: &display::Imag
 }
 
 // ---------------------------------------------------------------- timing
-
-/// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes into the timespec we own.
-        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-    }
-    #[cfg(not(unix))]
-    {
-        use std::time::Instant;
-        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-        START.get_or_init(Instant::now).elapsed()
-    }
-}
 
 /// Keeps this thread on one core, as the child is then kept with
 /// `taskset`, so both sides run on the same core. Best effort: returns

@@ -22,6 +22,10 @@
 #[path = "../tests/common/fixture.rs"]
 mod fixture;
 
+#[path = "common/cpu.rs"]
+mod cpu;
+
+use cpu::thread_cpu;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -211,25 +215,6 @@ fn main() {
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
-}
-
-/// CPU time of the calling thread.
-fn thread_cpu() -> Duration {
-    #[cfg(unix)]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: clock_gettime writes into the timespec we own.
-        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-    }
-    #[cfg(not(unix))]
-    {
-        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-        START.get_or_init(Instant::now).elapsed()
-    }
 }
 
 /// CPU time (user + system) of the waited-for children so far.
