@@ -240,6 +240,28 @@ fn the_same_name_gives_the_same_bytes() {
 }
 
 #[test]
+fn a_document_does_not_depend_on_the_documents_rendered_before_it() {
+    // Subsets of one face share pieces prepared once (its hinting and
+    // naming tables, deflated): a shard that renders other patients first
+    // must still write the same bytes.
+    let mut sb = fixture::sample();
+    sb.patient.name = "Dvořák, Jiří".into();
+    let alone = renderer().render(&sb).unwrap();
+    let warm = renderer();
+    for other in ["Łukaszewicz, Paweł", "Nguyễn, Thị Lan", "Иванова, Анна"] {
+        let mut o = fixture::sample();
+        o.patient.name = other.into();
+        warm.render(&o).unwrap();
+    }
+    assert_eq!(warm.render(&sb).unwrap(), alone);
+    let fonts = font_programs(&alone);
+    assert!(!fonts.is_empty(), "the name is embedded");
+    for (n, program) in &fonts {
+        assert!(num_glyphs(program) <= 40, "{n}: a subset, read back whole");
+    }
+}
+
+#[test]
 fn a_page_with_names_in_four_scripts_renders_to_a_letter_png() {
     if !have("pdftoppm") {
         println!("note: pdftoppm not on PATH (apt-get install poppler-utils); skipping");

@@ -9,9 +9,12 @@
 //! so a document's bytes do not depend on which other documents the batch
 //! rendered before it, or on which thread did. Documents that share a
 //! glyph set (the same accented name, the same practice text) share the
-//! work.
+//! work. Most names are the only ones with their glyph set, so what every
+//! subset of a face shares (its hinting and naming tables) is deflated once
+//! per face ([`super::program`]).
 
 use super::face::{Face, Metrics};
+use super::program::PieceCache;
 use crate::render::pdf::content::Content;
 use lopdf::{Dictionary, Object, Stream, StringFormat};
 use sha2::{Digest, Sha256};
@@ -50,6 +53,8 @@ type Slot = Arc<OnceLock<Result<Arc<Prepared>, String>>>;
 #[derive(Default)]
 pub struct SubsetCache {
     map: Mutex<HashMap<(u32, Used), Slot>>,
+    /// The tables every subset of a face shares, deflated once.
+    pieces: PieceCache,
 }
 
 const CACHE_LIMIT: usize = 4096;
@@ -65,7 +70,7 @@ impl SubsetCache {
         };
         // Another thread preparing the same subset: wait for it rather
         // than doing the work twice.
-        slot.get_or_init(|| prepare(face, used).map(Arc::new))
+        slot.get_or_init(|| prepare(face, used, &self.pieces).map(Arc::new))
             .clone()
     }
 }
@@ -98,7 +103,7 @@ pub fn renumber(pages: &mut [Content], prepared: &BTreeMap<u32, Arc<Prepared>>) 
     }
 }
 
-fn prepare(face: &Face, used: &Used) -> Result<Prepared, String> {
+fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, String> {
     let mut remapper = subsetter::GlyphRemapper::new();
     remapper.remap(0);
     for &gid in used.keys() {
@@ -154,7 +159,7 @@ fn prepare(face: &Face, used: &Used) -> Result<Prepared, String> {
         remap,
         base_font: format!("{tag}+{}", face.ps_name),
         program_len: program.len(),
-        program: deflate(&program),
+        program: super::program::deflate(pieces, face.key, &program),
         cff: face.cff,
         widths,
         to_unicode: deflate(cmap.as_bytes()),
@@ -308,10 +313,12 @@ fn to_unicode_cmap<'a>(pairs: impl Iterator<Item = (u16, &'a str)>) -> String {
     s
 }
 
-/// Subsets are compressed once per batch (they are cached), so at the
-/// level for work done once (see [`crate::render::pdf::flate`]).
+/// A ToUnicode map at the level of everything compressed per document (see
+/// [`crate::render::pdf::flate`]): most documents with an embedded name
+/// are the only ones with their glyph set, so level 9 was paid per
+/// document for under 2% of a few hundred bytes.
 fn deflate(bytes: &[u8]) -> Vec<u8> {
-    crate::render::pdf::flate::deflate(bytes, crate::render::pdf::flate::ONCE_PER_BATCH)
+    crate::render::pdf::flate::deflate(bytes, crate::render::pdf::flate::PER_DOCUMENT)
 }
 
 /// The bytes of table `tag` in a single-face sfnt.

@@ -33,8 +33,15 @@ pub struct Face {
     pub index: u32,
     data: &'static [u8],
     rb: rustybuzz::Face<'static>,
+    /// The cmap's Unicode subtables, in table order: what
+    /// `ttf_parser::Face::glyph_index` searches, found once instead of on
+    /// every lookup (names in other scripts look up every character).
+    unicode_cmaps: Vec<ttf_parser::cmap::Subtable<'static>>,
     upm: f32,
     latin: [u16; 256],
+    /// Glyphs of the first 256 code points (0: none), the bulk of the
+    /// text every document checks and draws.
+    latin_gids: [u16; 256],
     /// Outlines in a CFF table (embedded as CIDFontType0) rather than glyf.
     pub cff: bool,
     hash: OnceLock<String>,
@@ -61,11 +68,23 @@ impl Face {
                 "{what} has no TrueType or CFF outlines (a bitmap or CFF2 font cannot be embedded)"
             ));
         }
+        let unicode_cmaps: Vec<_> = rb
+            .tables()
+            .cmap
+            .map(|cmap| {
+                cmap.subtables
+                    .into_iter()
+                    .filter(|t| t.is_unicode())
+                    .collect()
+            })
+            .unwrap_or_default();
         let upm = f32::from(rb.units_per_em().max(1) as u16);
         let mut latin = [0u16; 256];
-        for (i, w) in latin.iter_mut().enumerate() {
+        let mut latin_gids = [0u16; 256];
+        for (i, (w, gid)) in latin.iter_mut().zip(&mut latin_gids).enumerate() {
             if let Some(g) = char::from_u32(i as u32).and_then(|c| rb.glyph_index(c)) {
                 *w = rb.glyph_hor_advance(g).unwrap_or(0);
+                *gid = g.0;
             }
         }
         let name = name_of(&rb, ttf_parser::name_id::FULL_NAME)
@@ -88,8 +107,10 @@ impl Face {
             index,
             data,
             rb,
+            unicode_cmaps,
             upm,
             latin,
+            latin_gids,
             cff,
             hash: OnceLock::new(),
             reverse: OnceLock::new(),
@@ -110,7 +131,14 @@ impl Face {
 
     /// The glyph for `c`, never .notdef.
     pub fn glyph(&self, c: char) -> Option<u16> {
-        match self.rb.glyph_index(c) {
+        if let Some(&g) = self.latin_gids.get(c as usize) {
+            return (g != 0).then_some(g);
+        }
+        let found = self
+            .unicode_cmaps
+            .iter()
+            .find_map(|t| t.glyph_index(u32::from(c)));
+        match found {
             Some(g) if g.0 != 0 => Some(g.0),
             _ => None,
         }

@@ -18,10 +18,13 @@
 //! - [`face`]: one face, its metrics and identity;
 //! - [`text`]: a line of text into glyph runs (fallback, right-to-left
 //!   order with unicode-bidi, shaping with rustybuzz);
-//! - [`embed`]: the subsets a document embeds, prepared once per glyph set.
+//! - [`embed`]: the subsets a document embeds, prepared once per glyph set;
+//! - [`program`]: a subset's font program deflated in pieces, the tables
+//!   every subset of a face shares deflated once.
 
 pub mod embed;
 pub mod face;
+mod program;
 pub mod script;
 mod system;
 pub mod text;

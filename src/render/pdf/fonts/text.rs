@@ -20,9 +20,10 @@ pub struct Glyph {
     pub advance: i32,
     pub dx: i32,
     pub dy: i32,
-    /// The text the glyph stands for when it is not the face's own mapping
-    /// (shaped glyphs: joining forms, ligatures); `Some("")` for the second
-    /// and later glyphs of one cluster.
+    /// The text the glyph stands for: the character drawn, or for shaped
+    /// glyphs (joining forms, ligatures) their cluster's text, `""` for
+    /// the second and later glyphs of one cluster. None leaves it to the
+    /// face's cmap ([`Face::char_of`]).
     pub text: Option<String>,
 }
 
@@ -198,7 +199,15 @@ fn directional_run<'f>(
                         advance: i32::from(face.advance(gid)),
                         dx: 0,
                         dy: 0,
-                        text: None,
+                        // The character drawn, so text extraction gives it
+                        // back without a reverse cmap of the face (built
+                        // per batch, that cost milliseconds for a CJK
+                        // face).
+                        text: Some(if gid == 0 {
+                            String::new()
+                        } else {
+                            c.to_string()
+                        }),
                     }
                 })
                 .collect()
