@@ -14,9 +14,9 @@
 
 mod layout;
 
+use super::pdf::assemble;
 use super::pdf::canvas::{Canvas, Rgb3};
 use super::pdf::fonts::{self, FontMode, FontSet, Weight};
-use super::pdf::{assemble, glyphs};
 use super::{Document, BUILD_ID};
 use crate::cms1500::{Claim, Program};
 use crate::render::pdf::content::Content;
@@ -86,10 +86,7 @@ impl Renderer {
             boxes: &claim.boxes,
             notes: &claim.notes,
         };
-        let named = glyphs::fields(&printed);
-        let refs: Vec<(String, &str)> =
-            named.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
-        let mode = fonts::choose_mode(&self.mono, &refs)
+        let mode = fonts::mode_for(&self.mono, &printed, &[])
             .map_err(|m| crate::Error::Unprintable(format!("{label}: {m}")))?;
         let mut pages = Vec::with_capacity(claim.forms.len());
         for (boxes, notes) in claim.boxes.iter().zip(&claim.notes) {

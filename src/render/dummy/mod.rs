@@ -6,10 +6,10 @@
 //! over pages under a running header, fonts chosen per text and the glyph
 //! check derived from the document's data.
 
+use super::pdf::assemble;
 use super::pdf::canvas::{Canvas, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager, Table};
-use super::pdf::{assemble, glyphs};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::superbill::Superbill;
 use serde::Serialize;
@@ -132,12 +132,7 @@ impl Document for Dummy {
                 .collect(),
             total: sb.total_charged.display(),
         };
-        let fields = glyphs::fields(&data);
-        let named: Vec<(String, &str)> = fields
-            .iter()
-            .map(|(n, t)| (n.clone(), t.as_str()))
-            .collect();
-        let mode = fonts::choose_mode(&self.fonts, &named)
+        let mode = fonts::mode_for(&self.fonts, &data, &[])
             .map_err(|m| crate::Error::Unprintable(format!("dummy {}: {m}", sb.number)))?;
 
         let running = |c: &mut Canvas| {

@@ -8,7 +8,7 @@ use super::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
-use super::pdf::{assemble, blocks, glyphs};
+use super::pdf::{assemble, blocks};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::estimate::Estimate;
 
@@ -57,10 +57,7 @@ impl Renderer {
     }
 
     pub fn render(&self, e: &Estimate) -> crate::Result<Vec<u8>> {
-        let named = glyphs::fields(e);
-        let refs: Vec<(String, &str)> =
-            named.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
-        let mode = fonts::choose_mode(&self.fonts, &refs)
+        let mode = fonts::mode_for(&self.fonts, e, &[])
             .map_err(|m| crate::Error::Other(format!("estimate {}: {m}", e.number)))?;
         let running = |c: &mut Canvas| {
             let head = format!(

@@ -277,15 +277,16 @@ impl<'a> Canvas<'a> {
         let mut lines: Vec<String> = Vec::new();
         let mut cur = String::new();
         for word in s.split_whitespace() {
-            let candidate = if cur.is_empty() {
-                word.to_string()
-            } else {
-                format!("{cur} {word}")
-            };
-            if self.width(&candidate, w, size) <= max {
-                cur = candidate;
+            // The word tried on the line in place, taken back if too wide.
+            let before = cur.len();
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            if self.width(&cur, w, size) <= max {
                 continue;
             }
+            cur.truncate(before);
             if !cur.is_empty() {
                 lines.push(std::mem::take(&mut cur));
             }

@@ -11,7 +11,7 @@ use super::pdf::canvas::{Canvas, ACCENT, INK, MUTED, RULE, SHADE};
 use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
-use super::pdf::{assemble, blocks, glyphs};
+use super::pdf::{assemble, blocks};
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::statement::Statement;
 const FRAME: Frame = Frame {
@@ -43,10 +43,7 @@ impl Renderer {
     }
 
     pub fn render(&self, st: &Statement) -> crate::Result<Vec<u8>> {
-        let named = glyphs::fields(st);
-        let refs: Vec<(String, &str)> =
-            named.iter().map(|(n, t)| (n.clone(), t.as_str())).collect();
-        let mode = fonts::choose_mode(&self.fonts, &refs)
+        let mode = fonts::mode_for(&self.fonts, st, &[])
             .map_err(|m| crate::Error::Other(format!("statement {}: {m}", st.number)))?;
         let running = |c: &mut Canvas| {
             let head = format!(

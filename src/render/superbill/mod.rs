@@ -107,15 +107,11 @@ impl Renderer {
             None
         };
 
-        let mut fields = printed_fields(sb, &prose);
+        let mut printed = printed_prose(&prose);
         if let Some((name, blocks)) = &guide {
-            fields.extend(guide::printed_text(name, blocks));
+            printed.extend(guide::printed_text(name, blocks));
         }
-        let named: Vec<(String, &str)> = fields
-            .iter()
-            .map(|(n, t)| (n.clone(), t.as_str()))
-            .collect();
-        let mode = fonts::choose_mode(&self.fonts, &named)
+        let mode = fonts::mode_for(&self.fonts, sb, &printed)
             .map_err(|m| crate::Error::Unprintable(format!("superbill {}: {m}", sb.number)))?;
 
         let images = layout::ImageInfo {
@@ -274,6 +270,13 @@ impl Document for Renderer {
     }
 
     fn fingerprint_for(&self, sb: &Superbill) -> String {
+        // All WinAnsi with the bundled faces first: no font to name (most
+        // superbills), known without listing the fields.
+        if self.fonts.builtin.is_some()
+            && glyphs::all_strings(sb, |t| self.fonts.builtin_can_draw(t))
+        {
+            return self.fingerprint.clone();
+        }
         let fields = glyphs::fields(sb);
         let mut texts = fields.iter().map(|(_, t)| t.as_str());
         let ids = self.fonts.identities(&mut texts);
@@ -284,12 +287,13 @@ impl Document for Renderer {
     }
 }
 
-/// Every piece of data-driven text the PDF may print, named by field: each
-/// string of the superbill (whether or not this layout prints it, so a
-/// field the layout starts printing is covered) and the rendered templates.
-/// Labels are WinAnsi constants.
-fn printed_fields(sb: &Superbill, prose: &sections::Prose) -> Vec<(String, String)> {
-    let mut f = glyphs::fields(sb);
+/// The text the PDF prints beyond the superbill's own strings (which
+/// [`fonts::mode_for`] checks, each of them, whether or not this layout
+/// prints it, so a field the layout starts printing is covered): the
+/// rendered templates and signature lines, named by source. Labels are
+/// WinAnsi constants.
+fn printed_prose(prose: &sections::Prose) -> Vec<(String, String)> {
+    let mut f = Vec::new();
     let templates = [
         ("title.hbs", &prose.title),
         ("patient_note.hbs", &prose.note),

@@ -268,7 +268,8 @@ impl FontSet {
     /// character WinAnsi (control characters print as spaces). Only
     /// meaningful with [`FontSet::builtin`].
     pub fn builtin_can_draw(&self, s: &str) -> bool {
-        s.chars().all(|c| c.is_control() || is_win_ansi(c))
+        // ASCII is all printable WinAnsi or control: most text, checked fast.
+        s.is_ascii() || s.chars().all(|c| c.is_control() || is_win_ansi(c))
     }
 
     /// Width of `s` at `size` points as drawn in `mode`.
@@ -382,6 +383,30 @@ pub fn choose_mode(fonts: &FontSet, fields: &[(String, &str)]) -> Result<FontMod
         }
     }
     Ok(FontMode::Embedded)
+}
+
+/// The font mode of a document that prints the strings of `data` and the
+/// `extra` text built for it (rendered templates, signature lines):
+/// [`choose_mode`] over every field, except that the common case, all of it
+/// WinAnsi with a built-in family, is decided without naming the fields.
+pub fn mode_for<T: serde::Serialize + ?Sized>(
+    fonts: &FontSet,
+    data: &T,
+    extra: &[(String, String)],
+) -> Result<FontMode, String> {
+    if fonts.builtin.is_some()
+        && extra.iter().all(|(_, t)| fonts.builtin_can_draw(t))
+        && super::glyphs::all_strings(data, |t| fonts.builtin_can_draw(t))
+    {
+        return Ok(FontMode::Builtin);
+    }
+    let mut fields = super::glyphs::fields(data);
+    fields.extend(extra.iter().cloned());
+    let named: Vec<(String, &str)> = fields
+        .iter()
+        .map(|(n, t)| (n.clone(), t.as_str()))
+        .collect();
+    choose_mode(fonts, &named)
 }
 
 impl FontSet {
