@@ -1,7 +1,8 @@
 //! The minimal-writer bound: the least a PDF writer can do for the same
 //! pages. It takes a display list (already laid out, already measured) and
 //! formats the content stream straight into bytes, deflates it at the level
-//! our renderer uses for page content (zlib 6, src/render/pdf/flate.rs),
+//! our renderer uses for page content (zlib 6, src/render/pdf/flate.rs,
+//! with one compressor reset between streams, as ours),
 //! and writes the objects, the cross-reference table and the trailer. Fonts
 //! are the built-in Helvetica pair; images are the XObjects our renderer
 //! prepared once per batch, written as they are encoded. No printpdf, no
@@ -9,8 +10,8 @@
 //! against.
 
 use super::display::{Doc, Image, Images, Op};
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
+use std::cell::RefCell;
 use std::io::Write;
 
 /// Page content is compressed at this zlib level, as ours is.
@@ -111,10 +112,28 @@ fn content(ops: &[Op], buf: &mut Vec<u8>, used: &mut [bool]) {
     }
 }
 
-fn deflate(data: &[u8], out: Vec<u8>) -> Vec<u8> {
-    let mut z = ZlibEncoder::new(out, Compression::new(LEVEL));
-    z.write_all(data).expect("deflate into memory");
-    z.finish().expect("deflate into memory")
+thread_local! {
+    /// One compressor, reset between streams, as our renderer keeps one
+    /// (src/render/pdf/flate.rs): a new one per page would charge the floor
+    /// with setting up zlib's tables, which a careful writer avoids.
+    static ZLIB: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(LEVEL), true));
+}
+
+fn deflate(data: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+    ZLIB.with(|z| {
+        let mut z = z.borrow_mut();
+        z.reset();
+        loop {
+            let read = z.total_in() as usize;
+            let status = z
+                .compress_vec(&data[read..], &mut out, FlushCompress::Finish)
+                .expect("deflate into memory");
+            if status == Status::StreamEnd {
+                return out;
+            }
+            out.reserve(out.capacity().max(64));
+        }
+    })
 }
 
 fn image_dict(img: &Image, smask: Option<usize>) -> String {

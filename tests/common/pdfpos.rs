@@ -1,7 +1,8 @@
 //! Text read back from a PDF page with its position: every text-showing
 //! operator with the text matrix it was drawn at, so a test can say not
 //! only that a value is printed but in which box. Handles what our PDFs
-//! use: `Tm` per text item, `Tj`/`TJ` strings in a built-in (WinAnsi) font.
+//! use: `Td` or `Tm` per text item, `Tj`/`TJ` strings in a built-in
+//! (WinAnsi) font.
 #![allow(dead_code)]
 
 use lopdf::content::Content;
@@ -47,6 +48,13 @@ pub fn pages(pdf: &[u8]) -> Vec<Vec<Placed>> {
         let (mut x, mut y) = (0.0, 0.0);
         for op in &content.operations {
             match op.operator.as_str() {
+                // A text object starts at the origin; `Td` moves from the
+                // start of the current line, `Tm` sets it.
+                "BT" => (x, y) = (0.0, 0.0),
+                "Td" if op.operands.len() == 2 => {
+                    x += num(&op.operands[0]);
+                    y += num(&op.operands[1]);
+                }
                 "Tm" if op.operands.len() == 6 => {
                     x = num(&op.operands[4]);
                     y = num(&op.operands[5]);

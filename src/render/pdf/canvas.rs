@@ -276,14 +276,37 @@ impl<'a> Canvas<'a> {
     pub fn wrap(&self, s: &str, max: f32, w: Weight, size: f32, max_lines: usize) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         let mut cur = String::new();
+        // Text the built-in font draws is measured glyph by glyph, with no
+        // shaping: a line's width is the sum of its words' and spaces', so
+        // each word is measured once, not the whole line again per word
+        // (the same sums, so the same breaks).
+        let simple = self.fonts.builtin.is_some()
+            && (self.mode == FontMode::Builtin || self.fonts.builtin_can_draw(s));
+        let face = self.fonts.face(w);
+        let space = face.units(" ");
+        let mut cur_units = 0u32;
         for word in s.split_whitespace() {
             // The word tried on the line in place, taken back if too wide.
             let before = cur.len();
+            let tried = if simple {
+                let sep = if cur.is_empty() { 0 } else { space };
+                let units = cur_units + sep + face.units(word);
+                (face.units_to_pt(units, size) <= max).then_some(units)
+            } else {
+                None
+            };
             if !cur.is_empty() {
                 cur.push(' ');
             }
             cur.push_str(word);
-            if self.width(&cur, w, size) <= max {
+            let fits = match tried {
+                Some(units) => {
+                    cur_units = units;
+                    true
+                }
+                None => !simple && self.width(&cur, w, size) <= max,
+            };
+            if fits {
                 continue;
             }
             cur.truncate(before);
@@ -301,6 +324,7 @@ impl<'a> Canvas<'a> {
                 }
             }
             cur = piece;
+            cur_units = if simple { face.units(&cur) } else { 0 };
         }
         if !cur.is_empty() {
             lines.push(cur);
@@ -316,5 +340,76 @@ impl<'a> Canvas<'a> {
             lines.push(last);
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wrap measuring each candidate line whole, as it was written
+    /// before words were measured one by one: the reference.
+    fn wrap_whole(c: &Canvas, s: &str, max: f32, w: Weight, size: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut cur = String::new();
+        for word in s.split_whitespace() {
+            let candidate = if cur.is_empty() {
+                word.to_string()
+            } else {
+                format!("{cur} {word}")
+            };
+            if c.width(&candidate, w, size) <= max {
+                cur = candidate;
+                continue;
+            }
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            let mut piece = String::new();
+            for ch in word.chars() {
+                piece.push(ch);
+                if c.width(&piece, w, size) > max && piece.chars().count() > 1 {
+                    piece.pop();
+                    lines.push(std::mem::take(&mut piece));
+                    piece.push(ch);
+                }
+            }
+            cur = piece;
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        lines
+    }
+
+    #[test]
+    fn words_measured_one_by_one_break_where_whole_lines_do() {
+        let fonts = FontSet::load(None, None).unwrap();
+        let texts = [
+            "I attest that the services listed were medically necessary and \
+             were provided by me or under my direct supervision on the dates shown.",
+            "Pneumonoultramicroscopicsilicovolcanoconiosis is one long word, \
+             then short ones: a b c d e f g h i j k l m n o p.",
+            "Zoë Ångström-Müller paid $1,234.56 by card (Visa ****4242) — thank you.",
+            "  spaces\tand\ttabs   between   words  ",
+            "Nguyễn Łukasz Dvořák: names beyond WinAnsi are shaped, not summed.",
+        ];
+        let mut compared = 0;
+        for mode in [FontMode::Builtin, FontMode::Embedded] {
+            let c = Canvas::new(&fonts, mode);
+            for t in texts {
+                if mode == FontMode::Builtin && !fonts.builtin_can_draw(t) {
+                    continue;
+                }
+                for w in [Weight::Regular, Weight::Bold] {
+                    for max in [20.0, 57.5, 100.0, 163.3, 250.0, 532.0] {
+                        let got = c.wrap(t, max, w, 8.0, 100);
+                        assert_eq!(got, wrap_whole(&c, t, max, w, 8.0), "{t:?} at {max}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 2 * 6 * (4 + 5));
     }
 }

@@ -14,10 +14,11 @@
 //! every glyph id is four hex digits, so that is an overwrite, never a
 //! shift), and the image XObjects it places.
 //!
-//! The bytes are exactly those printpdf 0.12 wrote for the same drawing
-//! (its `translate_operations` through lopdf's content encoder), so pages
-//! are unchanged byte for byte: operators one per line, each operand
-//! followed by a space; numbers as the shortest decimal that reads back as
+//! The bytes are those printpdf 0.12 wrote for the same drawing (its
+//! `translate_operations` through lopdf's content encoder), but for the
+//! first position in a text object (`x y Td` for `1 0 0 1 x y Tm`, see
+//! [`Content::text_at`]): operators one per line, each operand followed by
+//! a space; numbers as the shortest decimal that reads back as
 //! the same `f32` (what `f32`'s `Display` prints, found without formatting
 //! machinery in all but extreme cases); built-in text as WinAnsi bytes in
 //! a literal string, or a hex string when a byte would need escaping;
@@ -42,6 +43,8 @@ pub struct Content {
     xobjects: BTreeSet<String>,
     /// Whether the open `TJ` array has an element yet.
     tj_items: bool,
+    /// Whether the open text object has a position yet.
+    placed: bool,
 }
 
 impl Content {
@@ -168,6 +171,7 @@ impl Content {
 
     pub fn begin_text(&mut self) {
         self.op(b"BT");
+        self.placed = false;
     }
 
     pub fn end_text(&mut self) {
@@ -189,10 +193,20 @@ impl Content {
         self.op(b"Tf");
     }
 
-    /// `1 0 0 1 x y Tm`: the text position.
+    /// The text position: `x y Td` for the first in a text object (`BT`
+    /// starts at the origin, so a move from there is the position itself:
+    /// four numbers fewer to format and compress for nearly every text),
+    /// `1 0 0 1 x y Tm` for the moves after it (runs of a line in several
+    /// fonts, marks), which are absolute.
     pub fn text_at(&mut self, x: f32, y: f32) {
-        self.nums(&[1.0, 0.0, 0.0, 1.0, x, y]);
-        self.op(b"Tm");
+        if self.placed {
+            self.nums(&[1.0, 0.0, 0.0, 1.0, x, y]);
+            self.op(b"Tm");
+        } else {
+            self.nums(&[x, y]);
+            self.op(b"Td");
+            self.placed = true;
+        }
     }
 
     /// `(text) Tj` with a built-in font: WinAnsi bytes exactly as printpdf
@@ -319,6 +333,14 @@ pub fn push_num(out: &mut Vec<u8>, v: f32) {
         return;
     }
     let a = f64::from(v.abs());
+    // Whole numbers (most positions and sizes) need no search.
+    if a < 1e7 && a.fract() == 0.0 {
+        if v < 0.0 {
+            out.push(b'-');
+        }
+        push_uint(out, a as u128);
+        return;
+    }
     if a < 1e7 {
         for (d, &p) in POW10.iter().enumerate() {
             let n = (a * p).round();
@@ -538,13 +560,16 @@ mod tests {
         c.builtin_font(BuiltinFont::Courier, 26.0 / 3.0);
         c.text_at(36.0, 756.0);
         c.show_win_ansi("Hi".chars());
+        // A second position in the same text object is absolute.
+        c.text_at(-40.0, 0.5);
+        c.show_win_ansi("Yo".chars());
         c.end_text();
         assert_eq!(
             String::from_utf8(c.bytes().to_vec()).unwrap(),
             "0.11 0.12 0.14 rg\n0.78 0.8 0.83 RG\n0.5 w\n36 700.25 m\n576 700.25 l\nS\n\
              36 100 540 12.5 re\nf\n36 100 540 12.5 re\nS\n\
              q\n80 0 0 40 36 700 cm\n/Logo Do\nQ\n\
-             BT\n/F6 9.5 Tf\n/F9 8.666667 Tf\n1 0 0 1 36 756 Tm\n(Hi) Tj\nET"
+             BT\n/F6 9.5 Tf\n/F9 8.666667 Tf\n36 756 Td\n(Hi) Tj\n1 0 0 1 -40 0.5 Tm\n(Yo) Tj\nET"
         );
         assert!(c.builtin_fonts().contains(&BuiltinFont::HelveticaBold));
         assert_eq!(c.builtin_fonts().len(), 2);
@@ -566,7 +591,7 @@ mod tests {
         c.end_text();
         assert_eq!(
             String::from_utf8(c.bytes().to_vec()).unwrap(),
-            "BT\n/SBF3 10 Tf\n1 0 0 1 10 20 Tm\n[<0123><0ABC> -12.5<0123>] TJ\nET"
+            "BT\n/SBF3 10 Tf\n10 20 Td\n[<0123><0ABC> -12.5<0123>] TJ\nET"
         );
         let used = &c.faces()[&3];
         assert_eq!(used.len(), 2);

@@ -168,7 +168,18 @@ impl Face {
     /// Advance width of `text` at `size` points, glyph by glyph (no
     /// shaping): the measure of the built-in Helvetica and of simple runs.
     pub fn width(&self, text: &str, size: f32) -> f32 {
-        let units: u32 = text.chars().map(|c| u32::from(self.char_advance(c))).sum();
+        self.units_to_pt(self.units(text), size)
+    }
+
+    /// The advances of `text` in font units, summed: [`Face::width`]
+    /// before scaling, so a line measured word by word (the sums added)
+    /// gets exactly the width measured whole.
+    pub fn units(&self, text: &str) -> u32 {
+        text.chars().map(|c| u32::from(self.char_advance(c))).sum()
+    }
+
+    /// `units` font units at `size` points.
+    pub fn units_to_pt(&self, units: u32, size: f32) -> f32 {
         units as f32 * size / self.upm
     }
 
