@@ -15,12 +15,12 @@
 //! shift), and the image XObjects it places.
 //!
 //! The bytes are those printpdf 0.12 wrote for the same drawing (its
-//! `translate_operations` through lopdf's content encoder), but for the
-//! first position in a text object (`x y Td` for `1 0 0 1 x y Tm`, see
-//! [`Content::text_at`]): operators one per line, each operand followed by
-//! a space; numbers as the shortest decimal that reads back as
-//! the same `f32` (what `f32`'s `Display` prints, found without formatting
-//! machinery in all but extreme cases); built-in text as WinAnsi bytes in
+//! `translate_operations` through lopdf's content encoder) but for two
+//! things that make pages smaller and cheaper to write: the first position
+//! in a text object is `x y Td`, not `1 0 0 1 x y Tm` (see
+//! [`Content::text_at`]), and numbers are rounded to a thousandth (see
+//! [`push_num`]). Operators one per line, each operand followed by a
+//! space; built-in text as WinAnsi bytes in
 //! a literal string, or a hex string when a byte would need escaping;
 //! glyph ids as one four-digit hex string per glyph.
 
@@ -319,55 +319,49 @@ fn needs_hex(b: u8) -> bool {
     !(32..=126).contains(&b) || matches!(b, b'(' | b')' | b'\\' | b'%')
 }
 
-const POW10: [f64; 10] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
-
-/// Appends `v` as the shortest decimal that reads back as the same `f32`
-/// (what `f32`'s `Display`, and so lopdf, writes), except that `-0`, NaN
-/// and infinities are written `0`. The usual case takes a few float
-/// operations: the fewest decimals (up to 9) whose rounding of `v` reads
-/// back as `v`; magnitudes of 10^7 and more and the rest go through
-/// `Display` (no allocation either way).
+/// Appends `v` rounded to a thousandth, without trailing zeros (`-0`, NaN
+/// and infinities as `0`). A thousandth of a point is far below what any
+/// printer or screen resolves (a 2400 dpi imagesetter's dot is 0.03 pt);
+/// writing positions to the f32's last digit (`486.48535`) cost a
+/// shortest-decimal search per number, the largest part of formatting a
+/// page, and bytes that every stream then compresses. Magnitudes beyond
+/// any page (10^15 and up) are written as `Display` writes them.
 pub fn push_num(out: &mut Vec<u8>, v: f32) {
-    if !v.is_finite() || v == 0.0 {
+    if !v.is_finite() {
         out.push(b'0');
         return;
     }
     let a = f64::from(v.abs());
-    // Whole numbers (most positions and sizes) need no search.
-    if a < 1e7 && a.fract() == 0.0 {
-        if v < 0.0 {
-            out.push(b'-');
-        }
-        push_uint(out, a as u128);
+    if a >= 1e15 {
+        use std::io::Write;
+        // Writing into a Vec cannot fail.
+        let _ = write!(out, "{v}");
         return;
     }
-    if a < 1e7 {
-        for (d, &p) in POW10.iter().enumerate() {
-            let n = (a * p).round();
-            if n != 0.0 && (n / p) as f32 == v.abs() {
-                if v < 0.0 {
-                    out.push(b'-');
-                }
-                let n = n as u64;
-                let unit = POW10[d] as u64;
-                push_uint(out, u128::from(n / unit));
-                if d > 0 {
-                    out.push(b'.');
-                    let mut frac = n % unit;
-                    let mut buf = [b'0'; 9];
-                    for slot in buf[..d].iter_mut().rev() {
-                        *slot = b'0' + (frac % 10) as u8;
-                        frac /= 10;
-                    }
-                    out.extend_from_slice(&buf[..d]);
-                }
-                return;
-            }
-        }
+    let n = (a * 1000.0).round() as u64;
+    if n == 0 {
+        out.push(b'0');
+        return;
     }
-    use std::io::Write;
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "{v}");
+    if v < 0.0 {
+        out.push(b'-');
+    }
+    push_uint(out, u128::from(n / 1000));
+    let frac = n % 1000;
+    if frac != 0 {
+        let digits = [
+            b'.',
+            b'0' + (frac / 100) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let keep = match (frac % 100, frac % 10) {
+            (0, _) => 2,
+            (_, 0) => 3,
+            _ => 4,
+        };
+        out.extend_from_slice(&digits[..keep]);
+    }
 }
 
 fn push_uint(out: &mut Vec<u8>, mut n: u128) {
@@ -454,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_the_shortest_that_read_back() {
+    fn numbers_are_rounded_to_a_thousandth_without_trailing_zeros() {
         assert_eq!(num(0.0), "0");
         assert_eq!(num(-0.0), "0");
         assert_eq!(num(1.5), "1.5");
@@ -464,25 +458,29 @@ mod tests {
         assert_eq!(num(0.125), "0.125");
         assert_eq!(num(0.11), "0.11");
         assert_eq!(num(0.93), "0.93");
+        assert_eq!(num(0.1), "0.1");
+        assert_eq!(num(2.05), "2.05");
         // f32 arithmetic: 36 * 7.2 is not 259.2 but the f32 below it.
-        assert_eq!(num(257.6), "257.6");
-        assert_eq!(num(257.59998), "257.59998");
-        assert_eq!(num(26.0 / 3.0), "8.666667");
-        assert_eq!(num(1.0 / 3.0), "0.33333334");
-        assert_eq!(num(-0.000_123_4), "-0.0001234");
+        assert_eq!(num(257.59998), "257.6");
+        assert_eq!(num(486.48535), "486.485");
+        assert_eq!(num(26.0 / 3.0), "8.667");
+        assert_eq!(num(1.0 / 3.0), "0.333");
+        assert_eq!(num(-2.0 / 3.0), "-0.667");
+        assert_eq!(num(0.9996), "1");
+        assert_eq!(num(-0.000_123_4), "0");
         assert_eq!(num(1234567.0), "1234567");
         assert_eq!(num(1e10), "10000000000");
         assert_eq!(num(f32::MAX), "340282350000000000000000000000000000000");
-        assert_eq!(num(1e-12), "0.000000000001");
+        assert_eq!(num(1e-12), "0");
         assert_eq!(num(f32::NAN), "0");
         assert_eq!(num(f32::INFINITY), "0");
     }
 
     #[test]
-    fn numbers_match_display_across_page_values() {
+    fn numbers_read_back_within_half_a_thousandth_across_page_values() {
         // Positions, sizes and colours as the canvas computes them: every
-        // f32 from a sweep of sums and quotients, written as lopdf wrote
-        // them with `Display`.
+        // f32 from a sweep of sums and quotients reads back within half a
+        // thousandth, in the fewest digits that say so.
         let mut checked = 0;
         for i in -20_000..20_000 {
             for v in [
@@ -492,12 +490,12 @@ mod tests {
                 i as f32 * 7.2 + 0.4,
                 i as f32 / 1000.0,
             ] {
-                let want = if v == 0.0 {
-                    "0".to_string()
-                } else {
-                    v.to_string()
-                };
-                assert_eq!(num(v), want, "{v:?}");
+                let s = num(v);
+                let back: f64 = s.parse().unwrap();
+                assert!((back - f64::from(v)).abs() <= 0.0005 + 1e-9, "{v:?} as {s}");
+                assert!(!s.contains('.') || !s.ends_with('0'), "{v:?} as {s}");
+                assert!(s.split('.').nth(1).is_none_or(|f| f.len() <= 3), "{s}");
+                assert_ne!(s, "-0");
                 checked += 1;
             }
         }
@@ -569,7 +567,7 @@ mod tests {
             "0.11 0.12 0.14 rg\n0.78 0.8 0.83 RG\n0.5 w\n36 700.25 m\n576 700.25 l\nS\n\
              36 100 540 12.5 re\nf\n36 100 540 12.5 re\nS\n\
              q\n80 0 0 40 36 700 cm\n/Logo Do\nQ\n\
-             BT\n/F6 9.5 Tf\n/F9 8.666667 Tf\n36 756 Td\n(Hi) Tj\n1 0 0 1 -40 0.5 Tm\n(Yo) Tj\nET"
+             BT\n/F6 9.5 Tf\n/F9 8.667 Tf\n36 756 Td\n(Hi) Tj\n1 0 0 1 -40 0.5 Tm\n(Yo) Tj\nET"
         );
         assert!(c.builtin_fonts().contains(&BuiltinFont::HelveticaBold));
         assert_eq!(c.builtin_fonts().len(), 2);
