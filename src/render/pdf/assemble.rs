@@ -13,10 +13,8 @@
 use super::canvas::{PAGE_H, PAGE_W};
 use super::content::Content;
 use super::fonts::{embed, FontMode, FontSet};
-use printpdf::{
-    BuiltinFont, ExternalXObject, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt,
-    Rect, XObject, XObjectId,
-};
+use super::image::PreparedImage;
+use printpdf::{BuiltinFont, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, Rect};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -53,7 +51,7 @@ pub fn assemble(
     pages: Vec<Content>,
     mode: FontMode,
     fonts: &FontSet,
-    images: &[(&str, &ExternalXObject)],
+    images: &[(&str, &PreparedImage)],
     meta: Meta,
 ) -> crate::Result<Vec<u8>> {
     assemble_labelled(pages, mode, fonts, images, meta, &[])
@@ -65,7 +63,7 @@ pub fn assemble_labelled(
     mut pages: Vec<Content>,
     mode: FontMode,
     fonts: &FontSet,
-    images: &[(&str, &ExternalXObject)],
+    images: &[(&str, &PreparedImage)],
     meta: Meta,
     labels: &[PageLabel],
 ) -> crate::Result<Vec<u8>> {
@@ -113,13 +111,6 @@ pub fn assemble_labelled(
             )));
         }
     }
-    for (id, x) in images {
-        let map = &mut doc.resources.xobjects.map;
-        map.insert(
-            XObjectId((*id).to_string()),
-            XObject::External((*x).clone()),
-        );
-    }
     // printpdf writes the font dictionary from the fonts the pages'
     // operators select: the first page selects each built-in font the
     // document uses; its content is replaced like every page's.
@@ -160,6 +151,7 @@ pub fn assemble_labelled(
     }
     set_contents(&mut lo, pages)
         .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
+    add_images(&mut lo, images).map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     embed::add_to_document(&mut lo, &prepared)
         .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     if !labels.is_empty() {
@@ -212,6 +204,43 @@ fn set_contents(lo: &mut lopdf::Document, pages: Vec<Content>) -> Result<(), Str
             .map_err(|e| format!("page contents: {e}"))?;
         let stream = lopdf::Stream::new(lopdf::Dictionary::new(), content.into_bytes());
         lo.objects.insert(contents, lopdf::Object::Stream(stream));
+    }
+    Ok(())
+}
+
+/// Copies the prepared images into `lo` and names them in the XObject
+/// dictionary printpdf shares between the pages (it is there, empty, as
+/// printpdf was given no images: converting them through its model cost
+/// more per document than the copy).
+fn add_images(lo: &mut lopdf::Document, images: &[(&str, &PreparedImage)]) -> Result<(), String> {
+    if images.is_empty() {
+        return Ok(());
+    }
+    let first = *lo.get_pages().values().next().ok_or("PDF has no page")?;
+    let resources = lo
+        .get_dictionary(first)
+        .and_then(|d| d.get(b"Resources"))
+        .and_then(lopdf::Object::as_reference)
+        .map_err(|e| format!("page resources: {e}"))?;
+    let shared = lo
+        .get_dictionary(resources)
+        .and_then(|d| d.get(b"XObject"))
+        .and_then(lopdf::Object::as_reference)
+        .map_err(|e| format!("page XObject dictionary: {e}"))?;
+    let mut named = Vec::with_capacity(images.len());
+    for (name, img) in images {
+        let mut image = img.image.clone();
+        if let Some(mask) = &img.mask {
+            let mask_id = lo.add_object(mask.clone());
+            image.dict.set("SMask", lopdf::Object::Reference(mask_id));
+        }
+        named.push((name.to_string(), lo.add_object(image)));
+    }
+    let dict = lo
+        .get_dictionary_mut(shared)
+        .map_err(|e| format!("page XObject dictionary: {e}"))?;
+    for (name, id) in named {
+        dict.set(name, lopdf::Object::Reference(id));
     }
     Ok(())
 }

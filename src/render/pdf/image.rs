@@ -2,14 +2,17 @@
 //! renderer is built, into an image XObject with a soft mask for
 //! transparency, compressed and reused as is by every document.
 
-use printpdf::{DictItem, ExternalStream, ExternalXObject, RawImage, RawImageData, RawImageFormat};
-use std::collections::BTreeMap;
+use printpdf::{RawImage, RawImageData, RawImageFormat};
 use std::path::Path;
 
 /// A PNG turned into an image XObject (with a soft mask for transparency),
-/// compressed once.
+/// compressed once and kept as the PDF objects every document copies: no
+/// conversion per document.
 pub struct PreparedImage {
-    pub xobject: ExternalXObject,
+    pub image: lopdf::Stream,
+    /// The transparency, a grey image the document references from the
+    /// image's `/SMask`; none for an opaque image.
+    pub mask: Option<lopdf::Stream>,
     /// width / height
     pub aspect: f32,
 }
@@ -22,29 +25,24 @@ fn flate(data: Vec<u8>) -> (Vec<u8>, bool) {
     }
 }
 
-fn image_stream(w: usize, h: usize, space: &str, data: Vec<u8>) -> ExternalStream {
+fn image_stream(w: usize, h: usize, space: &str, data: Vec<u8>) -> lopdf::Stream {
+    use lopdf::Object::{Integer, Name};
     let (content, compressed) = flate(data);
-    let mut dict = BTreeMap::new();
-    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
-    dict.insert("Width".to_string(), DictItem::Int(w as i64));
-    dict.insert("Height".to_string(), DictItem::Int(h as i64));
-    dict.insert(
-        "ColorSpace".to_string(),
-        DictItem::Name(space.as_bytes().to_vec()),
-    );
-    dict.insert("BitsPerComponent".to_string(), DictItem::Int(8));
+    let mut dict = lopdf::Dictionary::new();
+    // Keys in sorted order, as printpdf wrote them.
+    dict.set("BitsPerComponent", Integer(8));
+    dict.set("ColorSpace", Name(space.as_bytes().to_vec()));
     if compressed {
-        dict.insert(
-            "Filter".to_string(),
-            DictItem::Name(b"FlateDecode".to_vec()),
-        );
+        dict.set("Filter", Name(b"FlateDecode".to_vec()));
     }
-    ExternalStream {
-        dict,
-        content,
-        compress: false,
-    }
+    dict.set("Height", Integer(h as i64));
+    dict.set("Subtype", Name(b"Image".to_vec()));
+    dict.set("Type", Name(b"XObject".to_vec()));
+    dict.set("Width", Integer(w as i64));
+    let mut stream = lopdf::Stream::new(dict, content);
+    // Compressed here or not worth it: never again per document.
+    stream.allows_compression = false;
+    stream
 }
 
 pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
@@ -98,20 +96,12 @@ pub fn prepare_png(path: &Path) -> crate::Result<PreparedImage> {
         }
     }
     let space = if gray { "DeviceGray" } else { "DeviceRGB" };
-    let mut stream = image_stream(w, h, space, color);
-    if has_alpha && alpha.iter().any(|&a| a != 255) {
-        let mask = image_stream(w, h, "DeviceGray", alpha);
-        stream
-            .dict
-            .insert("SMask".to_string(), DictItem::Stream { stream: mask });
-    }
+    let image = image_stream(w, h, space, color);
+    let mask = (has_alpha && alpha.iter().any(|&a| a != 255))
+        .then(|| image_stream(w, h, "DeviceGray", alpha));
     Ok(PreparedImage {
-        xobject: ExternalXObject {
-            stream,
-            width: None,
-            height: None,
-            dpi: None,
-        },
+        image,
+        mask,
         aspect: w as f32 / h as f32,
     })
 }

@@ -137,14 +137,14 @@ impl Renderer {
 
         let mut xobjects = Vec::new();
         if let Some(img) = &self.logo {
-            xobjects.push((sections::LOGO_ID, &img.xobject));
+            xobjects.push((sections::LOGO_ID, img));
         }
         // Only the signatures this superbill prints.
         for a in &prose.attestations {
             if let Some((id, _)) = &a.signature {
                 if let Some(img) = self.signatures.by_xobject(id) {
                     if !xobjects.iter().any(|(x, _)| x == id) {
-                        xobjects.push((id.as_str(), &img.xobject));
+                        xobjects.push((id.as_str(), img));
                     }
                 }
             }
