@@ -10,8 +10,8 @@
 //! rendered before it, or on which thread did. Documents that share a
 //! glyph set (the same accented name, the same practice text) share the
 //! work. Most names are the only ones with their glyph set, so what every
-//! subset of a face shares (its hinting and naming tables) is deflated once
-//! per face ([`super::program`]).
+//! subset of a face shares (its hinting tables) is deflated once per face
+//! ([`super::program`]).
 
 use super::face::{Face, Metrics};
 use super::program::PieceCache;
@@ -114,11 +114,11 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
     let program = if face.cff {
         // A CID-keyed CFF (the subsetter makes every CFF one, CID = new
         // glyph id) embeds as the bare table.
-        table(&subset, b"CFF ")
-            .ok_or_else(|| format!("font '{}': subset has no CFF table", face.name))?
-            .to_vec()
+        let cff = table(&subset, b"CFF ")
+            .ok_or_else(|| format!("font '{}': subset has no CFF table", face.name))?;
+        super::program::pack(pieces, face.key, cff)
     } else {
-        subset
+        super::program::pack(pieces, face.key, &subset)
     };
     let mut remap = HashMap::with_capacity(used.len() + 1);
     let mut by_new: Vec<(u16, u16)> = Vec::with_capacity(used.len() + 1);
@@ -158,8 +158,8 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
     Ok(Prepared {
         remap,
         base_font: format!("{tag}+{}", face.ps_name),
-        program_len: program.len(),
-        program: super::program::deflate(pieces, face.key, &program),
+        program_len: program.len,
+        program: program.zlib,
         cff: face.cff,
         widths,
         to_unicode: deflate(cmap.as_bytes()),
@@ -318,7 +318,7 @@ fn to_unicode_cmap<'a>(pairs: impl Iterator<Item = (u16, &'a str)>) -> String {
 /// are the only ones with their glyph set, so level 9 was paid per
 /// document for under 2% of a few hundred bytes.
 fn deflate(bytes: &[u8]) -> Vec<u8> {
-    crate::render::pdf::flate::deflate(bytes, crate::render::pdf::flate::PER_DOCUMENT)
+    super::program::zlib(bytes)
 }
 
 /// The bytes of table `tag` in a single-face sfnt.

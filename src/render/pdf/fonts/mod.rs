@@ -19,8 +19,8 @@
 //! - [`text`]: a line of text into glyph runs (fallback, right-to-left
 //!   order with unicode-bidi, shaping with rustybuzz);
 //! - [`embed`]: the subsets a document embeds, prepared once per glyph set;
-//! - [`program`]: a subset's font program deflated in pieces, the tables
-//!   every subset of a face shares deflated once.
+//! - [`program`]: a subset's font program, the tables every subset of a
+//!   face shares deflated once.
 
 pub mod embed;
 pub mod face;
@@ -93,6 +93,7 @@ pub struct FontSet {
     /// may use it unembedded; none for a practice's own font.
     pub builtin: Option<Builtin>,
     pub subsets: embed::SubsetCache,
+    shaped: text::ShapedCache,
 }
 
 /// The standard-14 families whose metrics the bundled faces share.
@@ -191,6 +192,7 @@ impl FontSet {
                 (false, true) => None,
             },
             subsets: embed::SubsetCache::default(),
+            shaped: text::ShapedCache::default(),
         })
     }
 
@@ -387,8 +389,10 @@ pub fn choose_mode(fonts: &FontSet, fields: &[(String, &str)]) -> Result<FontMod
 
 /// The font mode of a document that prints the strings of `data` and the
 /// `extra` text built for it (rendered templates, signature lines):
-/// [`choose_mode`] over every field, except that the common case, all of it
-/// WinAnsi with a built-in family, is decided without naming the fields.
+/// [`choose_mode`] over every field, except that the fields are named only
+/// for a message: all of it WinAnsi with a built-in family (most
+/// documents), or all of it drawable by the chain (a name in another
+/// script), is decided by walking the strings alone.
 pub fn mode_for<T: serde::Serialize + ?Sized>(
     fonts: &FontSet,
     data: &T,
@@ -399,6 +403,10 @@ pub fn mode_for<T: serde::Serialize + ?Sized>(
         && super::glyphs::all_strings(data, |t| fonts.builtin_can_draw(t))
     {
         return Ok(FontMode::Builtin);
+    }
+    let drawable = |t: &str| fonts.missing(t).is_none();
+    if extra.iter().all(|(_, t)| drawable(t)) && super::glyphs::all_strings(data, drawable) {
+        return Ok(FontMode::Embedded);
     }
     let mut fields = super::glyphs::fields(data);
     fields.extend(extra.iter().cloned());

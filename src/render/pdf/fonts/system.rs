@@ -3,6 +3,11 @@
 //! time a character needs them (a practice whose text the bundled faces
 //! cover never pays for the scan), then searched in a fixed order so the
 //! same machine always picks the same face.
+//!
+//! The scan and the faces it loads serve the whole process, like the font
+//! files themselves ([`face::keep_file`]): a batch builds several font
+//! chains (the preflight's, each renderer's), and the scan (parsing every
+//! font file's names, ~10 ms here) and a CJK face's parse were paid by each.
 
 use super::face::{self, Face, Origin};
 use rustybuzz::ttf_parser;
@@ -34,9 +39,12 @@ const PREFERRED: &[&str] = &[
 /// Face keys of system faces start here (fixed faces are numbered from 0).
 pub const FIRST_KEY: u32 = 1000;
 
+/// A handle on the process's scan of the machine's fonts.
 pub struct SystemFonts {
-    scan: OnceLock<Scan>,
+    _private: (),
 }
+
+static SCAN: OnceLock<Scan> = OnceLock::new();
 
 struct Scan {
     db: fontdb::Database,
@@ -57,18 +65,16 @@ struct Candidate {
 
 impl SystemFonts {
     pub fn new() -> SystemFonts {
-        SystemFonts {
-            scan: OnceLock::new(),
-        }
+        SystemFonts { _private: () }
     }
 
-    fn scan(&self) -> &Scan {
-        self.scan.get_or_init(Scan::new)
+    fn scan(&self) -> &'static Scan {
+        SCAN.get_or_init(Scan::new)
     }
 
     /// The first system face (in search order) that has `c`, for `bold`
     /// text the family's bold face when it has `c` too.
-    pub fn face_for(&self, c: char, bold: bool) -> Option<&Face> {
+    pub fn face_for(&self, c: char, bold: bool) -> Option<&'static Face> {
         let scan = self.scan();
         let found = {
             let cached = scan
@@ -105,8 +111,8 @@ impl SystemFonts {
 
     /// A loaded system face by key (for the PDF assembly, which meets faces
     /// by resource name).
-    pub fn by_key(&self, key: u32) -> Option<&Face> {
-        let scan = self.scan.get()?;
+    pub fn by_key(&self, key: u32) -> Option<&'static Face> {
+        let scan = SCAN.get()?;
         let i = (key.checked_sub(FIRST_KEY)? / 2) as usize;
         let bold = (key - FIRST_KEY) % 2 == 1;
         scan.load(i, bold)

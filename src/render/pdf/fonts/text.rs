@@ -11,7 +11,9 @@
 //!    the built-in fonts do, so a line measures the same either way.
 
 use super::{Face, FontSet, Weight};
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
 /// One glyph of a run: advance and offsets in font units.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +118,15 @@ pub fn width(fonts: &FontSet, s: &str, w: Weight, size: f32) -> f32 {
     if simple {
         return units as f32 * size / primary.units_per_em();
     }
+    if let Some(shaped) = fonts.shaped.get(fonts, s, w) {
+        return shaped
+            .iter()
+            .map(|r| {
+                let face = fonts.by_key(r.face).unwrap_or(primary);
+                r.units as f32 * size / face.units_per_em()
+            })
+            .sum();
+    }
     runs(fonts, s, w).iter().map(|r| r.width(size)).sum()
 }
 
@@ -123,6 +134,68 @@ pub fn width(fonts: &FontSet, s: &str, w: Weight, size: f32) -> f32 {
 /// has is drawn as the primary face's .notdef (the glyph check refuses
 /// such text before a document is drawn).
 pub fn runs<'f>(fonts: &'f FontSet, s: &str, w: Weight) -> Vec<Run<'f>> {
+    match fonts.shaped.get(fonts, s, w) {
+        Some(shaped) => shaped
+            .iter()
+            .map(|r| Run {
+                face: fonts.by_key(r.face).unwrap_or_else(|| fonts.face(w)),
+                glyphs: r.glyphs.clone(),
+            })
+            .collect(),
+        None => runs_of(fonts, s, w),
+    }
+}
+
+/// Runs of text beyond Latin, kept per font chain: a name is measured and
+/// drawn several times per document (party block, wrapped lines, each
+/// page's footer), and finding its faces (fallback, the machine's fonts),
+/// its bidi order and its shaping cost more than copying the glyphs.
+/// Bounded like the subset cache; a pure function of its key, so it
+/// changes speed, never output.
+#[derive(Default)]
+pub struct ShapedCache {
+    by_weight: [Mutex<HashMap<String, Arc<[Shaped]>>>; 2],
+}
+
+/// One cached run: the face by key, its glyphs and their total advance.
+pub struct Shaped {
+    face: u32,
+    glyphs: Vec<Glyph>,
+    units: i32,
+}
+
+const SHAPED_LIMIT: usize = 4096;
+
+impl ShapedCache {
+    /// The runs of `s`, from the cache or made and kept; None for text
+    /// not worth keeping (Latin: every character in the primary face, a
+    /// cmap lookup each), which is made each time.
+    fn get(&self, fonts: &FontSet, s: &str, w: Weight) -> Option<Arc<[Shaped]>> {
+        if s.chars().all(|c| (c as u32) < 0x0370) {
+            return None;
+        }
+        let map = &self.by_weight[w as usize];
+        if let Some(hit) = map.lock().unwrap_or_else(|e| e.into_inner()).get(s) {
+            return Some(hit.clone());
+        }
+        let made: Arc<[Shaped]> = runs_of(fonts, s, w)
+            .into_iter()
+            .map(|r| Shaped {
+                face: r.face.key,
+                units: r.glyphs.iter().map(|g| g.advance).sum(),
+                glyphs: r.glyphs,
+            })
+            .collect();
+        let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= SHAPED_LIMIT {
+            map.clear();
+        }
+        map.insert(s.to_string(), made.clone());
+        Some(made)
+    }
+}
+
+fn runs_of<'f>(fonts: &'f FontSet, s: &str, w: Weight) -> Vec<Run<'f>> {
     let s: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -264,4 +337,39 @@ fn shape_segment(face: &Face, seg: &str, rtl: bool) -> Vec<Glyph> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_runs_are_the_runs_made_afresh() {
+        let fonts = FontSet::new(&Default::default()).unwrap();
+        let texts = [
+            "Иванова, Анна",
+            "כהן, שרה 12",
+            "عبد الله",
+            "Nguyễn",
+            "Dvořák",
+        ];
+        for _ in 0..2 {
+            for s in texts {
+                for w in [Weight::Regular, Weight::Bold] {
+                    let fresh = runs_of(&fonts, s, w);
+                    let kept = runs(&fonts, s, w);
+                    assert_eq!(kept.len(), fresh.len(), "{s}");
+                    for (a, b) in kept.iter().zip(&fresh) {
+                        assert!(std::ptr::eq(a.face, b.face), "{s}");
+                        assert_eq!(a.glyphs, b.glyphs, "{s}");
+                    }
+                    let measured: f32 = fresh.iter().map(|r| r.width(9.0)).sum();
+                    assert_eq!(width(&fonts, s, w, 9.0), measured, "{s}");
+                }
+            }
+        }
+        // Everything but the Latin names was kept.
+        let kept = |w: Weight| fonts.shaped.by_weight[w as usize].lock().unwrap().len();
+        assert_eq!((kept(Weight::Regular), kept(Weight::Bold)), (4, 4));
+    }
 }
