@@ -91,7 +91,9 @@ pub fn summary(p: &mut Pager, sb: &Superbill) {
 /// signature (image or blank line) with who signs under it, and the date.
 /// An attestation is kept on one page with its signature line.
 fn attestations(p: &mut Pager, sb: &Superbill, all: &[Attestation]) {
-    let Some(first) = all.first() else { return };
+    if all.is_empty() {
+        return;
+    }
     let title = match all.len() {
         1 => "PROVIDER ATTESTATION",
         _ => "PROVIDER ATTESTATIONS",
@@ -109,16 +111,16 @@ fn attestations(p: &mut Pager, sb: &Superbill, all: &[Attestation]) {
             .sum::<f32>()
             + SIGN_H
     };
-    let first_h = height(&lines_of(p, first));
-    p.ensure(19.0 + first_h);
+    // Wrapped once: the first one's height also keeps the heading with it.
+    let wrapped: Vec<Vec<Vec<String>>> = all.iter().map(|a| lines_of(p, a)).collect();
+    p.ensure(19.0 + height(&wrapped[0]));
     p.y = heading(&mut p.c, LEFT, p.y, RIGHT - LEFT, title) + 1.5;
-    for (k, a) in all.iter().enumerate() {
-        let lines = lines_of(p, a);
+    for (k, (a, lines)) in all.iter().zip(&wrapped).enumerate() {
         if k > 0 {
             p.y += 14.0;
         }
-        p.ensure(height(&lines));
-        for para in &lines {
+        p.ensure(height(lines));
+        for para in lines {
             for line in para {
                 p.c.text(LEFT, p.y, line, Regular, 8.0, INK);
                 p.y += 10.0;
