@@ -201,6 +201,35 @@ fn metadata_has_no_patient_identity() {
 }
 
 #[test]
+fn info_strings_are_plain_ascii_or_utf16() {
+    let info_text = |pdf: &[u8], k: &[u8]| {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let info_ref = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+        let info = doc.get_dictionary(info_ref).unwrap();
+        lopdf::decode_text_string(info.get(k).unwrap()).unwrap()
+    };
+    let r = renderer();
+    let pdf = r.render(&sample()).unwrap();
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(
+        raw.contains("/Title(Superbill SB-202609-P0001)"),
+        "ASCII as a literal"
+    );
+    assert_eq!(info_text(&pdf, b"Title"), "Superbill SB-202609-P0001");
+    // Beyond ASCII: UTF-16, read back the same.
+    let mut sb = sample();
+    sb.practice.legal_name = "Clínica Ñandú (Norte), PLLC".into();
+    let pdf = r.render(&sb).unwrap();
+    assert_eq!(info_text(&pdf, b"Author"), "Clínica Ñandú (Norte), PLLC");
+    assert!(!String::from_utf8_lossy(&pdf).contains("/Author(Cl"));
+    // Parentheses in a literal are escaped or balanced: it reads back.
+    let mut sb = sample();
+    sb.practice.legal_name = "Smith (Downtown) :) Clinic".into();
+    let pdf = r.render(&sb).unwrap();
+    assert_eq!(info_text(&pdf, b"Author"), "Smith (Downtown) :) Clinic");
+}
+
+#[test]
 fn unicode_names_embed_a_font_and_extract_correctly() {
     let r = renderer();
     for name in ["Nguyễn, An", "Dvořák, Antonín", "Łukasz, Wiśniewski"] {

@@ -60,6 +60,27 @@ pub trait Document<M = Superbill>: Send + Sync {
     fn fingerprint(&self) -> &str;
 }
 
+/// `09/14/2026`: the date as US claim forms and superbills print it.
+/// Written digit by digit: chrono's `format` reads its pattern on every
+/// call, a visible cost when every line of every document prints a date.
+pub fn us_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return d.format("%m/%d/%Y").to_string();
+    }
+    let two = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+    let y = year as u32;
+    let mut b = [0u8; 10];
+    b[..2].copy_from_slice(&two(d.month()));
+    b[2] = b'/';
+    b[3..5].copy_from_slice(&two(d.day()));
+    b[5] = b'/';
+    b[6..8].copy_from_slice(&two(y / 100));
+    b[8..].copy_from_slice(&two(y % 100));
+    b.iter().map(|&c| c as char).collect()
+}
+
 /// Every document the batch writes per superbill, in output order. The
 /// superbill itself comes first: `summary.csv` names its file.
 pub fn documents(opts: &RenderOptions) -> crate::Result<Vec<Box<dyn Document>>> {
@@ -192,6 +213,26 @@ impl Extras {
             data_only: c.data_only,
             offset_x: c.offset_x.map_or(0.0, |l| l.0),
             offset_y: c.offset_y.map_or(0.0, |l| l.0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn us_dates_are_what_chrono_writes() {
+        let mut d = chrono::NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2101, 1, 5).unwrap();
+        let mut checked = 0;
+        while d <= end {
+            assert_eq!(super::us_date(d), d.format("%m/%d/%Y").to_string());
+            d = d.succ_opt().unwrap();
+            checked += 1;
+        }
+        assert!(checked > 73_000);
+        for far in [(12_000, 2, 29), (-5, 1, 1), (9999, 12, 31), (0, 1, 1)] {
+            let d = chrono::NaiveDate::from_ymd_opt(far.0, far.1, far.2).unwrap();
+            assert_eq!(super::us_date(d), d.format("%m/%d/%Y").to_string());
         }
     }
 }

@@ -9,6 +9,7 @@ use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
 use super::pdf::{assemble, blocks};
+use super::us_date as us;
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::estimate::Estimate;
 
@@ -219,10 +220,6 @@ impl Renderer {
         };
         assemble::assemble(pages, mode, &self.fonts, &[], meta)
     }
-}
-
-fn us(d: chrono::NaiveDate) -> String {
-    d.format("%m/%d/%Y").to_string()
 }
 
 fn head(p: &mut Pager, e: &Estimate) {

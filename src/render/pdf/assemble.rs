@@ -172,6 +172,7 @@ pub fn assemble_labelled(
             .set("PageLabels", lopdf::Object::Dictionary(tree));
     }
     drop_conformance_claims(&mut lo);
+    plain_info_strings(&mut lo);
     let digest = Sha256::digest(meta.id_seed.as_bytes());
     let id = lopdf::Object::String(digest[..16].to_vec(), lopdf::StringFormat::Hexadecimal);
     lo.trailer
@@ -243,6 +244,40 @@ fn add_images(lo: &mut lopdf::Document, images: &[(&str, &PreparedImage)]) -> Re
         dict.set(name, lopdf::Object::Reference(id));
     }
     Ok(())
+}
+
+/// The document information (title, author, subject...) as literal
+/// strings where they are printable ASCII, which reads the same in
+/// PDFDocEncoding: printpdf writes every one as UTF-16 in hex, four hex
+/// digits a character, which lopdf formats digit by digit. Text beyond
+/// ASCII (an author "Clínica ...") stays UTF-16.
+fn plain_info_strings(lo: &mut lopdf::Document) {
+    let Ok(id) = lo
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+    else {
+        return;
+    };
+    let Ok(info) = lo.get_dictionary_mut(id) else {
+        return;
+    };
+    for (_, value) in info.iter_mut() {
+        let lopdf::Object::String(bytes, format) = value else {
+            continue;
+        };
+        let Some(utf16) = bytes.strip_prefix(&[0xFE, 0xFF]) else {
+            continue;
+        };
+        let plain = utf16.len() % 2 == 0
+            && utf16
+                .chunks_exact(2)
+                .all(|u| u[0] == 0 && (0x20..=0x7E).contains(&u[1]));
+        if plain {
+            *bytes = utf16.chunks_exact(2).map(|u| u[1]).collect();
+            *format = lopdf::StringFormat::Literal;
+        }
+    }
 }
 
 /// Removes what would claim a standard the document does not meet. Our

@@ -95,8 +95,7 @@ impl<'a> Canvas<'a> {
             self.move_to(x, y);
             // Tabs and newlines in data print as spaces (they are not
             // glyphs).
-            self.content
-                .show_win_ansi(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            self.content.show_str(s);
         } else {
             self.glyph_runs(x, y, s, w, size);
         }

@@ -237,6 +237,20 @@ impl Content {
         }
     }
 
+    /// `s` in a built-in font, as [`Content::show_win_ansi`] writes it,
+    /// control characters (tabs, newlines in data) as spaces. Most text is
+    /// printable ASCII with nothing to escape: its bytes go in as they are.
+    pub fn show_str(&mut self, s: &str) {
+        if s.bytes().any(needs_hex) {
+            self.show_win_ansi(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
+            return;
+        }
+        self.start_op();
+        self.bytes.push(b'(');
+        self.bytes.extend_from_slice(s.as_bytes());
+        self.bytes.extend_from_slice(b") Tj");
+    }
+
     /// Opens a `TJ` array of glyphs.
     pub fn begin_glyphs(&mut self) {
         self.start_op();
@@ -509,6 +523,28 @@ mod tests {
         let mut c = Content::new();
         c.show_win_ansi(text.chars());
         c.into_bytes()
+    }
+
+    #[test]
+    fn plain_text_takes_the_short_way_to_the_same_bytes() {
+        for t in [
+            "Jane Doe",
+            "café",
+            "a(b)",
+            "5%",
+            "Dvořák",
+            "王",
+            "",
+            "tab\there",
+            "x\u{7F}",
+        ] {
+            let mut c = Content::new();
+            c.show_str(t);
+            let spaced = t.chars().map(|c| if c.is_control() { ' ' } else { c });
+            let mut want = Content::new();
+            want.show_win_ansi(spaced);
+            assert_eq!(c.bytes(), want.bytes(), "{t:?}");
+        }
     }
 
     #[test]

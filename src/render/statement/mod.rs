@@ -12,6 +12,7 @@ use super::pdf::fonts::{self, FontSet, Weight};
 use super::pdf::pager::{Frame, Pager};
 use super::pdf::rows::{Col, Rows, LEFT, RIGHT};
 use super::pdf::{assemble, blocks};
+use super::us_date as us;
 use super::{Document, RenderOptions, BUILD_ID};
 use crate::statement::Statement;
 const FRAME: Frame = Frame {
@@ -132,10 +133,6 @@ impl Renderer {
         };
         assemble::assemble(pages, mode, &self.fonts, &[], meta)
     }
-}
-
-fn us(d: chrono::NaiveDate) -> String {
-    d.format("%m/%d/%Y").to_string()
 }
 
 /// Title, practice (with its tax ID), patient, period, purpose, totals.

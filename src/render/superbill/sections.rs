@@ -40,7 +40,7 @@ pub struct Attestation {
 }
 
 pub fn short_date(d: NaiveDate) -> String {
-    d.format("%m/%d/%Y").to_string()
+    crate::render::us_date(d)
 }
 
 pub fn long_date(d: NaiveDate) -> String {

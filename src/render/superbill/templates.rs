@@ -257,7 +257,7 @@ fn dates_of(sb: &Superbill, npi: Option<&str>) -> String {
     dates.dedup();
     dates
         .iter()
-        .map(|d| d.format("%m/%d/%Y").to_string())
+        .map(|d| crate::render::us_date(*d))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -279,7 +279,7 @@ handlebars_helper!(date: |v: str, {format: str = "long", plus_days: i64 = 0, plu
             .checked_add_signed(chrono::TimeDelta::try_days(plus_days)?)
     });
     match moved {
-        Some(d) if format == "short" => d.format("%m/%d/%Y").to_string(),
+        Some(d) if format == "short" => crate::render::us_date(d),
         Some(d) => d.format("%B %-d, %Y").to_string(),
         None => v.to_string(),
     }
