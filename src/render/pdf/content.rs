@@ -360,39 +360,39 @@ pub fn push_num(out: &mut Vec<u8>, v: f32) {
         out.push(b'0');
         return;
     }
-    if v < 0.0 {
-        out.push(b'-');
-    }
-    push_uint(out, n / 1000);
-    let frac = n % 1000;
+    // Composed on the stack, right to left, and appended at once: one
+    // copy per number, not one per part.
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    let mut frac = n % 1000;
     if frac != 0 {
-        let digits = [
-            b'.',
-            b'0' + (frac / 100) as u8,
-            b'0' + (frac / 10 % 10) as u8,
-            b'0' + (frac % 10) as u8,
-        ];
-        let keep = match (frac % 100, frac % 10) {
-            (0, _) => 2,
-            (_, 0) => 3,
-            _ => 4,
-        };
-        out.extend_from_slice(&digits[..keep]);
+        let mut digits = 3;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        for _ in 0..digits {
+            at -= 1;
+            buf[at] = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        at -= 1;
+        buf[at] = b'.';
     }
-}
-
-fn push_uint(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
+    let mut whole = n / 1000;
     loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
+        at -= 1;
+        buf[at] = b'0' + (whole % 10) as u8;
+        whole /= 10;
+        if whole == 0 {
             break;
         }
     }
-    out.extend_from_slice(&buf[i..]);
+    if v < 0.0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    out.extend_from_slice(&buf[at..]);
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
