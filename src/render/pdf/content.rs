@@ -367,7 +367,7 @@ pub fn push_num(out: &mut Vec<u8>, v: f32) {
     let mut frac = n % 1000;
     if frac != 0 {
         let mut digits = 3;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }
