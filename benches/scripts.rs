@@ -11,7 +11,10 @@
 //! 1. In process: the renderer over 300 superbills of each kind (the
 //!    fixture superbill with the names swapped), interleaved A/B rounds,
 //!    each round with a fresh renderer (its font caches empty, as at the
-//!    start of a batch), CPU time of the rendering thread.
+//!    start of a batch), CPU time of the rendering thread. The machine's
+//!    font files and the scan that finds them are kept per process, so
+//!    only the first round pays for them, as only a process's first
+//!    renderer does; one slow round does not move the median.
 //! 2. End to end: `superbill batch` on a generated month
 //!    (`samples generate`) with the names rewritten both ways, interleaved
 //!    rounds, wall time and the child's CPU time.

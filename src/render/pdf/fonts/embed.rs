@@ -109,7 +109,12 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
     for &gid in used.keys() {
         remapper.remap(gid);
     }
-    let subset = subsetter::subset(face.data(), face.index, &remapper)
+    let trimmed = pieces.source(face);
+    let (data, index) = match &trimmed {
+        Some(t) => (t.as_slice(), 0),
+        None => (face.data(), face.index),
+    };
+    let subset = subsetter::subset(data, index, &remapper)
         .map_err(|e| format!("cannot subset font '{}': {e}", face.name))?;
     let program = if face.cff {
         // A CID-keyed CFF (the subsetter makes every CFF one, CID = new

@@ -121,6 +121,11 @@ impl Face {
         self.data
     }
 
+    /// The bytes of table `tag`.
+    pub fn table(&self, tag: &[u8; 4]) -> Option<&'static [u8]> {
+        self.rb.raw_face().table(ttf_parser::Tag::from_bytes(tag))
+    }
+
     pub fn shaper(&self) -> &rustybuzz::Face<'static> {
         &self.rb
     }

@@ -39,10 +39,23 @@ const KEPT: [&[u8; 4]; 9] = [
 /// deflated afresh, so a wrong guess here costs time, never bytes.
 const SHARED: [&[u8; 4]; 3] = [b"cvt ", b"fpgm", b"prep"];
 
-/// The shared block of each face, deflated once.
+/// What every subset of a face shares, prepared once: the shared block
+/// deflated, and the trimmed face the subsetter reads.
 #[derive(Default)]
 pub struct PieceCache {
     map: Mutex<HashMap<u32, Arc<Piece>>>,
+    sources: Mutex<HashMap<u32, Option<Arc<Vec<u8>>>>>,
+}
+
+impl PieceCache {
+    /// The font the subsetter reads for `face` ([`trimmed_source`]), made
+    /// the first time; None: the face's own data.
+    pub fn source(&self, face: &super::Face) -> Option<Arc<Vec<u8>>> {
+        let mut map = self.sources.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(face.key)
+            .or_insert_with(|| trimmed_source(face).map(Arc::new))
+            .clone()
+    }
 }
 
 /// A shared block's bytes and their deflate run.
@@ -127,13 +140,56 @@ fn relayout(font: &[u8]) -> Option<(Vec<u8>, usize)> {
         let bytes = font.get(off..off.checked_add(len)?)?;
         tables.push((tag, rec[4..8].try_into().ok()?, bytes));
     }
+    write_sfnt(font[..4].try_into().ok()?, tables)
+}
+
+/// The face's [`KEPT`] tables as a font of their own, for the subsetter
+/// to read: it would otherwise also rewrite the face's naming table and
+/// glyph names for every subset, only for [`relayout`] to drop them; the
+/// tables it keeps come out the same. None for a CFF face or a face
+/// without `head`.
+pub fn trimmed_source(face: &super::Face) -> Option<Vec<u8>> {
+    if face.cff {
+        return None;
+    }
+    let tables = KEPT
+        .iter()
+        .filter_map(|&&tag| {
+            let bytes = face.table(&tag)?;
+            Some((tag, checksum(bytes).to_be_bytes(), bytes))
+        })
+        .collect();
+    write_sfnt([0, 1, 0, 0], tables).map(|(font, _)| font)
+}
+
+/// The OpenType table checksum: the sum of the big-endian words, the last
+/// padded with zeros.
+fn checksum(bytes: &[u8]) -> u32 {
+    bytes
+        .chunks(4)
+        .map(|w| {
+            let mut word = [0u8; 4];
+            word[..w.len()].copy_from_slice(w);
+            u32::from_be_bytes(word)
+        })
+        .fold(0u32, u32::wrapping_add)
+}
+
+/// An sfnt of `tables` ((tag, checksum, bytes)): the directory in tag
+/// order, the [`SHARED`] tables' data last; and where that starts. None
+/// without a `head` table.
+fn write_sfnt(
+    version: [u8; 4],
+    mut tables: Vec<([u8; 4], [u8; 4], &[u8])>,
+) -> Option<(Vec<u8>, usize)> {
     tables.sort_by_key(|t| t.0);
     if !tables.iter().any(|t| &t.0 == b"head") {
         return None;
     }
     let n = tables.len();
-    let mut out = Vec::with_capacity(font.len());
-    out.extend_from_slice(&font[..4]);
+    let size: usize = tables.iter().map(|t| t.2.len() + 3).sum();
+    let mut out = Vec::with_capacity(12 + 16 * n + size);
+    out.extend_from_slice(&version);
     // Binary-search fields of the directory (OpenType spec).
     let selector = n.ilog2();
     let range = 16usize << selector;
@@ -172,10 +228,7 @@ fn relayout(font: &[u8]) -> Option<(Vec<u8>, usize)> {
     // (the table's own checksum in the directory counts it as zero).
     let adjust = out.get_mut(head_at + 8..head_at + 12)?;
     adjust.fill(0);
-    let sum = out
-        .chunks(4)
-        .map(|w| u32::from_be_bytes(w.try_into().expect("padded to 4")))
-        .fold(0u32, u32::wrapping_add);
+    let sum = checksum(&out);
     out[head_at + 8..head_at + 12].copy_from_slice(&0xB1B0_AFBAu32.wrapping_sub(sum).to_be_bytes());
     Some((out, shared_at))
 }
@@ -333,6 +386,27 @@ mod tests {
         );
         assert_eq!(inflate(&zlib(&cff)), cff);
         assert_eq!(inflate(&zlib(b"")), b"");
+    }
+
+    #[test]
+    fn a_subset_of_the_trimmed_face_is_the_same_program() {
+        let fonts = super::super::FontSet::new(&Default::default()).unwrap();
+        for face in [
+            fonts.face(super::super::Weight::Regular),
+            fonts.face(super::super::Weight::Bold),
+        ] {
+            let trimmed = trimmed_source(face).unwrap();
+            assert!(trimmed.len() < face.data().len());
+            let mut remapper = subsetter::GlyphRemapper::new();
+            remapper.remap(0);
+            for c in "Dvořák Παπαδόπουλος Ñ ﬁ".chars() {
+                remapper.remap(face.glyph(c).unwrap_or(0));
+            }
+            let full = subsetter::subset(face.data(), face.index, &remapper).unwrap();
+            let trim = subsetter::subset(&trimmed, 0, &remapper).unwrap();
+            assert_ne!(full, trim, "the full face's subset has name and post");
+            assert_eq!(relayout(&full), relayout(&trim));
+        }
     }
 
     #[test]
