@@ -1,5 +1,6 @@
-//! Template output that does not depend on the superbill is rendered once
-//! per batch, and the PDFs are the same bytes as rendering it every time.
+//! Template output that depends only on few-valued fields (the practice,
+//! the payer, the balance) is rendered once per combination of their
+//! values, and the PDFs are the same bytes as rendering it every time.
 
 use super::Renderer;
 use crate::findings::Findings;
@@ -50,55 +51,84 @@ fn renderer(practice: &Path, guide: bool) -> Renderer {
 }
 
 #[test]
-fn the_default_title_and_footer_are_the_constant_templates() {
+fn the_default_title_footer_and_notes_are_the_cached_templates() {
     let (practice, _) = sample_batch();
     let r = renderer(&practice, false);
-    let constant: Vec<&str> = r.templates.constant().iter().map(|s| s.as_str()).collect();
-    // The attestation states the amount paid, the note the balance and the
-    // payer, the guide the payer and dates: those stay per superbill.
-    assert_eq!(constant, ["footer.hbs", "title.hbs"]);
+    // The attestation states the amount paid and the dates, the guide the
+    // dates: those stay per superbill.
+    assert_eq!(
+        r.templates.cached(),
+        [
+            "footer.hbs",
+            "patient_note.hbs",
+            "patient_note_medicaid.hbs",
+            "patient_note_medicare.hbs",
+            "title.hbs"
+        ]
+    );
+}
+
+/// The distinct patient notes of `batch`: its template and the values it
+/// reads (what the cache keys them by).
+fn distinct_notes(r: &Renderer, batch: &[&Superbill]) -> usize {
+    let notes: std::collections::BTreeSet<(String, String, String, bool, i64)> = batch
+        .iter()
+        .map(|sb| {
+            let ctx = super::TemplateContext::new(sb);
+            (
+                r.templates.for_payer("patient_note", &ctx),
+                ctx.payer.clone(),
+                ctx.practice_name.clone(),
+                ctx.paid_in_full,
+                ctx.balance.0,
+            )
+        })
+        .collect();
+    notes.len()
 }
 
 #[test]
-fn constant_text_is_rendered_once_per_batch_and_the_pdfs_do_not_change() {
+fn cached_text_is_rendered_once_per_values_and_the_pdfs_do_not_change() {
     let (practice, all) = sample_batch();
     // Several superbills of different payers, payer types and balances.
-    let batch: Vec<&Superbill> = all.iter().take(8).collect();
-    assert_eq!(batch.len(), 8);
+    let batch: Vec<&Superbill> = all.iter().take(12).collect();
+    assert_eq!(batch.len(), 12);
     let payers: std::collections::BTreeSet<&str> =
         batch.iter().map(|sb| sb.patient.payer.as_str()).collect();
     assert!(payers.len() > 1, "{payers:?}");
     for guide in [false, true] {
         let cached = renderer(&practice, guide);
         let every_time = renderer(&practice, guide).without_template_cache();
+        let notes = distinct_notes(&cached, &batch);
+        let n = batch.len();
+        assert!(notes > 1 && notes < n, "{notes} distinct notes of {n}");
         let (c0, e0) = (cached.templates.renders(), every_time.templates.renders());
         for sb in &batch {
             let a = cached.render(sb).unwrap();
             let b = every_time.render(sb).unwrap();
             assert!(a == b, "{}: the cached text changed the PDF", sb.number);
         }
-        let n = batch.len();
         let every = every_time.templates.renders() - e0;
         // Per superbill at least title, note, footer and an attestation
         // (one per rendering provider), and the guide.
         let at_least = if guide { 5 } else { 4 };
         assert!(every >= n * at_least, "{every} renders for {n} superbills");
-        // Title and footer once for the batch instead of once each.
+        // Title and footer once for the batch, each distinct note once.
         let cached_renders = cached.templates.renders() - c0;
-        assert_eq!(cached_renders, every - 2 * n + 2, "guide: {guide}");
-        // A second pass over the batch renders no constant text again.
+        assert_eq!(cached_renders, every - 3 * n + 2 + notes, "guide: {guide}");
+        // A second pass over the batch renders no cached text again.
         for sb in &batch {
             cached.render(sb).unwrap();
         }
         assert_eq!(
             cached.templates.renders() - c0 - cached_renders,
-            every - 2 * n
+            every - 3 * n
         );
     }
 }
 
 #[test]
-fn threads_sharing_a_renderer_render_constant_text_once() {
+fn threads_sharing_a_renderer_render_cached_text_once() {
     let (practice, all) = sample_batch();
     let r = renderer(&practice, false);
     let before = r.templates.renders();
@@ -110,7 +140,9 @@ fn threads_sharing_a_renderer_render_constant_text_once() {
         assert!(*pdf == every_time.render(sb).unwrap(), "{}", sb.number);
     }
     let every = every_time.templates.renders() - e0;
-    assert_eq!(cached, every - 2 * all.len() + 2);
+    let all_refs: Vec<&Superbill> = all.iter().collect();
+    let notes = distinct_notes(&r, &all_refs);
+    assert_eq!(cached, every - 3 * all.len() + 2 + notes);
 }
 
 #[test]
@@ -124,7 +156,7 @@ fn a_practice_footer_that_reads_the_superbill_is_rendered_per_superbill() {
     )
     .unwrap();
     let r = renderer(dir.path(), false);
-    assert!(!r.templates.constant().contains("footer.hbs"));
+    assert!(!r.templates.cached().contains(&"footer.hbs"));
     let footers: std::collections::BTreeSet<String> = all
         .iter()
         .take(3)

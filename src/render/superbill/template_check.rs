@@ -356,8 +356,8 @@ impl Walker<'_> {
 /// `None` when it includes a partial, has a decorator, reads inside
 /// `each`/`with` or through `this`, `@root`, `../` or an `@` variable,
 /// calls `log`, or names a field by a longer path. The renderer caches the
-/// output of a template that reads only practice fields (see
-/// `templates::BATCH_FIELDS`), so this errs on the side of `None`.
+/// output of a template that reads only few-valued fields (see
+/// `templates::FEW_VALUED`), so this errs on the side of `None`.
 pub fn fields_read(source: &str) -> Option<BTreeSet<&'static str>> {
     let t = Template::compile(source).ok()?;
     let mut out = BTreeSet::new();

@@ -9,7 +9,7 @@ use crate::superbill::{ProviderBlock, Superbill};
 use chrono::NaiveDate;
 use handlebars::{handlebars_helper, Handlebars, RenderErrorReason};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -285,28 +285,54 @@ handlebars_helper!(date: |v: str, {format: str = "long", plus_days: i64 = 0, plu
     }
 });
 
-/// Fields of [`TemplateContext`] that come from the practice, the same for
-/// every superbill of a batch. A template that reads no others (the
-/// default title and footer) is rendered once per batch, not per document.
-pub const BATCH_FIELDS: &[&str] = &["practice_name", "practice_phone"];
+/// Fields of [`TemplateContext`] that take few values in a batch: the
+/// practice's (the same for every superbill) and the payer and balance
+/// (most patients of a cash-pay practice have paid in full, to one of a
+/// few plans). A template that reads no others (the default title, footer
+/// and patient note) is rendered once per combination of those values, not
+/// per document.
+pub const FEW_VALUED: &[&str] = &[
+    "practice_name",
+    "practice_phone",
+    "payer",
+    "payer_type",
+    "paid_in_full",
+    "balance",
+];
 
-/// Output of a template that reads only [`BATCH_FIELDS`], by template
-/// and the values of those fields. Each slot is filled once, under its own
-/// lock, so threads rendering the same batch render it once between them.
+impl TemplateContext {
+    /// The value of a [`FEW_VALUED`] field as the cache key holds it.
+    fn few_valued(&self, field: &str) -> Option<String> {
+        Some(match field {
+            "practice_name" => self.practice_name.clone(),
+            "practice_phone" => self.practice_phone.clone(),
+            "payer" => self.payer.clone(),
+            "payer_type" => self.payer_type.clone(),
+            "paid_in_full" => self.paid_in_full.to_string(),
+            "balance" => self.balance.0.to_string(),
+            _ => return None,
+        })
+    }
+}
+
+/// Output of a template that reads only [`FEW_VALUED`] fields, by template
+/// and the values of the fields it reads. Each slot is filled once, under
+/// its own lock, so threads rendering the same batch render it once
+/// between them.
 type Slot = Arc<Mutex<Option<String>>>;
 
-/// A cache that would hold more entries than this (a batch has one
-/// practice) starts over: entries are pure functions of their key, so this
-/// changes speed, never bytes.
+/// A cache that would hold more entries than this starts over: entries are
+/// pure functions of their key, so this changes speed, never bytes.
 const CACHE_LIMIT: usize = 256;
 
 pub struct Templates {
     hb: Handlebars<'static>,
-    /// Templates whose output depends only on [`BATCH_FIELDS`], found from
-    /// their source (`template_check::fields_read`); the others are
-    /// rendered for every superbill.
-    constant: BTreeSet<String>,
-    cache: Mutex<HashMap<(String, String, String), Slot>>,
+    /// Templates whose output depends only on [`FEW_VALUED`] fields, with
+    /// the fields each reads, found from their source
+    /// (`template_check::fields_read`); the others are rendered for every
+    /// superbill.
+    cached: BTreeMap<String, Vec<&'static str>>,
+    cache: Mutex<HashMap<(String, Vec<String>), Slot>>,
     /// False only in tests that compare against rendering every time.
     caching: bool,
     /// Handlebars renders done (every template, cached or not): tests
@@ -346,20 +372,21 @@ impl Templates {
         hb.register_helper("money", Box::new(money));
         hb.register_helper("date", Box::new(date));
         let names: Vec<String> = sources.keys().cloned().collect();
-        let constant = sources
+        let cached = sources
             .iter()
-            .filter(|(_, source)| {
-                super::template_check::fields_read(source)
-                    .is_some_and(|read| read.iter().all(|f| BATCH_FIELDS.contains(f)))
+            .filter_map(|(name, source)| {
+                let read = super::template_check::fields_read(source)?;
+                read.iter()
+                    .all(|f| FEW_VALUED.contains(f))
+                    .then(|| (name.clone(), read.into_iter().collect()))
             })
-            .map(|(name, _)| name.clone())
             .collect();
         for (name, source) in sources {
             register(&mut hb, &name, source)?;
         }
         let templates = Templates {
             hb,
-            constant,
+            cached,
             cache: Mutex::default(),
             caching: true,
             renders: AtomicUsize::new(0),
@@ -380,11 +407,11 @@ impl Templates {
         self
     }
 
-    /// Templates rendered once per batch (their output depends only on
-    /// [`BATCH_FIELDS`]), by name.
+    /// Templates rendered once per combination of the few-valued fields
+    /// they read ([`FEW_VALUED`]), by name.
     #[cfg(test)]
-    pub fn constant(&self) -> &BTreeSet<String> {
-        &self.constant
+    pub fn cached(&self) -> Vec<&str> {
+        self.cached.keys().map(String::as_str).collect()
     }
 
     /// Handlebars renders so far, including the test renders of
@@ -411,14 +438,11 @@ impl Templates {
     /// Inc.") does not get a second one from the sentence around it.
     /// Constant text is rendered once and then reused.
     pub fn render(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
-        if !self.caching || !self.constant.contains(name) {
+        let Some(fields) = self.cached.get(name).filter(|_| self.caching) else {
             return self.render_now(name, ctx);
-        }
-        let key = (
-            name.to_string(),
-            ctx.practice_name.clone(),
-            ctx.practice_phone.clone(),
-        );
+        };
+        let values = fields.iter().filter_map(|f| ctx.few_valued(f)).collect();
+        let key = (name.to_string(), values);
         let slot = {
             let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
             if cache.len() >= CACHE_LIMIT && !cache.contains_key(&key) {
