@@ -3,7 +3,9 @@
 //! embedded, nothing to prepare), and the glyph check that refuses a
 //! character no font can draw instead of printing `?` or a box.
 //!
-//! The chain, first match wins for each character:
+//! The chain, first match wins for each character (a space or a name's
+//! punctuation after text of another face stays in that face when it has
+//! it; see [`text`]):
 //! 1. the practice's `font` / `font_bold` (practice.toml), then its
 //!    `fallback_fonts`, in order;
 //! 2. Liberation Sans (bundled; Helvetica's metrics);

@@ -61,6 +61,12 @@ fn is_rtl(c: char) -> bool {
     ) || matches!(c, '\u{200F}' | '\u{202B}' | '\u{202E}' | '\u{2067}')
 }
 
+/// Spaces and the punctuation of names, drawn by whichever face draws the
+/// text before them (see [`directional_run`]).
+fn is_neutral(c: char) -> bool {
+    matches!(c, ' ' | '\u{A0}' | ',' | '.' | '-' | '\'')
+}
+
 /// Combining marks that attach to the character before them.
 fn is_mark(c: char) -> bool {
     matches!(
@@ -244,6 +250,19 @@ fn directional_run<'f>(
             // A lone bidi control or the like: nothing to draw.
             continue;
         }
+        if let Some(last) = segments.last_mut() {
+            // A space or a name's punctuation after text in another face
+            // stays in that face when it has the glyph, as text engines
+            // keep neutral characters with the run around them: a name in
+            // Arabic or Chinese is then drawn from one face, not switching
+            // to Liberation Sans for each space and comma (and embeds one
+            // subset fewer).
+            if is_neutral(c) && last.1.end == i && last.0.has_glyph(c) {
+                last.1.end = end;
+                last.2 |= rtl;
+                continue;
+            }
+        }
         let face = fonts.face_for(c, w).unwrap_or_else(|| fonts.face(w));
         let shape = rtl || needs_shaping(c);
         match segments.last_mut() {
@@ -342,6 +361,32 @@ fn shape_segment(face: &Face, seg: &str, rtl: bool) -> Vec<Glyph> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spaces_and_commas_stay_in_the_face_of_the_name() {
+        let fonts = FontSet::new(&Default::default()).unwrap();
+        let faces = |s: &str| -> Vec<String> {
+            runs_of(&fonts, s, Weight::Regular)
+                .iter()
+                .map(|r| r.face.name.clone())
+                .collect()
+        };
+        // An Arabic name: one run of the Arabic face, spaces and comma
+        // included, and every character drawn (no .notdef).
+        let arabic = runs_of(&fonts, "عبد الله, محمد", Weight::Regular);
+        assert_eq!(arabic.len(), 1, "{:?}", faces("عبد الله, محمد"));
+        assert!(arabic[0].face.name.contains("Arabic"));
+        assert!(arabic[0].glyphs.iter().all(|g| g.gid != 0));
+        // Latin before another script keeps its own face for the space.
+        let mixed = faces("Smith, עברית");
+        assert!(mixed.iter().all(|n| n.contains("Liberation")), "{mixed:?}");
+        // A leading space has nothing before it: the chain decides.
+        let leading = faces(" محمد");
+        assert!(
+            leading.iter().any(|n| n.contains("Liberation")),
+            "{leading:?}"
+        );
+    }
 
     #[test]
     fn kept_runs_are_the_runs_made_afresh() {
