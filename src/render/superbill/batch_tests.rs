@@ -167,3 +167,36 @@ fn a_practice_footer_that_reads_the_superbill_is_rendered_per_superbill() {
         .collect();
     assert_eq!(footers.len(), 3, "{footers:?}");
 }
+
+#[test]
+fn the_fingerprint_names_only_fonts_outside_the_build() {
+    use crate::render::Document;
+    let (practice, all) = sample_batch();
+    let sb = all.first().unwrap().clone();
+    let r = renderer(&practice, false);
+    // WinAnsi text, or text the bundled faces draw (Hebrew): nothing
+    // beside the build, templates and images.
+    assert_eq!(r.fingerprint_for(&sb), r.fingerprint());
+    let mut hebrew = sb.clone();
+    hebrew.patient.name = "כהן, דוד".into();
+    assert_eq!(r.fingerprint_for(&hebrew), r.fingerprint());
+    // A practice's own font draws every string: its file is named.
+    let dir = tempfile::tempdir().unwrap();
+    let font = dir.path().join("house.ttf");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/fonts/LiberationSans-Regular.ttf"),
+        &font,
+    )
+    .unwrap();
+    let own = Renderer::new(RenderOptions {
+        practice_dir: Some(practice.clone()),
+        font: Some(font),
+        ..Default::default()
+    })
+    .unwrap();
+    let named = own.fingerprint_for(&sb);
+    let rest = named
+        .strip_prefix(&format!("{} ", own.fingerprint()))
+        .unwrap_or_else(|| panic!("{named}"));
+    assert!(rest.starts_with("LiberationSans#0:"), "{rest}");
+}

@@ -270,16 +270,21 @@ impl Document for Renderer {
     }
 
     fn fingerprint_for(&self, sb: &Superbill) -> String {
-        // All WinAnsi with the bundled faces first: no font to name (most
-        // superbills), known without listing the fields.
-        if self.fonts.builtin.is_some()
-            && glyphs::all_strings(sb, |t| self.fonts.builtin_can_draw(t))
-        {
+        // With the bundled faces first, WinAnsi text is drawn by them: only
+        // the other strings can name a font (most superbills have none).
+        // Without them (a practice's own font) every string counts.
+        let bundled_first = self.fonts.builtin.is_some();
+        let mut texts: Vec<String> = Vec::new();
+        glyphs::all_strings(sb, |t| {
+            if !(bundled_first && self.fonts.builtin_can_draw(t)) {
+                texts.push(t.to_string());
+            }
+            true
+        });
+        if texts.is_empty() {
             return self.fingerprint.clone();
         }
-        let fields = glyphs::fields(sb);
-        let mut texts = fields.iter().map(|(_, t)| t.as_str());
-        let ids = self.fonts.identities(&mut texts);
+        let ids = self.fonts.identities(&mut texts.iter().map(String::as_str));
         if ids.is_empty() {
             return self.fingerprint.clone();
         }
