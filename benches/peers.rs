@@ -49,7 +49,7 @@ use superbill::findings::Findings;
 use superbill::render::superbill::Renderer;
 use superbill::superbill::{Request, Superbill};
 use superbill::synth::{self, SynthOptions};
-use superbill::validate::{self, Options, Period};
+use superbill::validate::{Options, Period};
 
 const PEER_SCRIPT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -217,13 +217,7 @@ fn month(dir: &Path, patients: usize) -> (Renderer, Vec<Superbill>) {
         as_of,
         period: Some(period),
     };
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&opts, &mut findings);
     let req = Request {
         period,
         as_of,

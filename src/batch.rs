@@ -23,7 +23,7 @@ use crate::render::{self, Document};
 use crate::rows::{self, Fate};
 use crate::shard::{Shard, ShardInfo, Shards};
 use crate::superbill::{Plan, Request};
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 use crate::{atomic, money::Cents};
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -222,13 +222,7 @@ pub fn run(
         Some(&opts.period),
         &mut findings,
     );
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &vopts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&vopts, &mut findings);
     interrupted(opts)?;
     refuse_unusable(loaded, &findings)?;
     let me = identity(loaded, &opts.period);

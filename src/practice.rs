@@ -10,6 +10,7 @@ use crate::findings::Findings;
 use crate::icd10::CodeSet;
 use crate::input::Inputs;
 use crate::render::RenderOptions;
+use crate::validate::{self, Options, Validated};
 use std::path::Path;
 
 /// A practice folder read with its code tables.
@@ -17,6 +18,14 @@ pub struct Loaded {
     pub inputs: Inputs,
     pub catalog: Catalog,
     pub icd: CodeSet,
+}
+
+impl Loaded {
+    /// Checks every row against the codes and rules ([`validate::run`] over
+    /// this practice's exports and tables).
+    pub fn validate(&self, opts: &Options, findings: &mut Findings) -> Validated {
+        validate::run(&self.inputs, &self.catalog, &self.icd, opts, findings)
+    }
 }
 
 /// Reads the practice folder at `dir`. Problems in rows become findings;

@@ -14,7 +14,7 @@ use crate::input::PAYMENTS_FILE;
 use crate::money::Cents;
 use crate::practice::Loaded;
 use crate::superbill::{Plan, Request};
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::HashSet;
@@ -90,13 +90,7 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
         Some(&period),
         &mut findings,
     );
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&opts, &mut findings);
     let req = Request {
         period,
         as_of,

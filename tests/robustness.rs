@@ -12,7 +12,7 @@ use std::path::Path;
 use superbill::findings::{is_whole_file, Findings, Severity};
 use superbill::rows::Fate;
 use superbill::superbill::{superbills, Request};
-use superbill::validate::{self, Options, Period};
+use superbill::validate::{Options, Period};
 
 const FILES: [&str; 3] = ["patients.csv", "sessions.csv", "payments.csv"];
 const NOISE: &[&[u8]] = &[
@@ -162,13 +162,7 @@ fn mutated_exports_never_panic_and_every_line_is_accounted_for() {
             as_of,
             period: Some(period),
         };
-        let v = validate::run(
-            &loaded.inputs,
-            &loaded.catalog,
-            &loaded.icd,
-            &opts,
-            &mut findings,
-        );
+        let v = loaded.validate(&opts, &mut findings);
         let req = Request {
             period,
             as_of,

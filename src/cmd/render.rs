@@ -8,7 +8,7 @@ use crate::input::{PATIENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
 use crate::render::superbill::Renderer;
 use crate::render::{cms1500, Extras};
 use crate::superbill::{self, Request};
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 
 pub fn run(args: &RenderArgs) -> Result<i32> {
     if args.form == Form::Superbill
@@ -49,13 +49,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         Some(&period),
         &mut findings,
     );
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&opts, &mut findings);
     // A template, logo, signature or font that cannot be used is the
     // configuration's problem, as for the batch (exit 2).
     let unusable: Vec<_> = findings

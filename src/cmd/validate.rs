@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::export;
 use crate::findings::Findings;
 use crate::shell;
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 use serde_json::json;
 
 pub fn run(args: &ValidateArgs) -> Result<i32> {
@@ -28,13 +28,7 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
         period.as_ref(),
         &mut findings,
     );
-    validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    loaded.validate(&opts, &mut findings);
     loaded.inputs.name_sources(&mut findings);
     if let Some(path) = &args.report {
         atomic::write(path, &export::findings_csv(&findings.items))?;

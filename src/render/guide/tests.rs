@@ -5,7 +5,7 @@ use crate::render::superbill::Renderer;
 use crate::render::{Extras, RenderOptions};
 use crate::superbill::{Request, Superbill};
 use crate::testutil::{practice_dir, PRACTICE};
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 use chrono::NaiveDate;
 use std::path::Path;
 
@@ -18,13 +18,7 @@ fn superbill_of(practice: &Path, patient: &str) -> Superbill {
         as_of,
         period: Some(period),
     };
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&opts, &mut findings);
     let req = Request {
         period,
         as_of,

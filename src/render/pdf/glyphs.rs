@@ -168,13 +168,14 @@ impl<'a, F: FnMut(&str) -> bool> Serializer for Strings<'a, F> {
 }
 
 /// Every element, field and value goes through the same check; the
-/// compound kinds differ only in the signature serde gives them.
+/// compound kinds differ only in the signature serde gives them (a
+/// struct's fields come with a name, skipped here).
 macro_rules! compound {
-    ($($tr:ident :: $m:ident),*) => {$(
+    ($($tr:ident :: $m:ident ($($skip:ty),*)),*) => {$(
         impl<F: FnMut(&str) -> bool> ser::$tr for Strings<'_, F> {
             type Ok = ();
             type Error = Stop;
-            fn $m<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Stop> {
+            fn $m<T: Serialize + ?Sized>(&mut self, $(_: $skip,)* v: &T) -> Result<(), Stop> {
                 v.serialize(self.again())
             }
             fn end(self) -> Result<(), Stop> {
@@ -184,10 +185,12 @@ macro_rules! compound {
     )*};
 }
 compound!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field,
-    SerializeTupleVariant::serialize_field
+    SerializeSeq::serialize_element(),
+    SerializeTuple::serialize_element(),
+    SerializeTupleStruct::serialize_field(),
+    SerializeTupleVariant::serialize_field(),
+    SerializeStruct::serialize_field(&'static str),
+    SerializeStructVariant::serialize_field(&'static str)
 );
 
 impl<F: FnMut(&str) -> bool> ser::SerializeMap for Strings<'_, F> {
@@ -203,26 +206,6 @@ impl<F: FnMut(&str) -> bool> ser::SerializeMap for Strings<'_, F> {
         Ok(())
     }
 }
-
-macro_rules! fields_of {
-    ($($tr:ident),*) => {$(
-        impl<F: FnMut(&str) -> bool> ser::$tr for Strings<'_, F> {
-            type Ok = ();
-            type Error = Stop;
-            fn serialize_field<T: Serialize + ?Sized>(
-                &mut self,
-                _: &'static str,
-                v: &T,
-            ) -> Result<(), Stop> {
-                v.serialize(self.again())
-            }
-            fn end(self) -> Result<(), Stop> {
-                Ok(())
-            }
-        }
-    )*};
-}
-fields_of!(SerializeStruct, SerializeStructVariant);
 
 fn walk(v: &Value, path: String, out: &mut Vec<(String, String)>) {
     match v {

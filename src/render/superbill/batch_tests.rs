@@ -6,7 +6,7 @@ use super::Renderer;
 use crate::findings::Findings;
 use crate::render::{Extras, RenderOptions};
 use crate::superbill::{Request, Superbill};
-use crate::validate::{self, Options, Period};
+use crate::validate::{Options, Period};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -22,13 +22,7 @@ fn sample_batch() -> (PathBuf, Vec<Superbill>) {
         as_of,
         period: Some(period),
     };
-    let validated = validate::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        &opts,
-        &mut findings,
-    );
+    let validated = loaded.validate(&opts, &mut findings);
     let req = Request {
         period,
         as_of,

@@ -1,7 +1,7 @@
 use super::*;
 use crate::practice;
 use crate::testutil::{practice_dir, PRACTICE};
-use crate::validate::{self, Options};
+use crate::validate::Options;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -21,7 +21,7 @@ fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
         as_of: d("2026-10-05"),
         period: Some(period),
     };
-    let v = validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
+    let v = loaded.validate(&opts, &mut f);
     let req = Request {
         period,
         as_of: d("2026-10-05"),
