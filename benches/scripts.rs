@@ -20,7 +20,9 @@
 //!    rounds, wall time and the child's CPU time.
 //!
 //! Run without `--bench` (as `cargo test --benches` does) it is a quick
-//! smoke run.
+//! smoke run. `SUPERBILL_BENCH_RENDER_ONLY=1` runs part 1 alone (for
+//! repeated A/B runs); `=winansi` or `=mixed` renders only that practice
+//! in part 1 (for profiling one kind; the other column reads 0).
 
 #[path = "../tests/common/fixture.rs"]
 mod fixture;
@@ -186,6 +188,16 @@ fn main() {
     let (docs, rounds, patients) = if full { (300, 7, 1000) } else { (12, 1, 40) };
 
     let render = bench_render(docs, rounds, &scripts);
+    if std::env::var_os("SUPERBILL_BENCH_RENDER_ONLY").is_some() {
+        println!();
+        println!(
+            "renderer, CPU ms per superbill (median of {rounds} rounds x {docs}): all WinAnsi {:.3}, 30% other scripts {:.3}: {:.2}x",
+            render.0,
+            render.1,
+            render.1 / render.0
+        );
+        return;
+    }
     let batch = bench_batch(patients, rounds.min(5), &scripts);
 
     println!();
@@ -249,11 +261,20 @@ fn bench_render(docs: usize, rounds: usize, scripts: &[&(&str, &[&str], &[&str])
             .collect()
     };
     let sets = [make(false), make(true)];
+    let only = match std::env::var("SUPERBILL_BENCH_RENDER_ONLY").as_deref() {
+        Ok("winansi") => Some(0),
+        Ok("mixed") => Some(1),
+        _ => None,
+    };
     let mut times = [Vec::new(), Vec::new()];
     for round in 0..rounds {
         // Alternate which kind goes first, so drift hits both alike.
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for k in order {
+            if only.is_some_and(|o| o != k) {
+                times[k].push(0.0);
+                continue;
+            }
             eprintln!(
                 "render round {round}: {} ...",
                 ["all WinAnsi", "30% scripts"][k]

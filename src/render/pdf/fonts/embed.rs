@@ -343,6 +343,83 @@ fn table<'a>(sfnt: &'a [u8], tag: &[u8; 4]) -> Option<&'a [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustybuzz::ttf_parser;
+
+    /// A glyph's outline as drawing commands.
+    #[derive(Default)]
+    struct Outline(Vec<String>);
+
+    impl ttf_parser::OutlineBuilder for Outline {
+        fn move_to(&mut self, x: f32, y: f32) {
+            self.0.push(format!("M {x} {y}"));
+        }
+        fn line_to(&mut self, x: f32, y: f32) {
+            self.0.push(format!("L {x} {y}"));
+        }
+        fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+            self.0.push(format!("Q {x1} {y1} {x} {y}"));
+        }
+        fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+            self.0.push(format!("C {x1} {y1} {x2} {y2} {x} {y}"));
+        }
+        fn close(&mut self) {
+            self.0.push("Z".into());
+        }
+    }
+
+    fn outline(face: &ttf_parser::Face, gid: u16) -> Vec<String> {
+        let mut o = Outline::default();
+        face.outline_glyph(ttf_parser::GlyphId(gid), &mut o);
+        o.0
+    }
+
+    /// The CFF path of the subsetter (vendor/subsetter, patched to look
+    /// subroutines up in the face's INDEXes instead of copying them all):
+    /// a subset of the machine's CJK face draws every glyph exactly as the
+    /// face does (the charstrings are desubroutinized, so a wrong
+    /// subroutine or bias shows as another outline), and the same glyphs
+    /// give the same bytes whichever subsets were made before.
+    #[test]
+    fn a_cff_subset_draws_the_faces_outlines() {
+        let fonts = super::super::FontSet::new(&Default::default()).unwrap();
+        let Some(face) = fonts
+            .face_for('王', super::super::Weight::Regular)
+            .filter(|f| f.cff)
+        else {
+            println!("note: no CFF CJK font on this machine (fonts-noto-cjk); skipping");
+            return;
+        };
+        let original = ttf_parser::Face::parse(face.data(), face.index).unwrap();
+        let text = "王李张刘陈杨黄赵伟芳娜敏静丽强磊洋艳龘";
+        let gids: Vec<u16> = text.chars().map(|c| face.glyph(c).unwrap()).collect();
+        let subset_of = |gids: &[u16]| {
+            let mut remapper = subsetter::GlyphRemapper::new();
+            remapper.remap(0);
+            for &g in gids {
+                remapper.remap(g);
+            }
+            let font = subsetter::subset(face.data(), face.index, &remapper).unwrap();
+            (font, remapper)
+        };
+        let (font, remapper) = subset_of(&gids);
+        let sub = ttf_parser::Face::parse(&font, 0).unwrap();
+        assert_eq!(sub.number_of_glyphs() as usize, gids.len() + 1);
+        for &g in &gids {
+            let new = remapper.get(g).unwrap();
+            let drawn = outline(&sub, new);
+            assert!(drawn.len() > 10, "glyph {g} has an outline");
+            assert_eq!(drawn, outline(&original, g), "glyph {g} (now {new})");
+            assert_eq!(
+                sub.glyph_hor_advance(ttf_parser::GlyphId(new)),
+                original.glyph_hor_advance(ttf_parser::GlyphId(g))
+            );
+        }
+        // One glyph alone, then again after other subsets: same bytes.
+        let alone = subset_of(&gids[3..4]).0;
+        subset_of(&gids[..8]);
+        assert_eq!(subset_of(&gids[3..4]).0, alone);
+        assert_ne!(alone, font);
+    }
 
     #[test]
     fn to_unicode_maps_codes_to_utf16() {
