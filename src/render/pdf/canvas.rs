@@ -102,6 +102,36 @@ impl<'a> Canvas<'a> {
         self.content.end_text();
     }
 
+    /// Draws `s`, a label and from byte `at` on data (a patient's name,
+    /// as in `Patient: Nguyễn, An`). When only the data needs the embedded
+    /// faces, the label is drawn by the built-in Helvetica, as in a
+    /// document whose name is WinAnsi, and the data by the fallback chain:
+    /// the subsets the document embeds then hold the name's glyphs, not
+    /// the label's too. The line measures the same either way (Liberation
+    /// Sans has Helvetica's widths and such text is neither kerned nor
+    /// shaped); text to shape or reorder (right to left, combining marks)
+    /// is drawn whole, as the bidi algorithm and the shaper see the whole
+    /// line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text_from(&mut self, x: f32, y: f32, s: &str, at: usize, w: Weight, size: f32, c: Rgb3) {
+        let split = self.mode == FontMode::Embedded
+            && self.fonts.builtin.is_some()
+            && at > 0
+            && at < s.len()
+            && s.is_char_boundary(at)
+            && self.fonts.builtin_can_draw(&s[..at])
+            && !self.fonts.builtin_can_draw(s)
+            && text::unshaped(s);
+        if !split {
+            self.text(x, y, s, w, size, c);
+            return;
+        }
+        let (label, data) = s.split_at(at);
+        self.text(x, y, label, w, size, c);
+        let lw = self.width(label, w, size);
+        self.text(x + lw, y, data, w, size, c);
+    }
+
     /// Embedded text: the runs of the fallback chain, each placed where the
     /// previous one ended. The PDF advances each glyph by its stated width;
     /// where shaping moved the pen otherwise (kerning, marks) a TJ
@@ -410,5 +440,73 @@ mod tests {
             }
         }
         assert_eq!(compared, 2 * 6 * (4 + 5));
+    }
+
+    /// The glyphs (by text) a canvas drew with embedded faces.
+    fn embedded_text(c: &Canvas) -> String {
+        let mut t: Vec<String> = c
+            .content
+            .faces()
+            .values()
+            .flat_map(|used| used.values().cloned())
+            .collect();
+        t.sort();
+        t.concat()
+    }
+
+    #[test]
+    fn a_label_before_a_name_stays_in_the_builtin_font() {
+        let fonts = FontSet::new(&Default::default()).unwrap();
+        let label = "Superbill SB-202609-P0001  \u{00B7}  Patient: ";
+        let mut names = vec!["Nguyễn, An", "Wiśniewski, Łukasz", "Παπαδόπουλος, Νίκος"];
+        if fonts.missing("王, 伟").is_none() {
+            names.push("王, 伟");
+        }
+        for name in names {
+            let s = format!("{label}{name}");
+            let mut c = Canvas::new(&fonts, FontMode::Embedded);
+            c.text_from(40.0, 700.0, &s, label.len(), Weight::Regular, 7.5, INK);
+            // Only the name's glyphs are embedded: none of the label's
+            // letters that the name lacks.
+            let drawn = embedded_text(&c);
+            assert!(
+                !drawn.contains('S') && !drawn.contains('P'),
+                "{name}: {drawn:?}"
+            );
+            let mut want: Vec<char> = name.chars().collect();
+            want.sort();
+            want.dedup();
+            let mut got: Vec<char> = drawn.chars().collect();
+            got.sort();
+            got.dedup();
+            assert_eq!(got, want, "{name}");
+            // The label is Helvetica's; the line measures the same split.
+            let text = String::from_utf8_lossy(c.content.bytes()).into_owned();
+            // "Superbill" in hex, as the built-in font's strings are written.
+            assert!(text.contains("<537570657262696C6C20"), "{text}");
+            let whole = c.width(&s, Weight::Regular, 7.5);
+            let parts = c.width(label, Weight::Regular, 7.5) + c.width(name, Weight::Regular, 7.5);
+            assert!((whole - parts).abs() < 1e-3, "{name}: {whole} vs {parts}");
+        }
+        // Drawn whole: a WinAnsi name (the same bytes as `text`), a
+        // right-to-left one (bidi orders the whole line), built-in mode.
+        for (name, mode) in [
+            ("Muñoz, Zoë", FontMode::Embedded),
+            ("כהן, שרה", FontMode::Embedded),
+            ("Muñoz, Zoë", FontMode::Builtin),
+        ] {
+            let s = format!("{label}{name}");
+            let mut a = Canvas::new(&fonts, mode);
+            a.text_from(40.0, 700.0, &s, label.len(), Weight::Regular, 7.5, INK);
+            let mut b = Canvas::new(&fonts, mode);
+            b.text(40.0, 700.0, &s, Weight::Regular, 7.5, INK);
+            assert_eq!(a.content.bytes(), b.content.bytes(), "{name}");
+        }
+        // A label cut short (an ellipsis inside it) or past the end: whole.
+        let mut a = Canvas::new(&fonts, FontMode::Embedded);
+        a.text_from(0.0, 10.0, "Patient: Nguy", 40, Weight::Regular, 7.5, INK);
+        let mut b = Canvas::new(&fonts, FontMode::Embedded);
+        b.text(0.0, 10.0, "Patient: Nguy", Weight::Regular, 7.5, INK);
+        assert_eq!(a.content.bytes(), b.content.bytes());
     }
 }

@@ -79,8 +79,19 @@ fn running_header(c: &mut Canvas, sb: &Superbill) {
     let left = format!("Superbill {} (continued)", sb.number);
     c.text(LEFT, TOP + 10.0, &left, Weight::Bold, 9.0, INK);
     let lw = c.width(&left, Weight::Bold, 9.0);
-    let right = format!("Patient: {}", sb.patient.name);
+    let label = "Patient: ";
+    let right = format!("{label}{}", sb.patient.name);
     let fitted = c.fit(&right, RIGHT - LEFT - lw - 20.0, Weight::Regular, 8.5);
-    c.text_right(RIGHT, TOP + 10.0, &fitted, Weight::Regular, 8.5, MUTED);
+    let x = RIGHT - c.width(&fitted, Weight::Regular, 8.5);
+    // Only the name in the embedded faces (see `Canvas::text_from`).
+    c.text_from(
+        x,
+        TOP + 10.0,
+        &fitted,
+        label.len(),
+        Weight::Regular,
+        8.5,
+        MUTED,
+    );
     c.hline(LEFT, RIGHT, TOP + 16.0, 0.6, RULE);
 }

@@ -337,13 +337,12 @@ pub fn footer(c: &mut Canvas, sb: &Superbill, prose: &Prose, page: usize, total:
     let member = format!("  \u{00B7}  Member ID {}", sb.patient.member_id);
     let room = RIGHT - LEFT - pw - 20.0;
     let mw = c.width(&member, Regular, 7.5).min(room / 2.0);
-    let who = format!(
-        "Superbill {}  \u{00B7}  Patient: {}",
-        sb.number, sb.patient.name
-    );
+    let label = format!("Superbill {}  \u{00B7}  Patient: ", sb.number);
+    let who = format!("{label}{}", sb.patient.name);
     let who = c.fit(&who, room - mw, Regular, 7.5);
     let ww = c.width(&who, Regular, 7.5);
-    c.text(LEFT, 752.0, &who, Regular, 7.5, MUTED);
+    // Only the name in the embedded faces (see `Canvas::text_from`).
+    c.text_from(LEFT, 752.0, &who, label.len(), Regular, 7.5, MUTED);
     c.text_fit(LEFT + ww, 752.0, &member, mw, Regular, 7.5, MUTED);
     c.text_fit(
         LEFT,

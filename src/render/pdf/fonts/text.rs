@@ -99,6 +99,14 @@ fn needs_shaping(c: char) -> bool {
     )
 }
 
+/// Whether `s` is drawn glyph for glyph, left to right: nothing to shape
+/// or reorder, so its width is the sum of its characters' advances and
+/// any split of it measures the same as the whole.
+pub fn unshaped(s: &str) -> bool {
+    !s.chars()
+        .any(|c| needs_shaping(c) || is_rtl(c) || is_invisible(c))
+}
+
 /// Width of `s` at `size` points through the chain (embedded mode).
 pub fn width(fonts: &FontSet, s: &str, w: Weight, size: f32) -> f32 {
     // The common case: every character in the primary face, nothing to
