@@ -104,31 +104,35 @@ pub fn renumber(pages: &mut [Content], prepared: &BTreeMap<u32, Arc<Prepared>>) 
 }
 
 fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, String> {
-    let mut remapper = subsetter::GlyphRemapper::new();
-    remapper.remap(0);
-    for &gid in used.keys() {
-        remapper.remap(gid);
-    }
-    let trimmed = pieces.source(face);
-    let (data, index) = match &trimmed {
-        Some(t) => (t.as_slice(), 0),
-        None => (face.data(), face.index),
-    };
-    let subset = subsetter::subset(data, index, &remapper)
-        .map_err(|e| format!("cannot subset font '{}': {e}", face.name))?;
-    let program = if face.cff {
+    let (program, new_id): (_, Box<dyn Fn(u16) -> Option<u16>>) = if face.cff {
+        let mut remapper = subsetter::GlyphRemapper::new();
+        remapper.remap(0);
+        for &gid in used.keys() {
+            remapper.remap(gid);
+        }
+        let subset = subsetter::subset(face.data(), face.index, &remapper)
+            .map_err(|e| format!("cannot subset font '{}': {e}", face.name))?;
         // A CID-keyed CFF (the subsetter makes every CFF one, CID = new
         // glyph id) embeds as the bare table.
         let cff = table(&subset, b"CFF ")
             .ok_or_else(|| format!("font '{}': subset has no CFF table", face.name))?;
-        super::program::pack(pieces, face.key, cff)
+        (
+            super::program::pack(pieces, face.key, cff),
+            Box::new(move |old| remapper.get(old)),
+        )
     } else {
-        super::program::pack(pieces, face.key, &subset)
+        // Written in the embedded layout directly (see `truetype`).
+        let (program, shared_at, remap) = super::truetype::subset(face, used.keys().copied())
+            .ok_or_else(|| format!("cannot subset font '{}': malformed glyph tables", face.name))?;
+        (
+            super::program::pack_laid_out(pieces, face.key, &program, shared_at),
+            Box::new(move |old| remap.get(old)),
+        )
     };
     let mut remap = HashMap::with_capacity(used.len() + 1);
     let mut by_new: Vec<(u16, u16)> = Vec::with_capacity(used.len() + 1);
     for old in std::iter::once(0).chain(used.keys().copied()) {
-        let new = remapper.get(old).unwrap_or(0);
+        let new = new_id(old).unwrap_or(0);
         remap.insert(old, new);
         by_new.push((new, old));
     }

@@ -21,6 +21,8 @@
 //! - [`text`]: a line of text into glyph runs (fallback, right-to-left
 //!   order with unicode-bidi, shaping with rustybuzz);
 //! - [`embed`]: the subsets a document embeds, prepared once per glyph set;
+//! - [`truetype`]: a TrueType subset, written in the layout `program`
+//!   embeds;
 //! - [`program`]: a subset's font program, the tables every subset of a
 //!   face shares deflated once.
 
@@ -30,6 +32,7 @@ mod program;
 pub mod script;
 mod system;
 pub mod text;
+mod truetype;
 
 pub use face::Face;
 use face::Origin;

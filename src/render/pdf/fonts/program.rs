@@ -40,22 +40,10 @@ const KEPT: [&[u8; 4]; 9] = [
 const SHARED: [&[u8; 4]; 3] = [b"cvt ", b"fpgm", b"prep"];
 
 /// What every subset of a face shares, prepared once: the shared block
-/// deflated, and the trimmed face the subsetter reads.
+/// deflated.
 #[derive(Default)]
 pub struct PieceCache {
     map: Mutex<HashMap<u32, Arc<Piece>>>,
-    sources: Mutex<HashMap<u32, Option<Arc<Vec<u8>>>>>,
-}
-
-impl PieceCache {
-    /// The font the subsetter reads for `face` ([`trimmed_source`]), made
-    /// the first time; None: the face's own data.
-    pub fn source(&self, face: &super::Face) -> Option<Arc<Vec<u8>>> {
-        let mut map = self.sources.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(face.key)
-            .or_insert_with(|| trimmed_source(face).map(Arc::new))
-            .clone()
-    }
 }
 
 /// A shared block's bytes and their deflate run.
@@ -81,6 +69,13 @@ pub fn pack(cache: &PieceCache, key: u32, font: &[u8]) -> Program {
             zlib: zlib(font),
         };
     };
+    pack_laid_out(cache, key, &program, shared_at)
+}
+
+/// The program to embed for a TrueType subset of face `key` already laid
+/// out as [`relayout`] does (by [`super::truetype::subset`]), its shared
+/// tables from `shared_at` on.
+pub fn pack_laid_out(cache: &PieceCache, key: u32, program: &[u8], shared_at: usize) -> Program {
     let mut out = Vec::with_capacity(program.len() / 2 + 64);
     // CMF/FLG of a 32 KB window at the default level (what zlib writes).
     out.extend_from_slice(&[0x78, 0x9C]);
@@ -112,11 +107,17 @@ pub fn pack(cache: &PieceCache, key: u32, font: &[u8]) -> Program {
             }
         }
     }
-    finish(&mut out, &program);
+    finish(&mut out, program);
     Program {
         len: program.len(),
         zlib: out,
     }
+}
+
+/// [`relayout`], for the tests of [`super::truetype`].
+#[cfg(test)]
+pub fn relayout_for_tests(font: &[u8]) -> Option<(Vec<u8>, usize)> {
+    relayout(font)
 }
 
 /// An sfnt rewritten with only the [`KEPT`] tables, the [`SHARED`] ones
@@ -143,11 +144,12 @@ fn relayout(font: &[u8]) -> Option<(Vec<u8>, usize)> {
     write_sfnt(font[..4].try_into().ok()?, tables)
 }
 
-/// The face's [`KEPT`] tables as a font of their own, for the subsetter
-/// to read: it would otherwise also rewrite the face's naming table and
-/// glyph names for every subset, only for [`relayout`] to drop them; the
-/// tables it keeps come out the same. None for a CFF face or a face
-/// without `head`.
+/// The face's [`KEPT`] tables as a font of their own: what the subsetter
+/// read before [`super::truetype`] wrote subsets itself, kept as the
+/// reference its tests compare with (the subsetter would otherwise also
+/// rewrite the face's naming table and glyph names, which [`relayout`]
+/// drops). None for a CFF face or a face without `head`.
+#[cfg(test)]
 pub fn trimmed_source(face: &super::Face) -> Option<Vec<u8>> {
     if face.cff {
         return None;
@@ -164,7 +166,7 @@ pub fn trimmed_source(face: &super::Face) -> Option<Vec<u8>> {
 
 /// The OpenType table checksum: the sum of the big-endian words, the last
 /// padded with zeros.
-fn checksum(bytes: &[u8]) -> u32 {
+pub(super) fn checksum(bytes: &[u8]) -> u32 {
     bytes
         .chunks(4)
         .map(|w| {
@@ -178,7 +180,7 @@ fn checksum(bytes: &[u8]) -> u32 {
 /// An sfnt of `tables` ((tag, checksum, bytes)): the directory in tag
 /// order, the [`SHARED`] tables' data last; and where that starts. None
 /// without a `head` table.
-fn write_sfnt(
+pub(super) fn write_sfnt(
     version: [u8; 4],
     mut tables: Vec<([u8; 4], [u8; 4], &[u8])>,
 ) -> Option<(Vec<u8>, usize)> {
