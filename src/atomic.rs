@@ -40,6 +40,96 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A file written as it is produced: into a temp file in the target's
+/// folder, hashed on the way, and given its name (or dropped, when the
+/// file there already holds the same bytes) by [`Staged::commit`]. The
+/// batch's exports of a million sessions are hundreds of megabytes: they
+/// go to disk row by row instead of being held until the end. In a dry run
+/// nothing touches the disk; only the hash is kept, to tell what would
+/// change.
+pub struct Staged {
+    tmp: Option<tempfile::NamedTempFile>,
+    hash: sha2::Sha256,
+    len: u64,
+}
+
+/// What [`Staged::commit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    pub sha256: String,
+    /// Whether the file was (or, in a dry run, would be) written.
+    pub written: bool,
+}
+
+impl Staged {
+    /// A file to become a file of `dir` (which must exist); `dry_run`
+    /// writes nothing.
+    pub fn new(dir: &Path, dry_run: bool) -> Result<Staged> {
+        use sha2::Digest;
+        let tmp = if dry_run {
+            None
+        } else {
+            Some(
+                tempfile::Builder::new()
+                    .prefix(".superbill-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)
+                    .map_err(|e| Error::io(dir, e))?,
+            )
+        };
+        Ok(Staged {
+            tmp,
+            hash: sha2::Sha256::new(),
+            len: 0,
+        })
+    }
+
+    /// Gives the bytes written the name `path`, unless `path` already
+    /// holds exactly them (an unchanged re-run keeps modification times).
+    pub fn commit(self, path: &Path) -> Result<Committed> {
+        use sha2::Digest;
+        let sha256 = hex::encode(self.hash.finalize());
+        let same = fs::metadata(path).is_ok_and(|m| m.len() == self.len)
+            && crate::manifest::sha256_file(path).is_ok_and(|h| h == sha256);
+        if same {
+            if self.tmp.is_some() {
+                restrict(path)?;
+            }
+            return Ok(Committed {
+                sha256,
+                written: false,
+            });
+        }
+        if let Some(tmp) = self.tmp {
+            tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+        }
+        Ok(Committed {
+            sha256,
+            written: true,
+        })
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = match &mut self.tmp {
+            Some(f) => f.write(buf)?,
+            None => buf.len(),
+        };
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.tmp {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Creates `dir` and any missing parents readable by the owner only. A
 /// folder that already exists is left as it is: it is the user's (it may
 /// be their home or /tmp), not ours to lock down.
@@ -102,6 +192,39 @@ pub fn sweep_temp_files(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_files_commit_hash_and_skip_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        let stage = |bytes: &[u8], dry: bool| {
+            let mut s = Staged::new(dir.path(), dry).unwrap();
+            s.write_all(bytes).unwrap();
+            s.commit(&p).unwrap()
+        };
+        // A dry run writes nothing and says it would.
+        let c = stage(b"a,b\r\n", true);
+        assert!(c.written && !p.exists());
+        assert_eq!(c.sha256, crate::manifest::sha256_hex(b"a,b\r\n"));
+        assert!(stage(b"a,b\r\n", false).written);
+        assert_eq!(fs::read(&p).unwrap(), b"a,b\r\n");
+        // Same bytes: not written, and no temp file is left behind.
+        assert!(!stage(b"a,b\r\n", false).written);
+        assert!(!stage(b"a,b\r\n", true).written);
+        // Same length, other bytes: written.
+        assert!(stage(b"a,c\r\n", false).written);
+        assert_eq!(fs::read(&p).unwrap(), b"a,c\r\n");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
 
     #[test]
     fn writes_private_files_and_skips_unchanged() {

@@ -11,12 +11,14 @@
 
 mod issue;
 
+use crate::atomic::{self, Staged};
 use crate::error::{Error, Result};
 use crate::export::{self, LedgerLine, Status, SummaryRow};
 use crate::findings::{Findings, Severity};
 use crate::hold::{self, Reason};
 use crate::input::{PAYMENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
-use crate::manifest::{sha256_hex, Manifest, Revision};
+use crate::manifest::{Manifest, Revision};
+use crate::money::Cents;
 use crate::outdir::{Identity, OutDir, MANIFEST_FILE};
 use crate::practice::Loaded;
 use crate::render::{self, Document};
@@ -24,7 +26,6 @@ use crate::rows::{self, Fate};
 use crate::shard::{Shard, ShardInfo, Shards};
 use crate::superbill::{Plan, Request};
 use crate::validate::{Options, Period};
-use crate::{atomic, money::Cents};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -339,9 +340,17 @@ pub fn run(
     // A shard writes no exports: the merge composes them, once, from the
     // whole batch (and gives the journal's hint).
     let (exports, missing_xero_codes) = if opts.shard.is_some() {
-        (BTreeMap::new(), Vec::new())
+        (Exports::new(), Vec::new())
     } else {
-        compose_exports(loaded, &plan, &done, &findings, &extra)
+        compose_exports(
+            loaded,
+            &plan,
+            &done,
+            &findings,
+            &extra,
+            &out.path,
+            opts.dry_run,
+        )?
     };
     // The ledger lines are in the exports now: freed before the manifest
     // is made, so the two are never held at once.
@@ -614,7 +623,10 @@ fn compose_exports(
     done: &[Done],
     findings: &Findings,
     extra: &Extra,
-) -> (BTreeMap<String, Vec<u8>>, Vec<String>) {
+    out: &Path,
+    dry_run: bool,
+) -> Result<(Exports, Vec<String>)> {
+    let stage = || Staged::new(out, dry_run);
     let rejects: Vec<_> = findings
         .items
         .iter()
@@ -623,11 +635,18 @@ fn compose_exports(
     let issued: Vec<&Done> = done.iter().filter(|d| d.status != Status::Held).collect();
     let summary: Vec<&SummaryRow> = done.iter().filter_map(|d| d.row.as_ref()).collect();
     let lines: Vec<&LedgerLine> = issued.iter().flat_map(|d| &d.lines).collect();
-    let mut outputs: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    outputs.insert(
-        "ledger.csv".into(),
-        export::ledger_csv(lines.iter().copied()),
-    );
+    // Each export goes to disk as it is written (a million sessions make
+    // hundreds of megabytes of CSV), named only once all are complete.
+    let mut outputs = Exports::new();
+    let io = |name: &str, e| Error::io(out.join(name), e);
+    let mut put = |name: &str, staged: std::io::Result<Staged>| -> Result<()> {
+        outputs.insert(name.to_string(), staged.map_err(|e| io(name, e))?);
+        Ok(())
+    };
+    put(
+        "ledger.csv",
+        export::ledger::write_ledger(stage()?, lines.iter().copied()),
+    )?;
     // Received in the period, for a session after the run: the ledger
     // leaves them for their month, payments.csv lists them as held.
     let waiting: Vec<&crate::input::Payment> = extra
@@ -636,49 +655,61 @@ fn compose_exports(
         .filter(|p| !plan.ledger.unapplied.contains_key(&p.payment_id))
         .copied()
         .collect();
-    outputs.insert(
-        "payments.csv".into(),
-        export::payments_csv(
+    put(
+        "payments.csv",
+        export::payments::write_payments(
+            stage()?,
             &loaded.inputs,
             &plan.ledger,
             extra.session_superbill,
             extra.held_sessions,
             &waiting,
         ),
-    );
-    outputs.insert("summary.csv".into(), export::summary_csv(&summary));
-    outputs.insert("rejects.csv".into(), export::findings_csv(rejects));
-    outputs.insert(
-        "skipped.csv".into(),
-        export::skipped::skipped_csv(&loaded.inputs, extra.skipped),
-    );
-    outputs.insert(
-        "receipts.csv".into(),
-        export::receipts::receipts_csv(extra.receipts),
-    );
+    )?;
+    put(
+        "summary.csv",
+        export::summary::write_summary(stage()?, &summary),
+    )?;
+    put("rejects.csv", export::write_findings(stage()?, rejects))?;
+    put(
+        "skipped.csv",
+        export::skipped::write_skipped(stage()?, &loaded.inputs, extra.skipped),
+    )?;
+    put(
+        "receipts.csv",
+        export::receipts::write_receipts(stage()?, extra.receipts),
+    )?;
+    // The small ones (a row per code, provider, method, day or journal
+    // line) are made in memory.
+    let mut small = |name: &str, bytes: &[u8]| -> Result<()> {
+        let mut s = stage()?;
+        std::io::Write::write_all(&mut s, bytes).map_err(|e| io(name, e))?;
+        outputs.insert(name.to_string(), s);
+        Ok(())
+    };
     let breakdowns = export::breakdowns::compute(&lines, &plan.ledger, extra.receipts);
     for (name, bytes) in breakdowns.files() {
-        outputs.insert(name.into(), bytes);
+        small(name, &bytes)?;
     }
     let chart = &loaded.inputs.practice.accounts;
     let journal = export::journal::entries(&lines, extra.receipts, chart);
-    outputs.insert(
-        "journal.csv".into(),
-        export::journal::quickbooks_csv(&journal),
-    );
+    small("journal.csv", &export::journal::quickbooks_csv(&journal))?;
     for (name, bytes) in export::journal::xero_files(&journal, chart) {
-        outputs.insert(name, bytes);
+        small(&name, &bytes)?;
     }
     let missing_codes = export::journal::missing_xero_codes(&journal, chart);
-    (outputs, missing_codes)
+    Ok((outputs, missing_codes))
 }
+
+/// The exports, by name, written but not yet named.
+type Exports = BTreeMap<String, Staged>;
 
 /// Writes the exports and, last, the manifest (with the history of every
 /// superbill issued from the folder).
 fn write_exports(
     loaded: &Loaded,
     done: &[Done],
-    outputs: BTreeMap<String, Vec<u8>>,
+    outputs: Exports,
     opts: &BatchOptions,
     out: &OutDir,
 ) -> Result<Files> {
@@ -719,23 +750,22 @@ fn write_exports(
             }
         }
     }
-    for (name, bytes) in &outputs {
-        manifest.outputs.insert(name.clone(), sha256_hex(bytes));
+    for (name, staged) in outputs {
+        interrupted(opts)?;
+        let done = staged.commit(&out.path.join(&name))?;
+        manifest.outputs.insert(name.clone(), done.sha256);
+        files.push((name, done.written));
     }
     // The manifest last: it vouches for the files before it.
-    let outputs = outputs
-        .into_iter()
-        .chain([(MANIFEST_FILE.to_string(), manifest.to_json())]);
-    for (name, bytes) in outputs {
-        interrupted(opts)?;
-        let path = out.path.join(&name);
-        let written = if opts.dry_run {
-            std::fs::read(&path).map(|b| b != bytes).unwrap_or(true)
-        } else {
-            atomic::write_if_changed(&path, &bytes)?
-        };
-        files.push((name, written));
-    }
+    interrupted(opts)?;
+    let path = out.path.join(MANIFEST_FILE);
+    let bytes = manifest.to_json();
+    let written = if opts.dry_run {
+        std::fs::read(&path).map(|b| b != bytes).unwrap_or(true)
+    } else {
+        atomic::write_if_changed(&path, &bytes)?
+    };
+    files.push((MANIFEST_FILE.to_string(), written));
     Ok(files)
 }
 

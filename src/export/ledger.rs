@@ -6,6 +6,7 @@ use crate::money::Cents;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
 use std::collections::HashSet;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 pub const LEDGER_HEADER: [&str; 18] = [
@@ -136,7 +137,14 @@ impl LedgerLine {
 
 /// `ledger.csv` from the lines of each superbill, in order.
 pub fn ledger_csv<'a>(lines: impl IntoIterator<Item = &'a LedgerLine>) -> Vec<u8> {
-    let mut csv = Csv::new(&LEDGER_HEADER);
+    write_ledger(Vec::new(), lines).expect("writing to memory")
+}
+
+pub fn write_ledger<'a, W: Write>(
+    w: W,
+    lines: impl IntoIterator<Item = &'a LedgerLine>,
+) -> std::io::Result<W> {
+    let mut csv = Csv::to(w, &LEDGER_HEADER);
     for l in lines {
         csv.row([
             &*l.superbill_number,
@@ -159,5 +167,5 @@ pub fn ledger_csv<'a>(lines: impl IntoIterator<Item = &'a LedgerLine>) -> Vec<u8
             &*l.ndc_quantity,
         ]);
     }
-    csv.finish()
+    csv.into_inner()
 }

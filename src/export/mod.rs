@@ -15,6 +15,7 @@ pub use payments::{payments_csv, PAYMENTS_HEADER};
 pub use summary::{summary_csv, Status, SummaryRow, SUMMARY_HEADER};
 
 use crate::findings::Finding;
+use std::io::Write;
 
 /// Prefixes a cell that begins with `=`, `+`, `-`, `@` (or a tab/CR, which
 /// some spreadsheets also strip before evaluating) with `'`, so the cell
@@ -27,24 +28,44 @@ pub fn cell(text: &str) -> String {
     }
 }
 
-/// A CSV writer over a byte buffer with a header row.
-pub struct Csv {
-    w: csv::Writer<Vec<u8>>,
+/// A CSV writer with a header row, over a byte buffer or (in the batch) a
+/// file being written ([`crate::atomic::Staged`]). Rows never fail one by
+/// one: the first write error is kept and returned by `into_inner`, so
+/// building an export reads the same whether it goes to memory or disk.
+pub struct Csv<W: Write = Vec<u8>> {
+    w: csv::Writer<W>,
+    error: Option<std::io::Error>,
 }
 
 impl Csv {
     /// Rows only, for parts joined under one header later.
     pub fn headless() -> Csv {
-        Csv {
-            w: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .from_writer(Vec::new()),
-        }
+        Csv::over(Vec::new())
     }
 
     pub fn new(header: &[&str]) -> Csv {
-        let mut csv = Csv::headless();
-        csv.w.write_record(header).expect("writing to memory");
+        Csv::to(Vec::new(), header)
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.into_inner().expect("writing to memory")
+    }
+}
+
+impl<W: Write> Csv<W> {
+    fn over(w: W) -> Csv<W> {
+        Csv {
+            w: csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(w),
+            error: None,
+        }
+    }
+
+    /// A CSV written to `w`, starting with `header`.
+    pub fn to(w: W, header: &[&str]) -> Csv<W> {
+        let mut csv = Csv::over(w);
+        csv.row_raw(header);
         csv
     }
 
@@ -56,7 +77,7 @@ impl Csv {
         S: AsRef<str>,
     {
         let cells: Vec<String> = cells.into_iter().map(|c| cell(c.as_ref())).collect();
-        self.w.write_record(&cells).expect("writing to memory");
+        self.row_raw(&cells);
     }
 
     /// Rows whose cells we generated ourselves, e.g. `-40.00`.
@@ -65,15 +86,19 @@ impl Csv {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        self.w.write_record(cells).expect("writing to memory");
+        if self.error.is_none() {
+            if let Err(e) = self.w.write_record(cells) {
+                self.error = Some(e.into());
+            }
+        }
     }
 
-    pub fn finish(self) -> Vec<u8> {
-        let mut bytes = self.w.into_inner().expect("writing to memory");
-        // The batch holds every export until the manifest is written: not
-        // the buffer's growth room as well.
-        bytes.shrink_to_fit();
-        bytes
+    /// The writer, once everything is flushed into it; the first error.
+    pub fn into_inner(self) -> std::io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.w.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -89,7 +114,14 @@ pub const FINDINGS_HEADER: [&str; 7] = [
 
 /// The `validate --report` / `rejects.csv` format.
 pub fn findings_csv<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<u8> {
-    let mut csv = Csv::new(&FINDINGS_HEADER);
+    write_findings(Vec::new(), findings).expect("writing to memory")
+}
+
+pub fn write_findings<'a, W: Write>(
+    w: W,
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> std::io::Result<W> {
+    let mut csv = Csv::to(w, &FINDINGS_HEADER);
     for f in findings {
         csv.row([
             f.severity.to_string(),
@@ -101,7 +133,7 @@ pub fn findings_csv<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Vec<
             f.message.clone(),
         ]);
     }
-    csv.finish()
+    csv.into_inner()
 }
 
 /// A place-of-service code as a spreadsheet keeps it: `02 Telehealth,

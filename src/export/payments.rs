@@ -5,6 +5,7 @@ use crate::input::{Inputs, Payment};
 use crate::ledger::{Allocation, Ledger};
 use crate::money::Cents;
 use std::collections::HashMap;
+use std::io::Write;
 
 /// `payment_amount` repeats on every row of a payment; `applied_amount` is
 /// the part of the payment each row accounts for, so the applied amounts
@@ -37,7 +38,26 @@ pub fn payments_csv(
     held_superbills: &HashMap<String, String>,
     waiting: &[&Payment],
 ) -> Vec<u8> {
-    let mut csv = Csv::new(&PAYMENTS_HEADER);
+    write_payments(
+        Vec::new(),
+        inputs,
+        ledger,
+        session_superbill,
+        held_superbills,
+        waiting,
+    )
+    .expect("writing to memory")
+}
+
+pub fn write_payments<W: Write>(
+    w: W,
+    inputs: &Inputs,
+    ledger: &Ledger,
+    session_superbill: &HashMap<String, String>,
+    held_superbills: &HashMap<String, String>,
+    waiting: &[&Payment],
+) -> std::io::Result<W> {
+    let mut csv = Csv::to(w, &PAYMENTS_HEADER);
     let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::new();
     for a in &ledger.allocations {
         allocs.entry(a.payment_id.as_str()).or_default().push(a);
@@ -105,5 +125,5 @@ pub fn payments_csv(
             ));
         }
     }
-    csv.finish()
+    csv.into_inner()
 }

@@ -6,6 +6,7 @@ use crate::input::Payment;
 use crate::money::Cents;
 use crate::validate::Period;
 use std::collections::HashSet;
+use std::io::Write;
 
 pub const RECEIPTS_HEADER: [&str; 7] = [
     "date",
@@ -38,7 +39,11 @@ pub fn total(receipts: &[&Payment]) -> Cents {
 }
 
 pub fn receipts_csv(receipts: &[&Payment]) -> Vec<u8> {
-    let mut csv = Csv::new(&RECEIPTS_HEADER);
+    write_receipts(Vec::new(), receipts).expect("writing to memory")
+}
+
+pub fn write_receipts<W: Write>(w: W, receipts: &[&Payment]) -> std::io::Result<W> {
+    let mut csv = Csv::to(w, &RECEIPTS_HEADER);
     for p in receipts {
         csv.row_raw([
             p.date.to_string(),
@@ -55,5 +60,5 @@ pub fn receipts_csv(receipts: &[&Payment]) -> Vec<u8> {
             p.amount.plain(),
         ]);
     }
-    csv.finish()
+    csv.into_inner()
 }

@@ -3,6 +3,7 @@
 
 use super::Csv;
 use crate::input::{Inputs, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use std::io::Write;
 
 pub const SKIPPED_HEADER: [&str; 4] = ["file", "line", "record_id", "reason"];
 
@@ -57,6 +58,10 @@ fn find(index: &[(u64, u32)], line: u64) -> Option<usize> {
 /// skipped.csv, with the id each row carries (empty when it yielded no
 /// record).
 pub fn skipped_csv(inputs: &Inputs, rows: &[Skipped]) -> Vec<u8> {
+    write_skipped(Vec::new(), inputs, rows).expect("writing to memory")
+}
+
+pub fn write_skipped<W: Write>(w: W, inputs: &Inputs, rows: &[Skipped]) -> std::io::Result<W> {
     let patients = by_line(inputs.patients.iter().map(|p| p.line));
     let sessions = by_line(inputs.sessions.iter().map(|s| s.line));
     let payments = by_line(inputs.payments.iter().map(|p| p.line));
@@ -69,9 +74,9 @@ pub fn skipped_csv(inputs: &Inputs, rows: &[Skipped]) -> Vec<u8> {
         }
         .unwrap_or("")
     };
-    let mut csv = Csv::new(&SKIPPED_HEADER);
+    let mut csv = Csv::to(w, &SKIPPED_HEADER);
     for r in rows {
         csv.row([r.file, &r.line.to_string(), id(r.file, r.line), r.reason]);
     }
-    csv.finish()
+    csv.into_inner()
 }

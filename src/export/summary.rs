@@ -4,6 +4,7 @@ use super::{cell, Csv};
 use crate::money::Cents;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
+use std::io::Write;
 
 /// Identity first, then the period, the counts, the money in the order it
 /// adds up (charged - paid = balance; credit and held beside it), the
@@ -132,7 +133,11 @@ impl SummaryRow {
 }
 
 pub fn summary_csv(rows: &[&SummaryRow]) -> Vec<u8> {
-    let mut csv = Csv::new(&SUMMARY_HEADER);
+    write_summary(Vec::new(), rows).expect("writing to memory")
+}
+
+pub fn write_summary<W: Write>(w: W, rows: &[&SummaryRow]) -> std::io::Result<W> {
+    let mut csv = Csv::to(w, &SUMMARY_HEADER);
     for r in rows {
         // Amounts are ours and may be negative (credit): written raw so a
         // spreadsheet reads them as numbers; the id cells are neutralised.
@@ -156,5 +161,5 @@ pub fn summary_csv(rows: &[&SummaryRow]) -> Vec<u8> {
             cell(&r.reasons),
         ]);
     }
-    csv.finish()
+    csv.into_inner()
 }
