@@ -266,7 +266,22 @@ pub fn run(
     }
     out.claim(&names, &me)?;
 
-    let mut done = produce(loaded, &plan, &holds, opts, &out, &documents, progress)?;
+    // A shard writes no exports: the merge composes them, once, from the
+    // whole batch (and gives the journal's hint).
+    let mut ledger = match opts.shard {
+        Some(_) => None,
+        None => Some(LedgerStream::new(&out.path, opts.dry_run, &plan.ledger)?),
+    };
+    let mut done = produce(
+        loaded,
+        &plan,
+        &holds,
+        opts,
+        &out,
+        &documents,
+        progress,
+        ledger.as_mut(),
+    )?;
     interrupted(opts)?;
     // Patients whose only sessions in the period have errors: listed as
     // held, so that no one's superbill goes missing without a word.
@@ -337,26 +352,10 @@ pub fn run(
     // From here on findings are only shown and written: a workbook read in
     // place of a CSV is named as the user knows it.
     loaded.inputs.name_sources(&mut findings);
-    // A shard writes no exports: the merge composes them, once, from the
-    // whole batch (and gives the journal's hint).
-    let (exports, missing_xero_codes) = if opts.shard.is_some() {
-        (Exports::new(), Vec::new())
-    } else {
-        compose_exports(
-            loaded,
-            &plan,
-            &done,
-            &findings,
-            &extra,
-            &out.path,
-            opts.dry_run,
-        )?
+    let (exports, missing_xero_codes) = match ledger {
+        None => (Exports::new(), Vec::new()),
+        Some(ledger) => compose_exports(loaded, &plan, &done, &findings, &extra, ledger)?,
     };
-    // The ledger lines are in the exports now: freed before the manifest
-    // is made, so the two are never held at once.
-    for d in &mut done {
-        d.lines = Vec::new();
-    }
     let issued: Vec<&Done> = done
         .iter()
         .filter(|d| d.status != Status::Held && d.row.is_some())
@@ -579,6 +578,7 @@ fn produce(
     out: &OutDir,
     documents: &[Box<dyn Document>],
     progress: &(dyn Fn(usize, usize) + Sync),
+    mut ledger: Option<&mut LedgerStream>,
 ) -> Result<Vec<Done>> {
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();
@@ -601,18 +601,87 @@ fn produce(
         from_shards: opts.from_shards.as_ref(),
         strings: &export::ledger::Strings::default(),
     };
-    let results: Vec<Result<Done>> = pool.install(|| {
-        plan.groups
-            .par_iter()
-            .map(|g| {
-                interrupted(opts)?;
-                let d = issue::issue(&ctx, g)?;
-                progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
-                Ok(d)
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+    // In superbill number order, a slice at a time: each slice renders in
+    // parallel, then its ledger lines go to ledger.csv and the totals in
+    // that order and are dropped, so the lines of the whole batch are
+    // never held at once.
+    let mut order: Vec<(String, &crate::superbill::Group)> = plan
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                crate::superbill::number(&opts.period, &g.patient.patient_id),
+                g,
+            )
+        })
+        .collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut done = Vec::with_capacity(order.len());
+    for slice in order.chunks(SLICE) {
+        let results: Vec<Result<Done>> = pool.install(|| {
+            slice
+                .par_iter()
+                .map(|(_, g)| {
+                    interrupted(opts)?;
+                    let d = issue::issue(&ctx, g)?;
+                    progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    Ok(d)
+                })
+                .collect()
+        });
+        for d in results {
+            let mut d = d?;
+            if let Some(s) = ledger.as_mut().filter(|_| d.status != Status::Held) {
+                s.add(&d.lines);
+            }
+            d.lines = Vec::new();
+            done.push(d);
+        }
+    }
+    if let Some(s) = &ledger {
+        s.check()
+            .map_err(|e| Error::io(out.path.join("ledger.csv"), e))?;
+    }
+    Ok(done)
+}
+
+/// Superbills rendered in parallel between two ledger flushes: enough to
+/// keep every thread busy, few enough that their lines weigh little.
+const SLICE: usize = 2048;
+
+/// ledger.csv and the totals of its lines, made as superbills are issued.
+struct LedgerStream<'a> {
+    /// The output folder, where every export is staged.
+    dir: &'a Path,
+    dry_run: bool,
+    csv: export::Csv<Staged>,
+    tally: export::breakdowns::Tally,
+    money: export::breakdowns::SessionMoney<'a>,
+}
+
+impl<'a> LedgerStream<'a> {
+    fn new(dir: &'a Path, dry_run: bool, ledger: &'a crate::ledger::Ledger) -> Result<Self> {
+        Ok(LedgerStream {
+            dir,
+            dry_run,
+            csv: export::Csv::to(Staged::new(dir, dry_run)?, &export::LEDGER_HEADER),
+            tally: Default::default(),
+            money: export::breakdowns::session_money(ledger, |_| true),
+        })
+    }
+
+    /// One issued superbill's lines, in order.
+    fn add(&mut self, lines: &[LedgerLine]) {
+        let lines: Vec<&LedgerLine> = lines.iter().collect();
+        export::ledger::ledger_rows(&mut self.csv, lines.iter().copied());
+        let money = export::breakdowns::line_payments_of(&lines, &self.money);
+        self.tally.add(&lines, &money);
+    }
+
+    /// A write that failed so far.
+    fn check(&self) -> std::io::Result<()> {
+        self.csv.check()
+    }
 }
 
 /// Every export but the superbills and the manifest, by file name; and the
@@ -623,18 +692,16 @@ fn compose_exports(
     done: &[Done],
     findings: &Findings,
     extra: &Extra,
-    out: &Path,
-    dry_run: bool,
+    ledger: LedgerStream,
 ) -> Result<(Exports, Vec<String>)> {
-    let stage = || Staged::new(out, dry_run);
+    let out = ledger.dir;
+    let stage = || Staged::new(out, ledger.dry_run);
     let rejects: Vec<_> = findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .collect();
-    let issued: Vec<&Done> = done.iter().filter(|d| d.status != Status::Held).collect();
     let summary: Vec<&SummaryRow> = done.iter().filter_map(|d| d.row.as_ref()).collect();
-    let lines: Vec<&LedgerLine> = issued.iter().flat_map(|d| &d.lines).collect();
     // Each export goes to disk as it is written (a million sessions make
     // hundreds of megabytes of CSV), named only once all are complete.
     let mut outputs = Exports::new();
@@ -643,10 +710,7 @@ fn compose_exports(
         outputs.insert(name.to_string(), staged.map_err(|e| io(name, e))?);
         Ok(())
     };
-    put(
-        "ledger.csv",
-        export::ledger::write_ledger(stage()?, lines.iter().copied()),
-    )?;
+    put("ledger.csv", ledger.csv.into_inner())?;
     // Received in the period, for a session after the run: the ledger
     // leaves them for their month, payments.csv lists them as held.
     let waiting: Vec<&crate::input::Payment> = extra
@@ -687,12 +751,12 @@ fn compose_exports(
         outputs.insert(name.to_string(), s);
         Ok(())
     };
-    let breakdowns = export::breakdowns::compute(&lines, &plan.ledger, extra.receipts);
+    let breakdowns = ledger.tally.breakdowns(extra.receipts);
     for (name, bytes) in breakdowns.files() {
         small(name, &bytes)?;
     }
     let chart = &loaded.inputs.practice.accounts;
-    let journal = export::journal::entries(&lines, extra.receipts, chart);
+    let journal = export::journal::entries_of(&ledger.tally, extra.receipts, chart);
     small("journal.csv", &export::journal::quickbooks_csv(&journal))?;
     for (name, bytes) in export::journal::xero_files(&journal, chart) {
         small(&name, &bytes)?;

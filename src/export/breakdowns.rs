@@ -72,14 +72,15 @@ pub struct Breakdowns {
     pub by_day: Vec<DayRow>,
 }
 
-/// What each line was paid and refunded: each session's applied payments
-/// fill its lines first to last; its refunds come back last to first.
-pub fn line_payments(lines: &[&LedgerLine], ledger: &Ledger) -> Vec<(Cents, Cents)> {
-    let wanted: HashSet<&str> = lines.iter().map(|l| &*l.session_id).collect();
-    let mut per_session: HashMap<&str, (Cents, Cents)> = HashMap::new();
+/// Per session: what was applied to it and what refunds took back.
+pub type SessionMoney<'a> = HashMap<&'a str, (Cents, Cents)>;
+
+/// [`SessionMoney`] of the sessions `wanted` says yes to.
+pub fn session_money<'a>(ledger: &'a Ledger, wanted: impl Fn(&str) -> bool) -> SessionMoney<'a> {
+    let mut per_session: SessionMoney = HashMap::new();
     for a in &ledger.allocations {
-        if let Some(s) = wanted.get(a.session_id.as_str()) {
-            let e = per_session.entry(s).or_default();
+        if wanted(&a.session_id) {
+            let e = per_session.entry(a.session_id.as_str()).or_default();
             if a.amount.is_negative() {
                 e.1 -= a.amount;
             } else {
@@ -87,6 +88,18 @@ pub fn line_payments(lines: &[&LedgerLine], ledger: &Ledger) -> Vec<(Cents, Cent
             }
         }
     }
+    per_session
+}
+
+/// What each line was paid and refunded: each session's applied payments
+/// fill its lines first to last; its refunds come back last to first.
+pub fn line_payments(lines: &[&LedgerLine], ledger: &Ledger) -> Vec<(Cents, Cents)> {
+    let wanted: HashSet<&str> = lines.iter().map(|l| &*l.session_id).collect();
+    line_payments_of(lines, &session_money(ledger, |s| wanted.contains(s)))
+}
+
+/// The same, for lines that hold every line of their sessions.
+pub fn line_payments_of(lines: &[&LedgerLine], per_session: &SessionMoney) -> Vec<(Cents, Cents)> {
     let mut of_session: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, l) in lines.iter().enumerate() {
         of_session.entry(&l.session_id).or_default().push(i);
@@ -119,79 +132,141 @@ pub fn line_payments(lines: &[&LedgerLine], ledger: &Ledger) -> Vec<(Cents, Cent
 }
 
 pub fn compute(lines: &[&LedgerLine], ledger: &Ledger, receipts: &[&Payment]) -> Breakdowns {
-    let money = line_payments(lines, ledger);
-    let mut codes: BTreeMap<&str, CodeRow> = BTreeMap::new();
-    let mut providers: BTreeMap<&str, (ProviderRow, BTreeSet<&str>)> = BTreeMap::new();
-    let mut days: BTreeMap<NaiveDate, (DayRow, BTreeSet<&str>)> = BTreeMap::new();
-    for (l, (paid, refunded)) in lines.iter().zip(money) {
-        let c = codes.entry(&l.code).or_insert_with(|| CodeRow {
-            code: l.code.to_string(),
-            description: l.description.to_string(),
-            category: l.category.to_string(),
-            ..Default::default()
-        });
-        c.lines += 1;
-        c.units += u64::from(l.units);
-        c.charged += l.charge;
-        c.paid += paid;
-        c.refunded += refunded;
-        let (p, sessions) = providers.entry(&l.provider_npi).or_insert_with(|| {
-            (
-                ProviderRow {
-                    npi: l.provider_npi.to_string(),
-                    name: l.provider_name.to_string(),
-                    ..Default::default()
-                },
-                BTreeSet::new(),
-            )
-        });
-        p.lines += 1;
-        p.charged += l.charge;
-        p.paid += paid;
-        p.refunded += refunded;
-        sessions.insert(&l.session_id);
-        let (d, sessions) = days.entry(l.date).or_default();
-        d.lines += 1;
-        d.charged += l.charge;
-        sessions.insert(&l.session_id);
-    }
-    let mut methods: BTreeMap<&str, MethodRow> = BTreeMap::new();
-    for p in receipts {
-        let m = methods.entry(&p.method).or_insert_with(|| MethodRow {
-            method: p.method.clone(),
-            ..Default::default()
-        });
-        let (d, _) = days.entry(p.date).or_default();
-        if p.amount.is_negative() {
-            m.refunds += 1;
-            m.refunded -= p.amount;
-            d.refunds += 1;
-            d.refunded -= p.amount;
-        } else {
-            m.payments += 1;
-            m.paid += p.amount;
-            d.payments += 1;
-            d.paid += p.amount;
+    let mut tally = Tally::default();
+    tally.add(lines, &line_payments(lines, ledger));
+    tally.breakdowns(receipts)
+}
+
+/// What the ledger's lines add up to, for the breakdowns and the journal.
+/// The batch adds each superbill's lines as it is issued, in ledger order,
+/// and keeps no line: a million sessions' lines are never held at once.
+#[derive(Debug, Default)]
+pub struct Tally {
+    codes: BTreeMap<String, CodeRow>,
+    providers: BTreeMap<String, ProviderRow>,
+    days: BTreeMap<NaiveDate, DayLines>,
+}
+
+/// The services of one day.
+#[derive(Debug, Default)]
+pub struct DayLines {
+    pub lines: usize,
+    pub charged: Cents,
+    pub sessions: usize,
+    /// Charged per procedure category.
+    pub by_category: BTreeMap<String, Cents>,
+}
+
+impl Tally {
+    /// Adds `lines`, each with what it was paid and refunded. Every line of
+    /// a session must come in one call (a superbill holds all of its
+    /// sessions' lines): sessions are counted once per call.
+    pub fn add(&mut self, lines: &[&LedgerLine], money: &[(Cents, Cents)]) {
+        let mut provider_sessions: BTreeSet<(&str, &str)> = BTreeSet::new();
+        let mut day_sessions: BTreeSet<(NaiveDate, &str)> = BTreeSet::new();
+        for (l, &(paid, refunded)) in lines.iter().zip(money) {
+            if !self.codes.contains_key(&*l.code) {
+                self.codes.insert(
+                    l.code.to_string(),
+                    CodeRow {
+                        code: l.code.to_string(),
+                        description: l.description.to_string(),
+                        category: l.category.to_string(),
+                        ..Default::default()
+                    },
+                );
+            }
+            let c = self.codes.get_mut(&*l.code).expect("just inserted");
+            c.lines += 1;
+            c.units += u64::from(l.units);
+            c.charged += l.charge;
+            c.paid += paid;
+            c.refunded += refunded;
+            if !self.providers.contains_key(&*l.provider_npi) {
+                self.providers.insert(
+                    l.provider_npi.to_string(),
+                    ProviderRow {
+                        npi: l.provider_npi.to_string(),
+                        name: l.provider_name.to_string(),
+                        ..Default::default()
+                    },
+                );
+            }
+            let p = self
+                .providers
+                .get_mut(&*l.provider_npi)
+                .expect("just inserted");
+            p.lines += 1;
+            p.charged += l.charge;
+            p.paid += paid;
+            p.refunded += refunded;
+            if provider_sessions.insert((&l.provider_npi, &l.session_id)) {
+                p.sessions += 1;
+            }
+            let d = self.days.entry(l.date).or_default();
+            d.lines += 1;
+            d.charged += l.charge;
+            if day_sessions.insert((l.date, &l.session_id)) {
+                d.sessions += 1;
+            }
+            match d.by_category.get_mut(&*l.category) {
+                Some(c) => *c += l.charge,
+                None => {
+                    d.by_category.insert(l.category.to_string(), l.charge);
+                }
+            }
         }
     }
-    Breakdowns {
-        by_code: codes.into_values().collect(),
-        by_provider: providers
-            .into_values()
-            .map(|(mut p, s)| {
-                p.sessions = s.len();
-                p
+
+    /// Days with services, in order.
+    pub fn days(&self) -> impl Iterator<Item = (NaiveDate, &DayLines)> {
+        self.days.iter().map(|(d, l)| (*d, l))
+    }
+
+    /// The four breakdowns, with the money received (`receipts`).
+    pub fn breakdowns(&self, receipts: &[&Payment]) -> Breakdowns {
+        let mut days: BTreeMap<NaiveDate, DayRow> = self
+            .days
+            .iter()
+            .map(|(date, l)| {
+                let row = DayRow {
+                    date: Some(*date),
+                    sessions: l.sessions,
+                    lines: l.lines,
+                    charged: l.charged,
+                    ..Default::default()
+                };
+                (*date, row)
             })
-            .collect(),
-        by_method: methods.into_values().collect(),
-        by_day: days
-            .into_iter()
-            .map(|(date, (mut d, s))| {
-                d.date = Some(date);
-                d.sessions = s.len();
-                d
-            })
-            .collect(),
+            .collect();
+        let mut methods: BTreeMap<&str, MethodRow> = BTreeMap::new();
+        for p in receipts {
+            let m = methods.entry(&p.method).or_insert_with(|| MethodRow {
+                method: p.method.clone(),
+                ..Default::default()
+            });
+            let d = days.entry(p.date).or_insert_with(|| DayRow {
+                date: Some(p.date),
+                ..Default::default()
+            });
+            if p.amount.is_negative() {
+                m.refunds += 1;
+                m.refunded -= p.amount;
+                d.refunds += 1;
+                d.refunded -= p.amount;
+            } else {
+                m.payments += 1;
+                m.paid += p.amount;
+                d.payments += 1;
+                d.paid += p.amount;
+            }
+        }
+        Breakdowns {
+            by_code: self.codes.values().cloned().collect(),
+            by_provider: self.providers.values().cloned().collect(),
+            by_method: methods.into_values().collect(),
+            by_day: days.into_values().collect(),
+        }
     }
 }
 
@@ -313,6 +388,64 @@ mod tests {
             session_id: session.into(),
             amount: Cents(cents),
         }
+    }
+
+    /// The batch adds superbill by superbill what `compute` adds at once:
+    /// the same breakdowns and the same journal, to the cent and count.
+    #[test]
+    fn a_tally_made_superbill_by_superbill_equals_one_made_at_once() {
+        let mut lines = Vec::new();
+        for (k, (patient, session, code, charge, day, cat)) in [
+            ("P1", "S1", "99215", 30_000, 1, "em"),
+            ("P1", "S1", "96365", 60_000, 1, "infusion-initial"),
+            ("P1", "S3", "90837", 22_500, 3, "psychotherapy"),
+            ("P2", "S2", "99215", 30_000, 1, "em"),
+            ("P2", "S4", "J3490", 4_500, 3, "drug"),
+            ("P3", "S5", "90837", 22_500, 3, "psychotherapy"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut l = line(session, code, charge);
+            l.patient_id = patient.into();
+            l.superbill_number = format!("SB-{patient}").into();
+            l.category = cat.into();
+            l.date = NaiveDate::from_ymd_opt(2026, 9, day).unwrap();
+            if k == 5 {
+                l.provider_npi = "1245319599".into();
+            }
+            lines.push(l);
+        }
+        let ledger = Ledger {
+            allocations: vec![
+                alloc("S1", 50_000),
+                alloc("S1", -10_000),
+                alloc("S2", 30_000),
+                alloc("S5", 22_500),
+            ],
+            ..Default::default()
+        };
+        let all: Vec<&LedgerLine> = lines.iter().collect();
+        let at_once = compute(&all, &ledger, &[]);
+        let money = session_money(&ledger, |_| true);
+        let mut tally = Tally::default();
+        for patient in ["P1", "P2", "P3"] {
+            let mine: Vec<&LedgerLine> =
+                lines.iter().filter(|l| &*l.patient_id == patient).collect();
+            tally.add(&mine, &line_payments_of(&mine, &money));
+        }
+        let by_superbill = tally.breakdowns(&[]);
+        assert_eq!(by_superbill.by_code, at_once.by_code);
+        assert_eq!(by_superbill.by_provider, at_once.by_provider);
+        assert_eq!(by_superbill.by_day, at_once.by_day);
+        // Sessions are counted once per provider and per day.
+        assert_eq!(at_once.by_day[0].sessions, 2);
+        assert_eq!(at_once.by_provider[0].sessions, 4);
+        let accounts = crate::input::Accounts::default();
+        assert_eq!(
+            crate::export::journal::entries_of(&tally, &[], &accounts),
+            crate::export::journal::entries(&all, &[], &accounts)
+        );
     }
 
     #[test]

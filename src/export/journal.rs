@@ -19,6 +19,7 @@
 //! reverse). Each journal balances by construction; a test checks it.
 //! Amounts only, never a patient's name or id.
 
+use super::breakdowns::Tally;
 use super::{cell, Csv, LedgerLine};
 use crate::input::{Accounts, Payment};
 use crate::money::Cents;
@@ -42,7 +43,7 @@ pub struct JournalLine {
 struct Day<'a> {
     /// Revenue account -> (charged, sessions).
     revenue: BTreeMap<&'a str, Cents>,
-    sessions: BTreeSet<&'a str>,
+    sessions: usize,
     /// Received account -> (payments, count, refunds, count).
     received: BTreeMap<&'a str, (Cents, usize, Cents, usize)>,
 }
@@ -52,13 +53,20 @@ pub fn entries(
     receipts: &[&Payment],
     accounts: &Accounts,
 ) -> Vec<JournalLine> {
+    let mut tally = Tally::default();
+    tally.add(lines, &vec![(Cents::ZERO, Cents::ZERO); lines.len()]);
+    entries_of(&tally, receipts, accounts)
+}
+
+/// The journal from the ledger's lines added up (see [`Tally`]).
+pub fn entries_of(tally: &Tally, receipts: &[&Payment], accounts: &Accounts) -> Vec<JournalLine> {
     let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-    for l in lines {
-        let d = days.entry(l.date).or_default();
-        *d.revenue
-            .entry(accounts.revenue_for(&l.category))
-            .or_default() += l.charge;
-        d.sessions.insert(&l.session_id);
+    for (date, l) in tally.days() {
+        let d = days.entry(date).or_default();
+        for (category, charged) in &l.by_category {
+            *d.revenue.entry(accounts.revenue_for(category)).or_default() += *charged;
+        }
+        d.sessions = l.sessions;
     }
     for p in receipts {
         let d = days.entry(p.date).or_default();
@@ -90,7 +98,7 @@ pub fn entries(
             }
         };
         let charged: Cents = d.revenue.values().copied().sum();
-        let n = d.sessions.len();
+        let n = d.sessions;
         let memo = format!("Services rendered {date} ({n} session{})", plural(n));
         push(&accounts.receivable, charged, Cents::ZERO, &memo);
         for (account, amount) in &d.revenue {

@@ -145,6 +145,15 @@ pub fn write_ledger<'a, W: Write>(
     lines: impl IntoIterator<Item = &'a LedgerLine>,
 ) -> std::io::Result<W> {
     let mut csv = Csv::to(w, &LEDGER_HEADER);
+    ledger_rows(&mut csv, lines);
+    csv.into_inner()
+}
+
+/// The rows of `lines`, under a header written before.
+pub fn ledger_rows<'a, W: Write>(
+    csv: &mut Csv<W>,
+    lines: impl IntoIterator<Item = &'a LedgerLine>,
+) {
     for l in lines {
         csv.row([
             &*l.superbill_number,
@@ -167,5 +176,4 @@ pub fn write_ledger<'a, W: Write>(
             &*l.ndc_quantity,
         ]);
     }
-    csv.into_inner()
 }
