@@ -11,7 +11,7 @@
 
 mod issue;
 
-use crate::atomic::{self, Staged};
+use crate::atomic::Staged;
 use crate::error::{Error, Result};
 use crate::export::{self, LedgerLine, Status, SummaryRow};
 use crate::findings::{Findings, Severity};
@@ -356,6 +356,18 @@ pub fn run(
         None => (Exports::new(), Vec::new()),
         Some(ledger) => compose_exports(loaded, &plan, &done, &findings, &extra, ledger)?,
     };
+    // Each issued superbill's revision moves into the manifest (not a copy:
+    // at a million sessions the revisions list a million session ids).
+    let mut revisions = Vec::new();
+    let mut corrected = Vec::new();
+    for d in done.iter_mut().filter(|d| d.status != Status::Held) {
+        let Some(r) = d.revision.take() else { continue };
+        let again = out.previous.latest(&r.number).map(|p| p.revision) == Some(r.revision);
+        if d.row.is_some() && r.revision > 1 && !again {
+            corrected.push((r.number.clone(), r.revision));
+        }
+        revisions.push(r);
+    }
     let issued: Vec<&Done> = done
         .iter()
         .filter(|d| d.status != Status::Held && d.row.is_some())
@@ -381,7 +393,7 @@ pub fn run(
         out.remove_stale(&keep)?
     };
     interrupted(opts)?;
-    let files = write_exports(loaded, &done, exports, opts, &out)?;
+    let files = write_exports(loaded, &done, revisions, exports, opts, &mut out)?;
     let sum =
         |f: fn(&SummaryRow) -> Cents| issued.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
     let report = Report {
@@ -439,15 +451,7 @@ pub fn run(
             .filter(|d| d.status == Status::Partial)
             .map(|d| d.number.clone())
             .collect(),
-        corrected: issued
-            .iter()
-            .filter_map(|d| d.revision.as_ref())
-            .filter(|r| {
-                r.revision > 1
-                    && out.previous.latest(&r.number).map(|p| p.revision) != Some(r.revision)
-            })
-            .map(|r| (r.number.clone(), r.revision))
-            .collect(),
+        corrected,
         anyone: holds.anyone.len(),
         removed,
         shard_superbills: issued.iter().filter(|d| !d.files.is_empty()).count(),
@@ -773,9 +777,10 @@ type Exports = BTreeMap<String, Staged>;
 fn write_exports(
     loaded: &Loaded,
     done: &[Done],
+    revisions: Vec<Revision>,
     outputs: Exports,
     opts: &BatchOptions,
-    out: &OutDir,
+    out: &mut OutDir,
 ) -> Result<Files> {
     let issued: Vec<&Done> = done.iter().filter(|d| d.status != Status::Held).collect();
     let me = identity(loaded, &opts.period);
@@ -788,7 +793,7 @@ fn write_exports(
         inputs: input_hashes(&loaded.inputs.dir)?,
         outputs: BTreeMap::new(),
         sources: BTreeMap::new(),
-        history: out.previous.history.clone(),
+        history: std::mem::take(&mut out.previous.history),
         shard: opts.shard.map(|s| ShardInfo {
             index: s.index,
             count: s.count,
@@ -806,12 +811,12 @@ fn write_exports(
             manifest.sources.insert(f.name.clone(), f.source.clone());
             files.push((f.name.clone(), f.written));
         }
-        if let Some(r) = &d.revision {
-            let h = manifest.history.entry(r.number.clone()).or_default();
-            match h.last_mut() {
-                Some(last) if last.revision == r.revision => *last = r.clone(),
-                _ => h.push(r.clone()),
-            }
+    }
+    for r in revisions {
+        let h = manifest.history.entry(r.number.clone()).or_default();
+        match h.last_mut() {
+            Some(last) if last.revision == r.revision => *last = r,
+            _ => h.push(r),
         }
     }
     for (name, staged) in outputs {
@@ -822,14 +827,16 @@ fn write_exports(
     }
     // The manifest last: it vouches for the files before it.
     interrupted(opts)?;
+    // Written as it is serialised: it lists every file and revision.
     let path = out.path.join(MANIFEST_FILE);
-    let bytes = manifest.to_json();
-    let written = if opts.dry_run {
-        std::fs::read(&path).map(|b| b != bytes).unwrap_or(true)
-    } else {
-        atomic::write_if_changed(&path, &bytes)?
-    };
-    files.push((MANIFEST_FILE.to_string(), written));
+    let mut staged = std::io::BufWriter::new(Staged::new(&out.path, opts.dry_run)?);
+    manifest
+        .write_to(&mut staged)
+        .map_err(|e| Error::io(&path, e))?;
+    let staged = staged
+        .into_inner()
+        .map_err(|e| Error::io(&path, e.into_error()))?;
+    files.push((MANIFEST_FILE.to_string(), staged.commit(&path)?.written));
     Ok(files)
 }
 

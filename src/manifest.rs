@@ -94,9 +94,15 @@ impl Manifest {
     }
 
     pub fn to_json(&self) -> Vec<u8> {
-        let mut v = serde_json::to_vec_pretty(self).expect("manifest serialises");
-        v.push(b'\n');
+        let mut v = Vec::new();
+        self.write_to(&mut v).expect("writing to memory");
         v
+    }
+
+    /// The manifest as `manifest.json` holds it: pretty JSON and a newline.
+    pub fn write_to(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *w, self)?;
+        w.write_all(b"\n")
     }
 
     /// The latest revision issued of superbill `number`.
