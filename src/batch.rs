@@ -318,12 +318,13 @@ pub fn run(
     let mut held_sessions = HashMap::new();
     for d in &mut done {
         findings.extend(std::mem::take(&mut d.findings));
-        for s in &d.sessions {
-            session_superbill.insert(s.clone(), d.number.clone());
+        // Moved, not copied: a million sessions' ids.
+        for s in std::mem::take(&mut d.sessions) {
+            session_superbill.insert(s, d.number.clone());
         }
-        if d.status == Status::Held {
-            for s in &d.group_sessions {
-                held_sessions.insert(s.clone(), d.number.clone());
+        for s in std::mem::take(&mut d.group_sessions) {
+            if d.status == Status::Held {
+                held_sessions.insert(s, d.number.clone());
             }
         }
     }
@@ -639,6 +640,10 @@ fn produce(
                 s.add(&d.lines);
             }
             d.lines = Vec::new();
+            if d.status != Status::Held {
+                // Only a held superbill's sessions are looked up later.
+                d.group_sessions = Vec::new();
+            }
             done.push(d);
         }
     }
