@@ -184,15 +184,19 @@ fn interrupted(opts: &BatchOptions) -> Result<()> {
     }
 }
 
+/// The practice as an output folder's manifest names it: EIN and NPI.
+pub fn practice_id(p: &crate::input::Practice) -> String {
+    format!(
+        "EIN {} NPI {}",
+        crate::ein::format(&p.tax_id),
+        p.npi.as_deref().unwrap_or("none")
+    )
+}
+
 /// Whose batch this is, for the output folder's one-practice-one-period rule.
 pub fn identity(loaded: &Loaded, period: &Period) -> Identity {
-    let p = &loaded.inputs.practice;
     Identity {
-        practice: format!(
-            "EIN {} NPI {}",
-            crate::ein::format(&p.tax_id),
-            p.npi.as_deref().unwrap_or("none")
-        ),
+        practice: practice_id(&loaded.inputs.practice),
         period: period.label(),
         period_text: if period.label().len() == 6 {
             period.from.format("%Y-%m").to_string()

@@ -87,7 +87,7 @@ pub fn check_overlap(out: &Path, practice: &Path) -> Result<()> {
         return Ok(());
     };
     Err(Error::Usage(format!(
-        "--out {} {what} ({}): the batch would overwrite the exports it reads; choose a folder outside it, e.g. --out {}",
+        "--out {} {what} ({}): what is written there could overwrite the exports it is made from; choose a folder outside it, e.g. --out {}",
         out.display(),
         practice.display(),
         suggestion(practice)
@@ -271,7 +271,7 @@ impl OutDir {
             format!("the batch of period {}", period_text(&prev.period))
         };
         Err(Error::Usage(format!(
-            "{} holds {what}: one output folder is one practice and one period, so nothing there is replaced; use a folder per month, e.g. --out {}",
+            "{} holds {what}: one output folder is one practice and one period, so nothing there is replaced; use a folder per month (per year for statements), e.g. --out {}",
             self.path.display(),
             hint.display()
         )))

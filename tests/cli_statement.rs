@@ -209,3 +209,52 @@ fn out_inside_the_practice_folder_is_refused() {
     let (code, _, stderr) = statement(&practice, &practice, "20x6");
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// The statements' folder is the tool's own, as a batch's is: a file it
+/// did not write is never replaced, a re-run replaces only its own files
+/// (listed in its manifest), and a folder of another year is refused.
+#[test]
+fn the_output_folder_holds_only_what_the_statement_run_wrote() {
+    let (tmp, practice) = sample_copy("cedar-ridge");
+    let out = tmp.path().join("statements-2026");
+    let (code, stdout, stderr) = statement(&practice, &out, "2026");
+    assert!(code == 0 || code == 1, "{stdout}{stderr}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let outputs = manifest["outputs"].as_object().unwrap();
+    assert!(outputs.contains_key("statements.csv"));
+    let pdf = outputs
+        .keys()
+        .find(|k| k.ends_with(".pdf"))
+        .expect("a statement")
+        .clone();
+    assert_eq!(
+        outputs[&pdf].as_str().unwrap(),
+        sha256_hex(&std::fs::read(out.join(&pdf)).unwrap())
+    );
+    // A re-run replaces its own files.
+    let (again, stdout, stderr) = statement(&practice, &out, "2026");
+    assert_eq!(again, code, "{stdout}{stderr}");
+
+    // A file the tool did not write, at a statement's name, stops the run.
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join(&pdf), b"someone else's file").unwrap();
+    let (code, _, stderr) = statement(&practice, &other, "2026");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(&pdf), "{stderr}");
+    assert_eq!(
+        std::fs::read(other.join(&pdf)).unwrap(),
+        b"someone else's file"
+    );
+    assert!(!other.join("statements.csv").exists());
+
+    // Another year's folder is not reused.
+    let (code, _, stderr) = statement(&practice, &out, "2025");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("statements-2025"), "{stderr}");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    superbill::manifest::sha256_hex(bytes)
+}

@@ -1,6 +1,12 @@
 //! `superbill statement --year YYYY`: each patient's year-end statement.
 
 use crate::atomic;
+use crate::manifest::{sha256_hex, Manifest};
+use crate::outdir::{self, Identity, OutDir, MANIFEST_FILE};
+use std::collections::BTreeSet;
+
+/// The statements' table, beside the PDFs.
+const CSV_FILE: &str = "statements.csv";
 use crate::cli::StatementArgs;
 use crate::error::{Error, Result};
 use crate::findings::Findings;
@@ -17,14 +23,19 @@ pub fn run(args: &StatementArgs) -> Result<i32> {
     let as_of = super::as_of(&args.practice);
     let mut findings = Findings::default();
     let practice = &args.practice.practice;
-    if overlaps(practice, &args.out) {
-        return Err(Error::Usage(format!(
-            "--out {} overlaps the practice folder: write the statements somewhere else, e.g. --out statements-{}",
-            args.out.display(),
-            args.year
-        )));
-    }
+    // The statements' folder follows the batch's rules: never the practice
+    // folder, one run at a time (locked), one practice and one year per
+    // folder, and only files this command wrote are replaced or removed
+    // (its manifest.json lists them).
+    outdir::check_overlap(&args.out, practice)?;
+    let mut out = OutDir::open(&args.out, false)?;
     let loaded = crate::practice::load(practice, &mut findings)?;
+    let me = Identity {
+        practice: crate::batch::practice_id(&loaded.inputs.practice),
+        period: format!("statements-{}", args.year),
+        period_text: format!("statements-{}", args.year),
+    };
+    out.check_identity(&me)?;
     let outcome = statement::statements(&loaded, args.year, as_of);
     if outcome.statements.is_empty() && outcome.held.is_empty() {
         return Err(Error::Usage(format!(
@@ -33,19 +44,42 @@ pub fn run(args: &StatementArgs) -> Result<i32> {
         )));
     }
     let renderer = Renderer::new(&crate::practice::render_options(&loaded))?;
-    atomic::create_private_dir(&args.out)?;
+    let file_of = |number: &str| format!("{number}.pdf");
+    let mut names: BTreeSet<String> = outcome
+        .statements
+        .iter()
+        .map(|st| renderer.file_name(&st.number))
+        .collect();
+    names.insert(CSV_FILE.to_string());
+    names.insert(MANIFEST_FILE.to_string());
+    out.claim(&names, &me)?;
+    let mut manifest = Manifest {
+        tool: "superbill".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        period: me.period.clone(),
+        practice: me.practice.clone(),
+        icd10cm_releases: Vec::new(),
+        inputs: crate::batch::input_hashes(practice)?,
+        ..Manifest::default()
+    };
     let mut written = 0;
     for st in &outcome.statements {
+        let name = renderer.file_name(&st.number);
         let pdf = renderer.render(st)?;
-        if atomic::write_if_changed(&args.out.join(renderer.file_name(&st.number)), &pdf)? {
+        if atomic::write_if_changed(&out.path.join(&name), &pdf)? {
             written += 1;
         }
+        manifest.outputs.insert(name, sha256_hex(&pdf));
     }
-    let file_of = |number: &str| format!("{number}.pdf");
-    atomic::write(
-        &args.out.join("statements.csv"),
-        &statement::csv(&outcome, &file_of),
-    )?;
+    let csv = statement::csv(&outcome, &file_of);
+    atomic::write_if_changed(&out.path.join(CSV_FILE), &csv)?;
+    manifest
+        .outputs
+        .insert(CSV_FILE.to_string(), sha256_hex(&csv));
+    // A statement of an earlier run that is now held (or gone) goes.
+    out.remove_stale(&names)?;
+    atomic::write_if_changed(&out.path.join(MANIFEST_FILE), &manifest.to_json())?;
+    out.finish();
     let n = outcome.statements.len();
     println!(
         "Wrote {n} statement{} for {} to {} ({written} new or changed) and statements.csv.",
@@ -69,17 +103,4 @@ pub fn run(args: &StatementArgs) -> Result<i32> {
         return Ok(1);
     }
     Ok(0)
-}
-
-/// Whether `out` is, is inside, or holds the practice folder.
-fn overlaps(practice: &std::path::Path, out: &std::path::Path) -> bool {
-    let abs = |p: &std::path::Path| {
-        std::fs::canonicalize(p).unwrap_or_else(|_| {
-            std::env::current_dir()
-                .map(|d| d.join(p))
-                .unwrap_or_else(|_| p.to_path_buf())
-        })
-    };
-    let (a, b) = (abs(practice), abs(out));
-    a.starts_with(&b) || b.starts_with(&a)
 }
