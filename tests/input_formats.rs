@@ -284,3 +284,37 @@ fn held_reasons_name_the_workbook_read() {
         "{stdout}"
     );
 }
+
+/// A finding's message names the workbook read too, also when it is about
+/// another file's row (a payment naming a session that sessions.xlsx does
+/// not have), so nothing tells staff to fix a sessions.csv they do not
+/// have.
+#[test]
+fn messages_name_the_workbook_read() {
+    let (_t, dir) = fixture(4);
+    let pays = common::read_csv(&dir.join("payments.csv"));
+    let mut rows = pays.rows.clone();
+    rows[0][pays.col("session_id")] = "S99999".into();
+    common::exports::write_csv(&dir.join("payments.csv"), &pays.header, &rows);
+    let book = workbook(&dir, "sessions.csv", 0);
+    std::fs::remove_file(dir.join("sessions.csv")).unwrap();
+    put(&dir, "sessions.xlsx", book);
+    let report = dir.parent().unwrap().join("report.csv");
+    let (code, stdout, stderr) = common::run(
+        common::superbill()
+            .arg("validate")
+            .arg("--practice")
+            .arg(&dir)
+            .args(["--as-of", "2026-10-05", "--report"])
+            .arg(&report),
+    );
+    assert_ne!(code, 0, "{stdout}{stderr}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains("S99999 is not in sessions.xlsx"),
+        "{text}\n{stdout}"
+    );
+    for shown in [&text, &stdout, &stderr] {
+        assert!(!shown.contains("sessions.csv"), "{shown}");
+    }
+}

@@ -215,9 +215,6 @@ impl Inputs {
         self.rows.iter().all(|r| r.file != file || r.usable)
     }
 
-    /// Findings name files as `patients.csv` throughout the run; a
-    /// workbook read in its place is named as the user knows it, just
-    /// before findings are shown or written.
     /// The file a user knows the rows of `file` by: `patients.xlsx` when
     /// the workbook was read in place of `patients.csv`.
     pub fn source_name<'a>(&'a self, file: &'a str) -> &'a str {
@@ -227,11 +224,18 @@ impl Inputs {
             .map_or(file, |r| r.source.as_str())
     }
 
+    /// Findings name files as `patients.csv` throughout the run; a
+    /// workbook read in its place is named as the user knows it, just
+    /// before findings are shown or written: where the finding points, and
+    /// in its message (a payment's finding may name sessions.csv).
     pub fn name_sources(&self, findings: &mut Findings) {
-        for r in &self.rows {
-            if r.source != r.file {
-                for f in findings.items.iter_mut().filter(|f| f.file == r.file) {
+        for r in self.rows.iter().filter(|r| r.source != r.file) {
+            for f in findings.items.iter_mut() {
+                if f.file == r.file {
                     f.file = r.source.clone();
+                }
+                if f.message.contains(r.file) {
+                    f.message = rename_file(&f.message, r.file, &r.source);
                 }
             }
         }
@@ -319,5 +323,41 @@ fn read_table(
                 present.join(" and ")
             ),
         )),
+    }
+}
+
+/// `text` with the file name `from` (as a whole name, not the end of a
+/// longer one such as `old-sessions.csv`) written as `to`.
+fn rename_file(text: &str, from: &str, to: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let part_of_name = rest[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+        out.push_str(&rest[..i]);
+        out.push_str(if part_of_name { from } else { to });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod rename_tests {
+    #[test]
+    fn only_whole_file_names_are_renamed() {
+        let r = |t: &str| super::rename_file(t, "sessions.csv", "sessions.xlsx");
+        assert_eq!(
+            r("session S9 is not in sessions.csv: check the id"),
+            "session S9 is not in sessions.xlsx: check the id"
+        );
+        assert_eq!(r("(sessions.csv line 4)"), "(sessions.xlsx line 4)");
+        assert_eq!(
+            r("old-sessions.csv and sessions.csv"),
+            "old-sessions.csv and sessions.xlsx"
+        );
+        assert_eq!(r("no file here"), "no file here");
     }
 }
