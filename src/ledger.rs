@@ -70,7 +70,8 @@ struct Open<'a> {
     paid: Cents,
 }
 
-pub fn apply(charges: &[Charge], payments: &[Payment]) -> Ledger {
+/// `payments` are borrowed: the batch passes every payment of every month.
+pub fn apply<'p>(charges: &[Charge], payments: impl IntoIterator<Item = &'p Payment>) -> Ledger {
     let mut by_patient: BTreeMap<&str, (Vec<Open>, Vec<&Payment>)> = BTreeMap::new();
     for c in charges {
         by_patient.entry(&c.patient_id).or_default().0.push(Open {

@@ -87,7 +87,7 @@ impl<'a> Plan<'a> {
             ok(file, line) && !(file == SESSIONS_FILE && earlier.contains(&line))
         });
         let paid_by = req.period.to.max(req.as_of);
-        let ledger = ledger::apply(&charges, &payments_ok(inputs, &charges, paid_by, &ok));
+        let ledger = ledger::apply(&charges, payments_ok(inputs, &charges, paid_by, &ok));
         let groups = mine
             .into_iter()
             .filter_map(|(pid, mut sessions)| {
@@ -265,12 +265,12 @@ fn total(r: &Resolved) -> Cents {
 /// session, made by `end` (the period's end, or the run's as-of date when
 /// later, so a balance settled after the month shows as paid). Payments
 /// naming later sessions wait for their month instead of showing as credit.
-fn payments_ok(
-    inputs: &Inputs,
+fn payments_ok<'a>(
+    inputs: &'a Inputs,
     charges: &[Charge],
     end: NaiveDate,
     ok: &dyn Fn(&str, u64) -> bool,
-) -> Vec<crate::input::Payment> {
+) -> Vec<&'a crate::input::Payment> {
     let charged: HashSet<&str> = charges.iter().map(|c| c.session_id.as_str()).collect();
     let later: HashSet<&str> = inputs
         .sessions
@@ -288,7 +288,6 @@ fn payments_ok(
             }
             None => p.date <= end,
         })
-        .cloned()
         .collect()
 }
 
