@@ -406,6 +406,9 @@ pub struct MergeArgs {
     /// The practice folder the shards read [default: the one their manifests name]
     #[arg(long, value_name = "DIR", value_parser = practice_dir)]
     pub practice: Option<PathBuf>,
+    /// Check the shards' manifests and inputs, count everything, print what would be written, write nothing (the real merge also checks each shard PDF's bytes)
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Build with this many threads [default: number of cores]

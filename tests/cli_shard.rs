@@ -219,6 +219,29 @@ fn three_shards() -> (tempfile::TempDir, Vec<PathBuf>) {
     (tmp, dirs)
 }
 
+/// `merge --dry-run` checks the shards and says what it would write, and
+/// writes nothing; a missing shard is still an error.
+#[test]
+fn a_dry_run_merge_writes_nothing() {
+    let (tmp, dirs) = three_shards();
+    let merged = tmp.path().join("merged");
+    let (code, out, err) = merge(&merged, &dirs, &["--dry-run"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("Dry run: would write 58 file(s)") && out.contains("nothing was written"),
+        "{out}"
+    );
+    assert!(
+        out.contains("write superbills/SB-202609-P0001.pdf"),
+        "{out}"
+    );
+    assert!(!merged.exists(), "a dry run wrote");
+    let (code, out, err) = merge(&merged, &dirs[1..], &["--dry-run"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("shard 1/3 is missing"), "{err}");
+    assert!(!merged.exists());
+}
+
 #[test]
 fn a_missing_shard_is_an_error_that_names_it() {
     let (tmp, dirs) = three_shards();

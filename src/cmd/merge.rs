@@ -34,7 +34,7 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
         output: args.output,
         period: shards.period(),
         out: args.out.clone(),
-        dry_run: false,
+        dry_run: args.dry_run,
         partial: info.partial,
         jobs: args.jobs,
         no_progress: args.no_progress,
