@@ -651,10 +651,6 @@ fn produce(
             done.push(d);
         }
     }
-    if let Some(s) = &ledger {
-        s.check()
-            .map_err(|e| Error::io(out.path.join("ledger.csv"), e))?;
-    }
     Ok(done)
 }
 
@@ -689,11 +685,6 @@ impl<'a> LedgerStream<'a> {
         export::ledger::ledger_rows(&mut self.csv, lines.iter().copied());
         let money = export::breakdowns::line_payments_of(&lines, &self.money);
         self.tally.add(&lines, &money);
-    }
-
-    /// A write that failed so far.
-    fn check(&self) -> std::io::Result<()> {
-        self.csv.check()
     }
 }
 

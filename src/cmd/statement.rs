@@ -44,7 +44,7 @@ pub fn run(args: &StatementArgs) -> Result<i32> {
         )));
     }
     let renderer = Renderer::new(&crate::practice::render_options(&loaded))?;
-    let file_of = |number: &str| format!("{number}.pdf");
+    let file_of = |number: &str| renderer.file_name(number);
     let mut names: BTreeSet<String> = outcome
         .statements
         .iter()

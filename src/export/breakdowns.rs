@@ -165,37 +165,22 @@ impl Tally {
         let mut provider_sessions: BTreeSet<(&str, &str)> = BTreeSet::new();
         let mut day_sessions: BTreeSet<(NaiveDate, &str)> = BTreeSet::new();
         for (l, &(paid, refunded)) in lines.iter().zip(money) {
-            if !self.codes.contains_key(&*l.code) {
-                self.codes.insert(
-                    l.code.to_string(),
-                    CodeRow {
-                        code: l.code.to_string(),
-                        description: l.description.to_string(),
-                        category: l.category.to_string(),
-                        ..Default::default()
-                    },
-                );
-            }
-            let c = self.codes.get_mut(&*l.code).expect("just inserted");
+            let c = row(&mut self.codes, &l.code, || CodeRow {
+                code: l.code.to_string(),
+                description: l.description.to_string(),
+                category: l.category.to_string(),
+                ..Default::default()
+            });
             c.lines += 1;
             c.units += u64::from(l.units);
             c.charged += l.charge;
             c.paid += paid;
             c.refunded += refunded;
-            if !self.providers.contains_key(&*l.provider_npi) {
-                self.providers.insert(
-                    l.provider_npi.to_string(),
-                    ProviderRow {
-                        npi: l.provider_npi.to_string(),
-                        name: l.provider_name.to_string(),
-                        ..Default::default()
-                    },
-                );
-            }
-            let p = self
-                .providers
-                .get_mut(&*l.provider_npi)
-                .expect("just inserted");
+            let p = row(&mut self.providers, &l.provider_npi, || ProviderRow {
+                npi: l.provider_npi.to_string(),
+                name: l.provider_name.to_string(),
+                ..Default::default()
+            });
             p.lines += 1;
             p.charged += l.charge;
             p.paid += paid;
@@ -268,6 +253,15 @@ impl Tally {
             by_day: days.into_values().collect(),
         }
     }
+}
+
+/// The row of `key`, made by `make` the first time (the key is copied
+/// then only, not for every line).
+fn row<'m, R>(map: &'m mut BTreeMap<String, R>, key: &str, make: impl FnOnce() -> R) -> &'m mut R {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), make());
+    }
+    map.get_mut(key).expect("just inserted")
 }
 
 pub const BY_CODE_HEADER: [&str; 8] = [

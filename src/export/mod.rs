@@ -93,14 +93,6 @@ impl<W: Write> Csv<W> {
         }
     }
 
-    /// The first write error so far, if any.
-    pub fn check(&self) -> std::io::Result<()> {
-        match &self.error {
-            Some(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
-            None => Ok(()),
-        }
-    }
-
     /// The writer, once everything is flushed into it; the first error.
     pub fn into_inner(self) -> std::io::Result<W> {
         if let Some(e) = self.error {
