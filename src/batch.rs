@@ -15,6 +15,7 @@ use crate::atomic::Staged;
 use crate::error::{Error, Result};
 use crate::export::{self, LedgerLine, Status, SummaryRow};
 use crate::findings::{Findings, Severity};
+use crate::hash::{HashMap, HashSet};
 use crate::hold::{self, Reason};
 use crate::input::{PAYMENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
 use crate::manifest::{Manifest, Revision};
@@ -28,7 +29,7 @@ use crate::superbill::{Plan, Request};
 use crate::validate::{Options, Period};
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -220,14 +221,21 @@ pub fn run(
         as_of: opts.as_of,
         period: Some(opts.period),
     };
-    crate::preflight::run(
-        &loaded.inputs,
-        &loaded.catalog,
-        &loaded.icd,
-        Some(&opts.period),
-        &mut findings,
-    );
-    let validated = loaded.validate(&vopts, &mut findings);
+    // `--jobs` threads for everything the batch does side by side.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    let validated = pool.install(|| {
+        crate::preflight::run(
+            &loaded.inputs,
+            &loaded.catalog,
+            &loaded.icd,
+            Some(&opts.period),
+            &mut findings,
+        );
+        loaded.validate(&vopts, &mut findings)
+    });
     interrupted(opts)?;
     refuse_unusable(loaded, &findings)?;
     let me = identity(loaded, &opts.period);
@@ -285,6 +293,7 @@ pub fn run(
         &documents,
         progress,
         ledger.as_mut(),
+        &pool,
     )?;
     interrupted(opts)?;
     // Patients whose only sessions in the period have errors: listed as
@@ -318,8 +327,8 @@ pub fn run(
         }
     }
 
-    let mut session_superbill = HashMap::new();
-    let mut held_sessions = HashMap::new();
+    let mut session_superbill = HashMap::default();
+    let mut held_sessions = HashMap::default();
     for d in &mut done {
         findings.extend(std::mem::take(&mut d.findings));
         // Moved, not copied: a million sessions' ids.
@@ -359,7 +368,7 @@ pub fn run(
     loaded.inputs.name_sources(&mut findings);
     let (exports, missing_xero_codes) = match ledger {
         None => (Exports::new(), Vec::new()),
-        Some(ledger) => compose_exports(loaded, &plan, &done, &findings, &extra, ledger)?,
+        Some(ledger) => compose_exports(loaded, &plan, &done, &findings, &extra, ledger, &pool)?,
     };
     // Each issued superbill's revision moves into the manifest (not a copy:
     // at a million sessions the revisions list a million session ids).
@@ -462,7 +471,18 @@ pub fn run(
         shard_superbills: issued.iter().filter(|d| !d.files.is_empty()).count(),
     };
     out.finish();
+    free_later((done, session_superbill, held_sessions));
     Ok(report)
+}
+
+/// Frees `x` on a thread of its own. A million sessions leave millions of
+/// small allocations; freeing them took seconds of the run's last, single
+/// threaded stretch, and a command line run exits right after anyway.
+/// Should no thread start, `x` is freed here.
+fn free_later<T: Send + 'static>(x: T) {
+    let _ = std::thread::Builder::new()
+        .name("free".into())
+        .spawn(move || drop(x));
 }
 
 /// A document's file for a superbill, relative to the output folder.
@@ -588,13 +608,10 @@ fn produce(
     documents: &[Box<dyn Document>],
     progress: &(dyn Fn(usize, usize) + Sync),
     mut ledger: Option<&mut LedgerStream>,
+    pool: &rayon::ThreadPool,
 ) -> Result<Vec<Done>> {
     let count = AtomicUsize::new(0);
     let total = plan.groups.len();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
     let ctx = issue::Ctx {
         loaded,
         plan,
@@ -697,6 +714,7 @@ fn compose_exports(
     findings: &Findings,
     extra: &Extra,
     ledger: LedgerStream,
+    pool: &rayon::ThreadPool,
 ) -> Result<(Exports, Vec<String>)> {
     let out = ledger.dir;
     let stage = || Staged::new(out, ledger.dry_run);
@@ -710,11 +728,8 @@ fn compose_exports(
     // hundreds of megabytes of CSV), named only once all are complete.
     let mut outputs = Exports::new();
     let io = |name: &str, e| Error::io(out.join(name), e);
-    let mut put = |name: &str, staged: std::io::Result<Staged>| -> Result<()> {
-        outputs.insert(name.to_string(), staged.map_err(|e| io(name, e))?);
-        Ok(())
-    };
-    put("ledger.csv", ledger.csv.into_inner())?;
+    let staged = ledger.csv.into_inner().map_err(|e| io("ledger.csv", e))?;
+    outputs.insert("ledger.csv".to_string(), staged);
     // Received in the period, for a session after the run: the ledger
     // leaves them for their month, payments.csv lists them as held.
     let waiting: Vec<&crate::input::Payment> = extra
@@ -723,30 +738,51 @@ fn compose_exports(
         .filter(|p| !plan.ledger.unapplied.contains_key(&p.payment_id))
         .copied()
         .collect();
-    put(
-        "payments.csv",
-        export::payments::write_payments(
-            stage()?,
-            &loaded.inputs,
-            &plan.ledger,
-            extra.session_superbill,
-            extra.held_sessions,
-            &waiting,
+    // The long exports are independent of one another: written side by
+    // side (a million sessions kept one core busy for seconds on each).
+    type Job<'j> = Box<dyn FnOnce(Staged) -> std::io::Result<Staged> + Send + 'j>;
+    let jobs: Vec<(&str, Job)> = vec![
+        (
+            "payments.csv",
+            Box::new(|s| {
+                export::payments::write_payments(
+                    s,
+                    &loaded.inputs,
+                    &plan.ledger,
+                    extra.session_superbill,
+                    extra.held_sessions,
+                    &waiting,
+                )
+            }),
         ),
-    )?;
-    put(
-        "summary.csv",
-        export::summary::write_summary(stage()?, &summary),
-    )?;
-    put("rejects.csv", export::write_findings(stage()?, rejects))?;
-    put(
-        "skipped.csv",
-        export::skipped::write_skipped(stage()?, &loaded.inputs, extra.skipped),
-    )?;
-    put(
-        "receipts.csv",
-        export::receipts::write_receipts(stage()?, extra.receipts),
-    )?;
+        (
+            "summary.csv",
+            Box::new(|s| export::summary::write_summary(s, &summary)),
+        ),
+        (
+            "rejects.csv",
+            Box::new(|s| export::write_findings(s, rejects)),
+        ),
+        (
+            "skipped.csv",
+            Box::new(|s| export::skipped::write_skipped(s, &loaded.inputs, extra.skipped)),
+        ),
+        (
+            "receipts.csv",
+            Box::new(|s| export::receipts::write_receipts(s, extra.receipts)),
+        ),
+    ];
+    let written: Vec<(&str, Result<Staged>)> = pool.install(|| {
+        jobs.into_par_iter()
+            .map(|(name, job)| {
+                let staged = stage().and_then(|s| job(s).map_err(|e| io(name, e)));
+                (name, staged)
+            })
+            .collect()
+    });
+    for (name, staged) in written {
+        outputs.insert(name.to_string(), staged?);
+    }
     // The small ones (a row per code, provider, method, day or journal
     // line) are made in memory.
     let mut small = |name: &str, bytes: &[u8]| -> Result<()> {
@@ -837,6 +873,7 @@ fn write_exports(
         .into_inner()
         .map_err(|e| Error::io(&path, e.into_error()))?;
     files.push((MANIFEST_FILE.to_string(), staged.commit(&path)?.written));
+    free_later(manifest);
     Ok(files)
 }
 

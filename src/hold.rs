@@ -16,11 +16,12 @@
 //! bears on every superbill of the period.
 
 use crate::findings::{Finding, Severity};
+use crate::hash::HashMap;
 use crate::input::{Inputs, Status, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::superbill::LeftOut;
 use crate::validate::Period;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One rejected row and what it would add to the superbill.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -109,7 +110,7 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
     let payments: HashMap<u64, &crate::input::Payment> =
         inputs.payments.iter().map(|p| (p.line, p)).collect();
     // session_id -> (patient, date) of every session row that says so.
-    let mut session_owner: HashMap<&str, (Option<&str>, Option<NaiveDate>)> = HashMap::new();
+    let mut session_owner: HashMap<&str, (Option<&str>, Option<NaiveDate>)> = HashMap::default();
     for s in &inputs.sessions {
         session_owner.insert(&s.session_id, (Some(&s.patient_id), Some(s.date)));
     }

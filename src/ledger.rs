@@ -22,10 +22,11 @@
 //! conserved: every payment's allocations plus its unapplied remainder
 //! equal its amount.
 
+use crate::hash::HashMap;
 use crate::input::Payment;
 use crate::money::Cents;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One session's charge, billable and free of errors.
 #[derive(Debug, Clone)]
@@ -60,7 +61,7 @@ pub struct Ledger {
     pub held: BTreeMap<String, Cents>,
     /// Payments that wait for their named session (what they left unapplied
     /// is held, not credit).
-    pub waiting: std::collections::HashSet<String>,
+    pub waiting: crate::hash::HashSet<String>,
     /// Per session: what was paid toward it.
     pub paid: HashMap<String, Cents>,
 }

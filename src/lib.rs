@@ -21,6 +21,7 @@ pub mod error;
 pub mod estimate;
 pub mod export;
 pub mod findings;
+pub mod hash;
 pub mod hold;
 pub mod icd10;
 pub mod input;

@@ -188,7 +188,7 @@ struct Resolver<'a> {
     s: &'a Session,
     cat: &'a Catalog,
     rules: &'a Rules,
-    at: &'a At,
+    at: &'a At<'a>,
     findings: &'a mut Findings,
     lines: Vec<Line>,
     em: Option<&'a str>,

@@ -5,10 +5,10 @@
 
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
+use crate::hash::{HashMap, HashSet};
 use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, SESSIONS_FILE};
 use crate::ledger::Ledger;
 use crate::validate::Period;
-use std::collections::{HashMap, HashSet};
 
 /// What happened to one input row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,13 +31,27 @@ pub struct RowCount {
 
 /// The (file, line) of every row with an error: such a row is rejected,
 /// whatever else happened to it.
-pub fn error_lines(findings: &Findings) -> HashSet<(String, u64)> {
-    findings
+pub fn error_lines(findings: &Findings) -> ErrorLines {
+    let mut by_file: HashMap<String, HashSet<u64>> = HashMap::default();
+    for f in findings
         .items
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .map(|f| (f.file.clone(), f.line))
-        .collect()
+    {
+        by_file.entry(f.file.clone()).or_default().insert(f.line);
+    }
+    ErrorLines(by_file)
+}
+
+/// Lines with errors, by file: asked once per row read, so a lookup makes
+/// no key (a million rows made a million strings to ask).
+#[derive(Debug, Default)]
+pub struct ErrorLines(HashMap<String, HashSet<u64>>);
+
+impl ErrorLines {
+    pub fn contains(&self, file: &str, line: u64) -> bool {
+        self.0.get(file).is_some_and(|lines| lines.contains(&line))
+    }
 }
 
 /// The fate of every row read, per input file, in the order read.
@@ -48,11 +62,10 @@ pub fn fates(
     inputs: &Inputs,
     period: &Period,
     patient: Option<&str>,
-    bad: &HashSet<(String, u64)>,
+    bad: &ErrorLines,
     ledger: &Ledger,
     session_superbill: &HashMap<String, String>,
 ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
-    let is_bad = |file: &str, line: u64| bad.contains(&(file.to_string(), line));
     let billed_patients: HashSet<&str> = inputs
         .sessions
         .iter()
@@ -78,7 +91,7 @@ pub fn fates(
         for &physical in &rows.lines {
             // A line inside a multi-line cell shares its row's fate.
             let line = rows.record_line(physical);
-            let fate = if is_bad(rows.file, line) {
+            let fate = if bad.contains(rows.file, line) {
                 Fate::Rejected
             } else {
                 match rows.file {

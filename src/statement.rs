@@ -14,6 +14,7 @@
 
 use crate::export::receipts;
 use crate::findings::{Findings, Severity};
+use crate::hash::{HashMap, HashSet};
 use crate::input::{Payment, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::money::Cents;
 use crate::practice::Loaded;
@@ -21,7 +22,7 @@ use crate::superbill::{BillingEntity, Plan, Request, Superbill};
 use crate::validate::{self, Options};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Statement {

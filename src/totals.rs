@@ -10,6 +10,7 @@
 
 use crate::export::receipts;
 use crate::findings::{Findings, Severity};
+use crate::hash::HashSet;
 use crate::input::PAYMENTS_FILE;
 use crate::money::Cents;
 use crate::practice::Loaded;
@@ -17,7 +18,6 @@ use crate::superbill::{Plan, Request};
 use crate::validate::{Options, Period};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::HashSet;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MonthTotals {
@@ -109,7 +109,7 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
         &period,
         period.to.max(as_of),
     );
-    let mut billed = HashSet::new();
+    let mut billed = HashSet::default();
     for g in &plan.groups {
         if !holds.reasons(&g.patient.patient_id).is_empty() {
             continue;

@@ -14,11 +14,12 @@
 //! the figures per code add up to the cent to those per superbill.
 
 use super::{cell, Csv, LedgerLine};
+use crate::hash::{HashMap, HashSet};
 use crate::input::Payment;
 use crate::ledger::Ledger;
 use crate::money::Cents;
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CodeRow {
@@ -77,7 +78,7 @@ pub type SessionMoney<'a> = HashMap<&'a str, (Cents, Cents)>;
 
 /// [`SessionMoney`] of the sessions `wanted` says yes to.
 pub fn session_money<'a>(ledger: &'a Ledger, wanted: impl Fn(&str) -> bool) -> SessionMoney<'a> {
-    let mut per_session: SessionMoney = HashMap::new();
+    let mut per_session: SessionMoney = HashMap::default();
     for a in &ledger.allocations {
         if wanted(&a.session_id) {
             let e = per_session.entry(a.session_id.as_str()).or_default();

@@ -2,10 +2,10 @@
 
 use super::{place_text, Csv};
 use crate::codes::Catalog;
+use crate::hash::HashSet;
 use crate::money::Cents;
 use crate::superbill::Superbill;
 use chrono::NaiveDate;
-use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 

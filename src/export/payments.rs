@@ -1,10 +1,10 @@
 //! `payments.csv`: each payment and how it was applied.
 
 use super::{cell, Csv};
+use crate::hash::HashMap;
 use crate::input::{Inputs, Payment};
 use crate::ledger::{Allocation, Ledger};
 use crate::money::Cents;
-use std::collections::HashMap;
 use std::io::Write;
 
 /// `payment_amount` repeats on every row of a payment; `applied_amount` is
@@ -58,7 +58,7 @@ pub fn write_payments<W: Write>(
     waiting: &[&Payment],
 ) -> std::io::Result<W> {
     let mut csv = Csv::to(w, &PAYMENTS_HEADER);
-    let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::new();
+    let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::default();
     for a in &ledger.allocations {
         allocs.entry(a.payment_id.as_str()).or_default().push(a);
     }

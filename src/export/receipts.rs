@@ -2,10 +2,10 @@
 //! negative rows), so its amounts sum to the money actually received.
 
 use super::{cell, Csv};
+use crate::hash::HashSet;
 use crate::input::Payment;
 use crate::money::Cents;
 use crate::validate::Period;
-use std::collections::HashSet;
 use std::io::Write;
 
 pub const RECEIPTS_HEADER: [&str; 7] = [

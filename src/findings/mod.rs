@@ -3,6 +3,7 @@
 //! patient's name or date of birth: reports get e-mailed around.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 
 pub mod registry;
@@ -60,14 +61,20 @@ pub struct Findings {
 
 /// Where a finding points: file, line and record.
 #[derive(Debug, Clone, Default)]
-pub struct At {
-    pub file: String,
+pub struct At<'a> {
+    pub file: Cow<'a, str>,
     pub line: u64,
-    pub record_id: String,
+    pub record_id: Cow<'a, str>,
 }
 
-impl At {
-    pub fn new(file: impl Into<String>, line: u64, record_id: impl Into<String>) -> At {
+// Borrowed: every record is pointed at by several checks, and a finding
+// (which owns its strings) is the rare case.
+impl<'a> At<'a> {
+    pub fn new(
+        file: impl Into<Cow<'a, str>>,
+        line: u64,
+        record_id: impl Into<Cow<'a, str>>,
+    ) -> At<'a> {
         At {
             file: file.into(),
             line,
@@ -91,9 +98,9 @@ impl Findings {
         );
         self.items.push(Finding {
             severity,
-            file: at.file.clone(),
+            file: at.file.to_string(),
             line: at.line,
-            record_id: at.record_id.clone(),
+            record_id: at.record_id.to_string(),
             field: field.to_string(),
             code,
             message: message.into(),

@@ -6,7 +6,7 @@
 
 use super::table::Columns;
 use crate::findings::{At, Findings};
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 /// Header names are matched without regard to case, spaces or dashes:
 /// `Session ID`, `session-id` and `SESSION_ID` are the same column.

@@ -35,14 +35,14 @@ pub struct Inputs {
     pub rows: Vec<FileRows>,
     /// patient_id -> line of every patients.csv row that names one, errors
     /// or not, so a session can point at its patient's broken row.
-    pub patient_lines: std::collections::HashMap<String, u64>,
+    pub patient_lines: crate::hash::HashMap<String, u64>,
     /// session_id -> line of every sessions.csv row that names one.
-    pub session_lines: std::collections::HashMap<String, u64>,
+    pub session_lines: crate::hash::HashMap<String, u64>,
     /// (file, line) -> what could be read of each row that yielded no
     /// record: whose it was, for holding that patient's superbill.
-    pub refs: std::collections::HashMap<(&'static str, u64), refs::RowRef>,
+    pub refs: crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
     /// patient_id -> index into `patients` (the first row with that id).
-    patient_index: std::collections::HashMap<String, usize>,
+    patient_index: crate::hash::HashMap<String, usize>,
 }
 
 /// The data lines of one input file. Rows are accounted for by physical
@@ -58,7 +58,7 @@ pub struct FileRows {
     pub lines: Vec<u64>,
     /// Lines that belong to a row begun on an earlier line (a note with
     /// line breaks) -> that row's line.
-    continued: std::collections::HashMap<u64, u64>,
+    continued: crate::hash::HashMap<u64, u64>,
     /// False when the header cannot be used (one root-cause finding).
     pub usable: bool,
 }
@@ -66,7 +66,7 @@ pub struct FileRows {
 impl FileRows {
     fn of(file: &'static str, source: String, t: &Table) -> FileRows {
         let mut lines = Vec::with_capacity(t.lines.len());
-        let mut continued = std::collections::HashMap::new();
+        let mut continued = crate::hash::HashMap::default();
         for &(line, row) in &t.lines {
             lines.push(line);
             if line != row {
@@ -118,7 +118,7 @@ impl Inputs {
         // One file at a time: each table is dropped once its records are
         // made, so a big practice never holds all three tables at once.
         let mut rows = Vec::new();
-        let mut row_refs = std::collections::HashMap::new();
+        let mut row_refs = crate::hash::HashMap::default();
         let dates = reading.dates;
         let (t, source) = read_table(dir, PATIENTS_FILE, &records::PATIENT_COLUMNS, findings)?;
         let patient_lines = ids_by_line(&t, "patient_id");
@@ -148,7 +148,7 @@ impl Inputs {
         drop(t);
         let explicit = practice.utc_midnight.is_some();
         reading.midnights.report(&reading.dates, explicit, findings);
-        let mut patient_index = std::collections::HashMap::new();
+        let mut patient_index = crate::hash::HashMap::default();
         for (i, p) in patients.iter().enumerate() {
             patient_index.entry(p.patient_id.clone()).or_insert(i);
         }
@@ -272,8 +272,8 @@ fn load_practice(path: &Path) -> Result<(Practice, String)> {
 
 /// id -> line of every row whose id cell holds a well-formed id, and of
 /// every unreadable line whose id could still be told (the first wins).
-fn ids_by_line(t: &Table, column: &str) -> std::collections::HashMap<String, u64> {
-    let mut out = std::collections::HashMap::new();
+fn ids_by_line(t: &Table, column: &str) -> crate::hash::HashMap<String, u64> {
+    let mut out = crate::hash::HashMap::default();
     let rows = t.rows.iter().filter_map(|r| {
         let id = t.get(r, column)?;
         records::check_id(id).ok()?;

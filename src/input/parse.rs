@@ -75,6 +75,9 @@ fn parse_date(text: &str, rules: Option<DateRules>) -> Result<ReadDate, String> 
             utc_midnight: false,
         })
     };
+    if let Some(d) = iso_date(s) {
+        return plain(d);
+    }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return plain(d);
     }
@@ -119,6 +122,22 @@ fn parse_date(text: &str, rules: Option<DateRules>) -> Result<ReadDate, String> 
         return Err("is written with dots, which does not say whether the day or the month comes first: write 2026-09-03 (year-month-day) or 9/3/2026 (month/day/year)".into());
     }
     Err("is not a date: use 2026-09-14, 9/14/2026 or Sep 14, 2026".into())
+}
+
+/// `2026-09-14` exactly, read without chrono's format parser: it is what
+/// nearly every cell holds, and a million rows have several dates each.
+/// Anything else (and an impossible day) goes the general way.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// `Sep 3, 2026`, `September 3, 2026`, `Sept 3 2026`, `3 Sep 2026`: the
@@ -244,6 +263,41 @@ mod tests {
         assert_eq!(date("09/14/2026", DENVER), Ok(d(2026, 9, 14)));
         assert_eq!(date("9/4/2026", DENVER), Ok(d(2026, 9, 4)));
         assert_eq!(date("2026-09-14 16:30", DENVER), Ok(d(2026, 9, 14)));
+    }
+
+    #[test]
+    fn iso_fast_path_reads_what_chrono_reads() {
+        for s in [
+            "2026-09-14",
+            "2024-02-29",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-09-00",
+            "2026-09-31",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-9-14",
+            "2026-09-1x",
+            "20260-9-14",
+            "2026/09/14",
+            "+2026-09-1",
+            "2026-09-14 ",
+        ] {
+            let chrono = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            match iso_date(s) {
+                // When the fast path reads a date, chrono reads the same one.
+                Some(d) => assert_eq!(Some(d), chrono, "{s}"),
+                // It declines only what is not YYYY-MM-DD (the general
+                // path then decides) or is no date at all.
+                None => assert!(
+                    chrono.is_none()
+                        || s.len() != 10
+                        || !s.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+                    "{s}"
+                ),
+            }
+        }
     }
 
     #[test]

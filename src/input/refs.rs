@@ -7,8 +7,8 @@
 use super::parse::DateRules;
 use super::records::check_id;
 use super::table::Table;
+use crate::hash::{HashMap, HashSet};
 use chrono::NaiveDate;
-use std::collections::{HashMap, HashSet};
 
 /// What a rejected row says about itself, as far as it can be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use super::header;
 use super::privacy::shown_id;
 use crate::error::{Error, Result};
 use crate::findings::{At, Findings};
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::path::Path;
 
 /// The columns a file's reader understands.
@@ -161,13 +161,13 @@ impl Table {
     fn new(file: &str) -> Table {
         Table {
             file: file.to_string(),
-            columns: HashMap::new(),
+            columns: HashMap::default(),
             names: Vec::new(),
             rows: Vec::new(),
             unreadable: Vec::new(),
             lines: Vec::new(),
-            unreadable_patients: HashMap::new(),
-            unreadable_ids: HashMap::new(),
+            unreadable_patients: HashMap::default(),
+            unreadable_ids: HashMap::default(),
             missing: Vec::new(),
         }
     }
@@ -373,7 +373,7 @@ impl Table {
             c.trim();
             c
         });
-        let at = |id: &str| At::new(ctx.file, line, id);
+        let at = |id: &str| At::new(ctx.file, line, id.to_string());
         let Ok(cells) = cells else {
             findings.error(
                 &at(""),

@@ -5,6 +5,7 @@
 use super::letters::{letter, Letters};
 use super::model::*;
 use crate::findings::{At, Findings};
+use crate::hash::{HashMap, HashSet};
 use crate::icd10;
 use crate::input::{Inputs, Patient, Session, Status, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::ledger::{self, Charge, Ledger};
@@ -14,7 +15,7 @@ use crate::resolve::{self, Resolved};
 use crate::rows::{self, Fate};
 use crate::validate::{Period, Validated};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 #[derive(Debug)]
 pub struct Outcome {
@@ -70,7 +71,7 @@ impl<'a> Plan<'a> {
     ) -> Plan<'a> {
         let inputs = &loaded.inputs;
         let bad = rows::error_lines(findings);
-        let ok = |file: &str, line: u64| !bad.contains(&(file.to_string(), line));
+        let ok = |file: &str, line: u64| !bad.contains(file, line);
         let mut mine: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, s) in inputs.sessions.iter().enumerate() {
             if validated.checked[i]
@@ -177,7 +178,7 @@ pub fn superbills(
 ) -> Outcome {
     let plan = Plan::new(loaded, validated, req, findings);
     let mut out = Vec::new();
-    let mut session_superbill = HashMap::new();
+    let mut session_superbill = HashMap::default();
     for g in &plan.groups {
         let (sb, f) = plan.build(g);
         findings.extend(f);
@@ -231,11 +232,11 @@ fn charges(loaded: &Loaded, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Ve
 /// age does not count here: an old visit was still paid for.
 fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
     let Some(before) = req.period.from.pred_opt() else {
-        return HashSet::new();
+        return HashSet::default();
     };
     let first = loaded.inputs.sessions.iter().map(|s| s.date).min();
     let Some(first) = first.filter(|d| *d <= before) else {
-        return HashSet::new();
+        return HashSet::default();
     };
     let mut scratch = Findings::default();
     let opts = crate::validate::Options {
@@ -506,7 +507,7 @@ struct PaymentIndex<'a> {
 
 impl<'a> PaymentIndex<'a> {
     fn new(inputs: &'a Inputs, ledger: &Ledger) -> Self {
-        let mut by_session: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_session: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, a) in ledger.allocations.iter().enumerate() {
             by_session.entry(a.session_id.clone()).or_default().push(i);
         }

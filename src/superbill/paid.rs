@@ -6,14 +6,14 @@
 //! and the lines of a superbill to its total paid, to the cent.
 
 use super::ServiceLine;
+use crate::hash::HashMap;
 use crate::money::Cents;
-use std::collections::HashMap;
 
 /// Sets `paid` on every line from the amounts paid per session.
 pub fn spread(lines: &mut [ServiceLine], paid_by_session: &HashMap<&str, Cents>) {
     // A session's lines are adjacent; should one come back later, it has
     // already been paid out.
-    let mut done = std::collections::HashSet::new();
+    let mut done = crate::hash::HashSet::default();
     let mut i = 0;
     while i < lines.len() {
         let session = lines[i].session_id.clone();
@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn a_session_pays_its_lines_in_order() {
         let mut lines = vec![line("S1", 25_000), line("S1", 60_000), line("S1", 4_500)];
-        let by: HashMap<&str, Cents> = [("S1", Cents(70_000))].into();
+        let by: HashMap<&str, Cents> = [("S1", Cents(70_000))].into_iter().collect();
         spread(&mut lines, &by);
         assert_eq!(paid(&lines), [25_000, 45_000, 0]);
     }
@@ -87,7 +87,9 @@ mod tests {
             line("S3", 300),
         ];
         // S1 paid in full plus 50 too much; S2 nothing; S3 refunded below zero.
-        let by: HashMap<&str, Cents> = [("S1", Cents(350)), ("S3", Cents(-20))].into();
+        let by: HashMap<&str, Cents> = [("S1", Cents(350)), ("S3", Cents(-20))]
+            .into_iter()
+            .collect();
         spread(&mut lines, &by);
         assert_eq!(paid(&lines), [100, 250, 0, 0, -20]);
         let total: Cents = lines.iter().map(|l| l.paid).sum();
@@ -98,7 +100,9 @@ mod tests {
     fn every_split_adds_up_to_the_session() {
         for amount in [0, 1, 99, 100, 101, 299, 300, 301, 12_345] {
             let mut lines = vec![line("S1", 100), line("S1", 200), line("S2", 7)];
-            let by: HashMap<&str, Cents> = [("S1", Cents(amount)), ("S2", Cents(7))].into();
+            let by: HashMap<&str, Cents> = [("S1", Cents(amount)), ("S2", Cents(7))]
+                .into_iter()
+                .collect();
             spread(&mut lines, &by);
             assert_eq!(lines[0].paid + lines[1].paid, Cents(amount), "{amount}");
             assert!(lines[0].paid <= lines[0].charge);

@@ -6,9 +6,10 @@
 
 use crate::codes::Catalog;
 use crate::findings::{At, Findings};
+use crate::hash::HashMap;
 use crate::input::{Inputs, Session, SESSIONS_FILE};
 use crate::resolve::{Line, Resolved};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 struct DayLine<'a> {
     session: &'a Session,
@@ -19,7 +20,7 @@ struct DayLine<'a> {
 /// Each patient's first completed visit in the data: Spravato G-codes are
 /// for established patients only.
 pub fn first_visits(inputs: &Inputs) -> HashMap<&str, (chrono::NaiveDate, &str)> {
-    let mut first: HashMap<&str, (chrono::NaiveDate, &str)> = HashMap::new();
+    let mut first: HashMap<&str, (chrono::NaiveDate, &str)> = HashMap::default();
     for s in inputs
         .sessions
         .iter()
@@ -79,7 +80,7 @@ pub fn check_patient(
     }
 }
 
-fn at(s: &Session) -> At {
+fn at(s: &Session) -> At<'_> {
     At::new(SESSIONS_FILE, s.line, &s.session_id)
 }
 

@@ -15,6 +15,7 @@ use crate::icd10::CodeSet;
 use crate::input::{Inputs, Session, Status};
 use crate::resolve;
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// An inclusive range of dates of service.
@@ -90,7 +91,7 @@ pub fn run(
 ) -> Validated {
     practice::check(inputs, cat, findings);
     // Providers with any error in practice.toml: their sessions wait.
-    let bad_providers: std::collections::HashSet<&str> = inputs
+    let bad_providers: crate::hash::HashSet<&str> = inputs
         .practice
         .providers
         .iter()
@@ -129,26 +130,43 @@ pub fn run(
     }
     practice::signatures(inputs, &checked, findings);
     let first = day::first_visits(inputs);
-    for sessions in by_patient.values_mut() {
-        sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));
-        records::superbill_diagnoses(sessions, cat, &inputs.dir, findings);
-        let mut resolved = Vec::with_capacity(sessions.len());
-        for s in sessions {
-            records::session(inputs, &bad_providers, s, icd, cat, opts, findings);
-            let pos = inputs.practice.default_pos_for(s);
-            let r = resolve::session(s, pos, cat, findings);
-            if r.lines.is_empty() && !findings.has_error_at(crate::input::SESSIONS_FILE, s.line) {
-                // Every row must end billed, skipped or rejected with a reason.
-                findings.error(
-                    &crate::findings::At::new(crate::input::SESSIONS_FILE, s.line, &s.session_id),
-                    "service",
-                    "nothing-to-bill",
-                    "the session resolves to no billable line (check minutes, dose and the service mapping)",
-                );
+    // Each patient's sessions are checked on their own, so patients are
+    // checked side by side (a million sessions took seconds on one core);
+    // their findings join in patient order, as if checked one by one.
+    let before = &*findings;
+    let groups: Vec<Vec<&Session>> = by_patient.into_values().collect();
+    let found: Vec<Findings> = groups
+        .into_par_iter()
+        .map(|mut sessions| {
+            let mut f = Findings::default();
+            sessions.sort_by_key(|s| (s.date, s.session_id.as_str()));
+            records::superbill_diagnoses(&sessions, cat, &inputs.dir, &mut f);
+            let mut resolved = Vec::with_capacity(sessions.len());
+            for s in sessions {
+                records::session(inputs, &bad_providers, s, icd, cat, opts, &mut f);
+                let pos = inputs.practice.default_pos_for(s);
+                let r = resolve::session(s, pos, cat, &mut f);
+                let file = crate::input::SESSIONS_FILE;
+                if r.lines.is_empty()
+                    && !f.has_error_at(file, s.line)
+                    && !before.has_error_at(file, s.line)
+                {
+                    // Every row must end billed, skipped or rejected with a reason.
+                    f.error(
+                        &crate::findings::At::new(file, s.line, &s.session_id),
+                        "service",
+                        "nothing-to-bill",
+                        "the session resolves to no billable line (check minutes, dose and the service mapping)",
+                    );
+                }
+                resolved.push((s, r));
             }
-            resolved.push((*s, r));
-        }
-        day::check_patient(cat, &first, &resolved, findings);
+            day::check_patient(cat, &first, &resolved, &mut f);
+            f
+        })
+        .collect();
+    for f in found {
+        findings.extend(f);
     }
     records::icd_release_coverage(inputs, &checked, icd, findings);
     records::sessions_of_bad_patients(inputs, &checked, findings);

@@ -7,7 +7,9 @@ use crate::{ein, npi, taxonomy};
 
 pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
     let p = &inputs.practice;
-    let at = |needle: &str, id: &str| At::new(PRACTICE_FILE, inputs.practice_line(needle), id);
+    let at = |needle: &str, id: &str| {
+        At::new(PRACTICE_FILE, inputs.practice_line(needle), id.to_string())
+    };
     if let Err(e) = ein::check(&p.tax_id) {
         f.error(&at("tax_id", "practice"), "tax_id", "bad-ein", e);
     }
@@ -41,7 +43,7 @@ pub fn check(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
         }
     }
     locations(inputs, cat, f);
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     for prov in &p.providers {
         let at_field = |field: &str| {
             At::new(
@@ -145,7 +147,7 @@ pub fn signatures(inputs: &Inputs, checked: &[bool], f: &mut Findings) {
 /// place of service, and a default that exists.
 fn locations(inputs: &Inputs, cat: &Catalog, f: &mut Findings) {
     let p = &inputs.practice;
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     for loc in &p.locations {
         let at =
             |field: &str| At::new(PRACTICE_FILE, inputs.provider_line(&loc.id, field), &loc.id);

@@ -3,12 +3,13 @@
 use super::Options;
 use crate::codes::Catalog;
 use crate::findings::{At, Findings};
+use crate::hash::{HashMap, HashSet};
 use crate::icd10::{self, Check, CodeSet};
 use crate::input::{Inputs, Session, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::money::Cents;
 use crate::superbill::letters::{Letters, Overflow, MAX_DIAGNOSES};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Timely filing: plans ask for claims within 90 days and refuse them after
 /// a year.
@@ -20,7 +21,7 @@ const MAX_MINUTES: u32 = 480;
 const MAX_DOSE_MG: u32 = 1_000;
 
 pub fn patients(inputs: &Inputs, cat: &Catalog, opts: &Options, f: &mut Findings) {
-    let mut seen: HashMap<&str, u64> = HashMap::new();
+    let mut seen: HashMap<&str, u64> = HashMap::default();
     for p in &inputs.patients {
         let at = At::new(PATIENTS_FILE, p.line, &p.patient_id);
         if let Some(first) = seen.insert(&p.patient_id, p.line) {
@@ -127,7 +128,7 @@ pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
         .iter()
         .map(|s| (s.session_id.as_str(), s))
         .collect();
-    let mut seen: HashMap<&str, u64> = HashMap::new();
+    let mut seen: HashMap<&str, u64> = HashMap::default();
     for p in &inputs.payments {
         let at = At::new(PAYMENTS_FILE, p.line, &p.payment_id);
         if let Some(first) = seen.insert(&p.payment_id, p.line) {
@@ -226,8 +227,8 @@ fn unknown_patient(inputs: &Inputs, id: &str, at: &At, f: &mut Findings) {
 /// Flags every repeat of a session id (the first row keeps it) and
 /// returns the repeats' lines, which no later check looks at.
 pub fn duplicate_sessions(inputs: &Inputs, f: &mut Findings) -> HashSet<u64> {
-    let mut first: HashMap<&str, u64> = HashMap::new();
-    let mut repeats = HashSet::new();
+    let mut first: HashMap<&str, u64> = HashMap::default();
+    let mut repeats = HashSet::default();
     for s in &inputs.sessions {
         match first.get(s.session_id.as_str()) {
             Some(line) => {
