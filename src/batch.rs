@@ -27,7 +27,7 @@ use crate::rows::{self, Fate};
 use crate::shard::{Shard, ShardInfo, Shards};
 use crate::superbill::{Plan, Request};
 use crate::validate::{Options, Period};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -253,7 +253,7 @@ pub fn run(
         as_of: opts.as_of,
         patient: None,
     };
-    let plan = Plan::new(loaded, &validated, &req, &findings);
+    let plan = pool.install(|| Plan::new(loaded, &validated, &req, &findings));
     let paid_by = opts.period.to.max(opts.as_of);
     let holds = hold::find(&loaded.inputs, &findings.items, &opts.period, paid_by);
     interrupted(opts)?;
@@ -342,7 +342,7 @@ pub fn run(
         }
     }
     findings.sort();
-    let mut fates = plan.fates(&findings, &session_superbill);
+    let mut fates = pool.install(|| plan.fates(&findings, &session_superbill));
     mark_held(loaded, &mut fates, &held_sessions, &findings);
     let mut rows = rows::count(&fates)?;
     for c in &mut rows {
@@ -441,14 +441,19 @@ pub fn run(
             .iter()
             .filter(|s| opts.period.contains(s.date))
             .count(),
-        months: loaded
-            .inputs
-            .sessions
-            .iter()
-            .map(|s| s.date.format("%Y-%m").to_string())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
+        months: {
+            // Formatted once per month, not once per session.
+            let firsts: BTreeSet<NaiveDate> = loaded
+                .inputs
+                .sessions
+                .iter()
+                .filter_map(|s| s.date.with_day(1))
+                .collect();
+            firsts
+                .iter()
+                .map(|d| d.format("%Y-%m").to_string())
+                .collect()
+        },
         missing_xero_codes,
         findings,
         files,

@@ -9,6 +9,7 @@ use crate::hash::{HashMap, HashSet};
 use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, SESSIONS_FILE};
 use crate::ledger::Ledger;
 use crate::validate::Period;
+use rayon::prelude::*;
 
 /// What happened to one input row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,38 +88,48 @@ pub fn fates(
         .collect();
     let mut out = Vec::new();
     for rows in &inputs.rows {
-        let mut v = Vec::with_capacity(rows.lines.len());
-        for &physical in &rows.lines {
-            // A line inside a multi-line cell shares its row's fate.
-            let line = rows.record_line(physical);
-            let fate = if bad.contains(rows.file, line) {
-                Fate::Rejected
-            } else {
-                match rows.file {
-                    SESSIONS_FILE => match sessions.get(&line) {
-                        Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
-                        Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
-                        Some(s) if !period.contains(s.date) => Fate::Skipped("outside the period"),
-                        Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
-                            Fate::Skipped("other patient")
-                        }
-                        Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
-                        _ => Fate::Rejected,
-                    },
-                    PATIENTS_FILE => match patients.get(&line) {
-                        Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
-                        Some(_) => Fate::Skipped("no billable sessions in the period"),
-                        None => Fate::Rejected,
-                    },
-                    _ => match payments.get(&line) {
-                        Some(id) if paid_here.contains(id) => Fate::Billed,
-                        Some(_) => Fate::Skipped("applied outside this run or held as credit"),
-                        None => Fate::Rejected,
-                    },
-                }
-            };
-            v.push((physical, fate));
-        }
+        // Each row's fate is its own: decided side by side, in file order.
+        let v = rows
+            .lines
+            .par_iter()
+            .map(|&physical| {
+                // A line inside a multi-line cell shares its row's fate.
+                let line = rows.record_line(physical);
+                let fate = if bad.contains(rows.file, line) {
+                    Fate::Rejected
+                } else {
+                    match rows.file {
+                        SESSIONS_FILE => match sessions.get(&line) {
+                            Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
+                            Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
+                            Some(s) if !period.contains(s.date) => {
+                                Fate::Skipped("outside the period")
+                            }
+                            Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
+                                Fate::Skipped("other patient")
+                            }
+                            Some(s) if session_superbill.contains_key(&s.session_id) => {
+                                Fate::Billed
+                            }
+                            _ => Fate::Rejected,
+                        },
+                        PATIENTS_FILE => match patients.get(&line) {
+                            Some(p) if billed_patients.contains(p.patient_id.as_str()) => {
+                                Fate::Billed
+                            }
+                            Some(_) => Fate::Skipped("no billable sessions in the period"),
+                            None => Fate::Rejected,
+                        },
+                        _ => match payments.get(&line) {
+                            Some(id) if paid_here.contains(id) => Fate::Billed,
+                            Some(_) => Fate::Skipped("applied outside this run or held as credit"),
+                            None => Fate::Rejected,
+                        },
+                    }
+                };
+                (physical, fate)
+            })
+            .collect();
         out.push((rows.file, v));
     }
     out

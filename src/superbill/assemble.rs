@@ -15,6 +15,7 @@ use crate::resolve::{self, Resolved};
 use crate::rows::{self, Fate};
 use crate::validate::{Period, Validated};
 use chrono::NaiveDate;
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 #[derive(Debug)]
@@ -200,31 +201,34 @@ pub fn superbills(
 
 /// Every error-free completed session up to the period's end carries a
 /// charge: payments are applied across months, oldest charges first.
-fn charges(loaded: &Loaded, req: &Request, ok: &dyn Fn(&str, u64) -> bool) -> Vec<Charge> {
+fn charges(loaded: &Loaded, req: &Request, ok: &(dyn Fn(&str, u64) -> bool + Sync)) -> Vec<Charge> {
     let inputs = &loaded.inputs;
-    let mut out = Vec::new();
-    for s in &inputs.sessions {
-        // Sessions before the period were validated by `earlier_errors`
-        // (and left out by `ok` when they had errors).
-        if s.status != Status::Completed || s.date > req.period.to || !ok(SESSIONS_FILE, s.line) {
-            continue;
-        }
-        let mut scratch = Findings::default();
-        let r = resolve::session(
-            s,
-            inputs.practice.default_pos_for(s),
-            &loaded.catalog,
-            &mut scratch,
-        );
-        let amount = total(&r);
-        out.push(Charge {
-            session_id: s.session_id.clone(),
-            patient_id: s.patient_id.clone(),
-            date: s.date,
-            amount,
-        });
-    }
-    out
+    // Every session of every month is resolved for its charge: side by
+    // side, in session order.
+    inputs
+        .sessions
+        .par_iter()
+        .filter(|s| {
+            // Sessions before the period were validated by `earlier_errors`
+            // (and left out by `ok` when they had errors).
+            s.status == Status::Completed && s.date <= req.period.to && ok(SESSIONS_FILE, s.line)
+        })
+        .map(|s| {
+            let mut scratch = Findings::default();
+            let r = resolve::session(
+                s,
+                inputs.practice.default_pos_for(s),
+                &loaded.catalog,
+                &mut scratch,
+            );
+            Charge {
+                session_id: s.session_id.clone(),
+                patient_id: s.patient_id.clone(),
+                date: s.date,
+                amount: total(&r),
+            }
+        })
+        .collect()
 }
 
 /// Lines of sessions before the period that their own month's validation
