@@ -253,9 +253,14 @@ pub fn run(
         as_of: opts.as_of,
         patient: None,
     };
-    let plan = pool.install(|| Plan::new(loaded, &validated, &req, &findings));
     let paid_by = opts.period.to.max(opts.as_of);
-    let holds = hold::find(&loaded.inputs, &findings.items, &opts.period, paid_by);
+    // Both only read what validation found.
+    let (plan, holds) = pool.install(|| {
+        rayon::join(
+            || Plan::new(loaded, &validated, &req, &findings),
+            || hold::find(&loaded.inputs, &findings.items, &opts.period, paid_by),
+        )
+    });
     interrupted(opts)?;
 
     // The documents' folders (no symlinks), then every name this run may
@@ -476,7 +481,8 @@ pub fn run(
         shard_superbills: issued.iter().filter(|d| !d.files.is_empty()).count(),
     };
     out.finish();
-    free_later((done, session_superbill, held_sessions));
+    free_later(plan.into_owned());
+    free_later((done, session_superbill, held_sessions, validated, holds));
     Ok(report)
 }
 

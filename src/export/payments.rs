@@ -5,6 +5,7 @@ use crate::hash::HashMap;
 use crate::input::{Inputs, Payment};
 use crate::ledger::{Allocation, Ledger};
 use crate::money::Cents;
+use rayon::prelude::*;
 use std::io::Write;
 
 /// `payment_amount` repeats on every row of a payment; `applied_amount` is
@@ -57,7 +58,6 @@ pub fn write_payments<W: Write>(
     held_superbills: &HashMap<String, String>,
     waiting: &[&Payment],
 ) -> std::io::Result<W> {
-    let mut csv = Csv::to(w, &PAYMENTS_HEADER);
     let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::default();
     for a in &ledger.allocations {
         allocs.entry(a.payment_id.as_str()).or_default().push(a);
@@ -71,7 +71,50 @@ pub fn write_payments<W: Write>(
     payments.sort_by(|a, b| {
         (&a.patient_id, a.date, &a.payment_id).cmp(&(&b.patient_id, b.date, &b.payment_id))
     });
-    for p in payments {
+    let ctx = Rows {
+        ledger,
+        allocs: &allocs,
+        session_superbill,
+        held_superbills,
+    };
+    let mut w = Csv::to(w, &PAYMENTS_HEADER).into_inner()?;
+    // A million payments' rows are made side by side, a slice at a time
+    // (each slice's bytes are written, in order, before the next is made).
+    for slice in payments.chunks(PARTS * PART) {
+        let parts: Vec<Vec<u8>> = slice
+            .par_chunks(PART)
+            .map(|part| {
+                let mut csv = Csv::headless();
+                for p in part {
+                    ctx.rows_of(p, &mut csv);
+                }
+                csv.finish()
+            })
+            .collect();
+        for part in parts {
+            w.write_all(&part)?;
+        }
+    }
+    Ok(w)
+}
+
+/// Payments per part made on one thread, and parts per slice.
+const PART: usize = 2048;
+const PARTS: usize = 32;
+
+/// What a payment's rows are made from.
+struct Rows<'a> {
+    ledger: &'a Ledger,
+    allocs: &'a HashMap<&'a str, Vec<&'a Allocation>>,
+    session_superbill: &'a HashMap<String, String>,
+    held_superbills: &'a HashMap<String, String>,
+}
+
+impl Rows<'_> {
+    /// One payment's rows: one per session it paid toward, and one for any
+    /// part left unapplied (or the whole, held for a later session).
+    fn rows_of(&self, p: &Payment, csv: &mut Csv) {
+        let ledger = self.ledger;
         let base = |session: &str, number: &str, applied: Cents, status: &str| {
             vec![
                 cell(&p.payment_id),
@@ -89,10 +132,10 @@ pub fn write_payments<W: Write>(
         let Some(&left) = ledger.unapplied.get(&p.payment_id) else {
             let session = p.session_id.as_deref().unwrap_or("");
             csv.row_raw(base(session, "", p.amount, "held for a later session"));
-            continue;
+            return;
         };
-        for a in allocs.get(p.payment_id.as_str()).into_iter().flatten() {
-            let (number, status) = match session_superbill.get(&a.session_id) {
+        for a in self.allocs.get(p.payment_id.as_str()).into_iter().flatten() {
+            let (number, status) = match self.session_superbill.get(&a.session_id) {
                 Some(n) => (
                     n.as_str(),
                     if a.amount.is_negative() {
@@ -101,7 +144,7 @@ pub fn write_payments<W: Write>(
                         "applied"
                     },
                 ),
-                None => match held_superbills.get(&a.session_id) {
+                None => match self.held_superbills.get(&a.session_id) {
                     // No number: it names issued superbills only.
                     Some(_) => ("", "applied, superbill held"),
                     None => ("", "applied outside this period"),
@@ -125,5 +168,4 @@ pub fn write_payments<W: Write>(
             ));
         }
     }
-    csv.into_inner()
 }

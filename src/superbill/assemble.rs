@@ -146,6 +146,11 @@ impl<'a> Plan<'a> {
         (sb, findings)
     }
 
+    /// What the plan owns, to be freed elsewhere (the rest only borrows).
+    pub fn into_owned(self) -> (Ledger, HashMap<String, Vec<usize>>) {
+        (self.ledger, self.idx.by_session)
+    }
+
     /// The fate of every input row once the superbills are known:
     /// `session_superbill` maps each billed session to its superbill.
     pub fn fates(
