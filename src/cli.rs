@@ -379,7 +379,8 @@ pub struct BatchArgs {
     /// instead of holding them
     #[arg(long)]
     pub partial: bool,
-    /// Render with this many threads [default: number of cores]
+    /// Work with this many threads: checking, rendering and writing the
+    /// exports [default: number of cores]
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
     /// Plain progress lines even on a terminal
