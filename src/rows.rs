@@ -86,53 +86,48 @@ pub fn fates(
         .iter()
         .map(|p| (p.line, p.payment_id.as_str()))
         .collect();
-    let mut out = Vec::new();
-    for rows in &inputs.rows {
-        // Each row's fate is its own: decided side by side, in file order.
-        let v = rows
-            .lines
-            .par_iter()
-            .map(|&physical| {
-                // A line inside a multi-line cell shares its row's fate.
-                let line = rows.record_line(physical);
-                let fate = if bad.contains(rows.file, line) {
-                    Fate::Rejected
-                } else {
-                    match rows.file {
-                        SESSIONS_FILE => match sessions.get(&line) {
-                            Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
-                            Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
-                            Some(s) if !period.contains(s.date) => {
-                                Fate::Skipped("outside the period")
-                            }
-                            Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
-                                Fate::Skipped("other patient")
-                            }
-                            Some(s) if session_superbill.contains_key(&s.session_id) => {
-                                Fate::Billed
-                            }
-                            _ => Fate::Rejected,
-                        },
-                        PATIENTS_FILE => match patients.get(&line) {
-                            Some(p) if billed_patients.contains(p.patient_id.as_str()) => {
-                                Fate::Billed
-                            }
-                            Some(_) => Fate::Skipped("no billable sessions in the period"),
-                            None => Fate::Rejected,
-                        },
-                        _ => match payments.get(&line) {
-                            Some(id) if paid_here.contains(id) => Fate::Billed,
-                            Some(_) => Fate::Skipped("applied outside this run or held as credit"),
-                            None => Fate::Rejected,
-                        },
-                    }
-                };
-                (physical, fate)
-            })
-            .collect();
-        out.push((rows.file, v));
-    }
-    out
+    // The fate of the row at `line` of `file`.
+    let fate = |file: &str, line: u64| {
+        if bad.contains(file, line) {
+            return Fate::Rejected;
+        }
+        match file {
+            SESSIONS_FILE => match sessions.get(&line) {
+                Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
+                Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
+                Some(s) if !period.contains(s.date) => Fate::Skipped("outside the period"),
+                Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
+                    Fate::Skipped("other patient")
+                }
+                Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
+                _ => Fate::Rejected,
+            },
+            PATIENTS_FILE => match patients.get(&line) {
+                Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
+                Some(_) => Fate::Skipped("no billable sessions in the period"),
+                None => Fate::Rejected,
+            },
+            _ => match payments.get(&line) {
+                Some(id) if paid_here.contains(id) => Fate::Billed,
+                Some(_) => Fate::Skipped("applied outside this run or held as credit"),
+                None => Fate::Rejected,
+            },
+        }
+    };
+    inputs
+        .rows
+        .iter()
+        .map(|rows| {
+            // Each row's fate is its own: decided side by side, in file
+            // order. A line inside a multi-line cell shares its row's fate.
+            let v = rows
+                .lines
+                .par_iter()
+                .map(|&physical| (physical, fate(rows.file, rows.record_line(physical))))
+                .collect();
+            (rows.file, v)
+        })
+        .collect()
 }
 
 /// Rows read = billed + skipped + rejected, per file, or it is a bug.
