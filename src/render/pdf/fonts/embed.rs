@@ -15,10 +15,12 @@
 
 use super::face::{Face, Metrics};
 use super::program::PieceCache;
+use crate::hash::HashMap;
 use crate::render::pdf::content::Content;
 use lopdf::{Dictionary, Object, Stream, StringFormat};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Resource names of embedded faces start with this, then the face key.
@@ -122,14 +124,16 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
         )
     } else {
         // Written in the embedded layout directly (see `truetype`).
-        let (program, shared_at, remap) = super::truetype::subset(face, used.keys().copied())
-            .ok_or_else(|| format!("cannot subset font '{}': malformed glyph tables", face.name))?;
+        let (program, shared_at, remap, glyphs) =
+            super::truetype::subset(face, used.keys().copied()).ok_or_else(|| {
+                format!("cannot subset font '{}': malformed glyph tables", face.name)
+            })?;
         (
-            super::program::pack_laid_out(pieces, face.key, &program, shared_at),
+            super::program::pack_laid_out(pieces, face.key, &program, shared_at, &glyphs),
             Box::new(move |old| remap.get(old)),
         )
     };
-    let mut remap = HashMap::with_capacity(used.len() + 1);
+    let mut remap = HashMap::with_capacity_and_hasher(used.len() + 1, Default::default());
     let mut by_new: Vec<(u16, u16)> = Vec::with_capacity(used.len() + 1);
     for old in std::iter::once(0).chain(used.keys().copied()) {
         let new = new_id(old).unwrap_or(0);
@@ -171,7 +175,7 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
         program: program.zlib,
         cff: face.cff,
         widths,
-        to_unicode: deflate(cmap.as_bytes()),
+        to_unicode: deflate(&cmap),
         metrics: face.descriptor_metrics(),
     })
 }
@@ -298,36 +302,53 @@ fn add_font(doc: &mut lopdf::Document, p: &Prepared) -> lopdf::ObjectId {
     ]))
 }
 
-/// A ToUnicode CMap of `(code, text)` pairs, codes ascending.
+/// What every ToUnicode CMap says before its entries.
+const CMAP_HEAD: &str = "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+     /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+     /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+     1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+
+/// And after them.
+const CMAP_TAIL: &str = "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
+
+/// The entries of a ToUnicode CMap of `(code, text)` pairs, codes
+/// ascending: what lies between [`CMAP_HEAD`] and [`CMAP_TAIL`].
 fn to_unicode_cmap<'a>(pairs: impl Iterator<Item = (u16, &'a str)>) -> String {
     let pairs: Vec<(u16, &str)> = pairs.collect();
-    let mut s = String::from(
-        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
-         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
-         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
-         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
-    );
+    let mut s = String::with_capacity(32 + 16 * pairs.len());
+    // Writing into a String cannot fail.
     for chunk in pairs.chunks(100) {
-        s.push_str(&format!("{} beginbfchar\n", chunk.len()));
+        let _ = writeln!(s, "{} beginbfchar", chunk.len());
         for (code, text) in chunk {
-            s.push_str(&format!("<{code:04X}> <"));
+            let _ = write!(s, "<{code:04X}> <");
             for unit in text.encode_utf16() {
-                s.push_str(&format!("{unit:04X}"));
+                let _ = write!(s, "{unit:04X}");
             }
             s.push_str(">\n");
         }
         s.push_str("endbfchar\n");
     }
-    s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
     s
 }
 
-/// A ToUnicode map at the level of everything compressed per document (see
-/// [`crate::render::pdf::flate`]): most documents with an embedded name
-/// are the only ones with their glyph set, so level 9 was paid per
-/// document for under 2% of a few hundred bytes.
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    super::program::zlib(bytes)
+/// A ToUnicode map's stream: the head and tail every map shares, deflated
+/// once per process at the once-per-batch level, joined with the entries
+/// stored (a few hundred bytes of hex, unique to the subset: deflating
+/// them per document cost a compressor reset for little).
+fn deflate(entries: &str) -> Vec<u8> {
+    use super::program::{Joined, Piece, ONCE_PER_FACE};
+    static ENDS: OnceLock<(Piece, Piece)> = OnceLock::new();
+    let (head, tail) = ENDS.get_or_init(|| {
+        (
+            Piece::deflated(CMAP_HEAD.as_bytes(), ONCE_PER_FACE),
+            Piece::deflated(CMAP_TAIL.as_bytes(), ONCE_PER_FACE),
+        )
+    });
+    let mut out = Joined::new(entries.len() + 256);
+    out.piece(head);
+    out.stored(entries.as_bytes());
+    out.piece(tail);
+    out.finish()
 }
 
 /// The bytes of table `tag` in a single-face sfnt.
@@ -433,5 +454,21 @@ mod tests {
         assert!(cmap.contains("<0002> <06440627>"));
         // Beyond the BMP: a surrogate pair.
         assert!(cmap.contains("<0003> <D840DC0B>"));
+        // The stream is the whole CMap.
+        let mut inflated = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::ZlibDecoder::new(&deflate(&cmap)[..]),
+            &mut inflated,
+        )
+        .unwrap();
+        assert_eq!(inflated, format!("{CMAP_HEAD}{cmap}{CMAP_TAIL}"));
+        assert!(inflated.starts_with("/CIDInit /ProcSet findresource begin\n"));
+        assert!(inflated.contains("\nbegincmap\n/CIDSystemInfo <<"));
+        assert!(inflated.ends_with("\nend\nend\n"));
+        // More than 100 entries: blocks of at most 100.
+        let many: Vec<(u16, String)> = (1..=150).map(|i| (i, "x".to_string())).collect();
+        let cmap = to_unicode_cmap(many.iter().map(|(c, t)| (*c, t.as_str())));
+        assert!(cmap.starts_with("100 beginbfchar\n<0001> <0078>\n"));
+        assert!(cmap.contains("endbfchar\n50 beginbfchar\n"));
     }
 }

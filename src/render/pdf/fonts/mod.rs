@@ -241,8 +241,15 @@ impl FontSet {
     /// Control characters print as spaces and invisible formatting
     /// characters (bidi marks, joiners) need no glyph.
     pub fn missing(&self, text: &str) -> Option<char> {
+        // With the bundled faces first, every WinAnsi character is drawn
+        // (a test checks): most text needs no lookup.
+        let bundled_first = self.builtin.is_some();
+        if bundled_first && text.is_ascii() {
+            return None;
+        }
         text.chars()
-            .filter(|&c| !c.is_control() && !text::is_invisible(c))
+            .filter(|&c| !(c.is_control() || text::is_invisible(c)))
+            .filter(|&c| !(bundled_first && is_win_ansi(c)))
             .find(|&c| self.face_for(c, Weight::Regular).is_none())
     }
 

@@ -19,14 +19,24 @@
 //! names of the font and of its glyphs) are left out, as PDF names the
 //! font itself.
 //!
+//! The per-subset block is mostly glyph outlines, and a name's glyphs
+//! recur across the batch (every "ö", every "а"): each simple glyph's
+//! record is deflated once per face into a run of its own and kept too,
+//! and a subset's stream joins the runs of its glyphs. What lies between
+//! them (the table directory, composite glyphs, whose component ids are
+//! renumbered per subset, and the small metric tables) is a few hundred
+//! bytes, stored as they are: compressing them would cost a compressor
+//! reset per gap for a few dozen bytes saved.
+//!
 //! Each run is a function of its bytes alone (a fresh compressor, no
 //! dictionary), so the stream depends only on the program's bytes: the
 //! same subset gives the same bytes whichever documents were rendered
 //! before it, and a cache hit gives the bytes a miss would have made.
 
+use crate::hash::HashMap;
 use flate2::{Compress, Compression, FlushCompress};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// The tables an embedded TrueType program keeps, in tag order.
@@ -39,17 +49,88 @@ const KEPT: [&[u8; 4]; 9] = [
 /// deflated afresh, so a wrong guess here costs time, never bytes.
 const SHARED: [&[u8; 4]; 3] = [b"cvt ", b"fpgm", b"prep"];
 
-/// What every subset of a face shares, prepared once: the shared block
-/// deflated.
+/// What subsets of a face share, prepared once: the shared block
+/// deflated, by face, and each simple glyph's record deflated, by face and
+/// glyph id.
 #[derive(Default)]
 pub struct PieceCache {
     map: Mutex<HashMap<u32, Arc<Piece>>>,
+    glyphs: Mutex<HashMap<(u32, u16), Arc<Piece>>>,
 }
 
-/// A shared block's bytes and their deflate run.
-struct Piece {
+/// Glyph runs kept before the cache starts over (a few hundred bytes
+/// each: a few MB at most; entries are pure functions of their bytes, so
+/// starting over changes speed, never bytes).
+const GLYPH_LIMIT: usize = 16_384;
+
+/// Bytes and their deflate run: a piece of a stream made once.
+pub(super) struct Piece {
     bytes: Vec<u8>,
     run: Vec<u8>,
+}
+
+impl Piece {
+    /// `bytes` deflated at `level` into a run another can follow.
+    pub(super) fn deflated(bytes: &[u8], level: u32) -> Piece {
+        let mut run = Vec::with_capacity(bytes.len() / 2 + 64);
+        deflate_run(bytes, level, &mut run);
+        Piece {
+            bytes: bytes.to_vec(),
+            run,
+        }
+    }
+}
+
+/// A zlib stream joined from runs: pieces deflated before, bytes stored
+/// or deflated here. Every run ends byte-aligned and not final, so any
+/// can follow any; [`Joined::finish`] closes the stream.
+pub(super) struct Joined {
+    out: Vec<u8>,
+    adler: Adler32,
+}
+
+impl Joined {
+    pub(super) fn new(capacity: usize) -> Joined {
+        let mut out = Vec::with_capacity(capacity + 64);
+        // CMF/FLG of a 32 KB window at the default level (what zlib writes).
+        out.extend_from_slice(&[0x78, 0x9C]);
+        Joined {
+            out,
+            adler: Adler32::default(),
+        }
+    }
+
+    pub(super) fn piece(&mut self, piece: &Piece) {
+        self.out.extend_from_slice(&piece.run);
+        self.adler.update(&piece.bytes);
+    }
+
+    /// `bytes` as stored blocks (RFC 1951 3.2.4: a header byte, then LEN
+    /// and its complement, little-endian, then the bytes).
+    pub(super) fn stored(&mut self, bytes: &[u8]) {
+        for block in bytes.chunks(usize::from(u16::MAX)) {
+            let len = block.len() as u16;
+            self.out.push(0);
+            self.out.extend_from_slice(&len.to_le_bytes());
+            self.out.extend_from_slice(&(!len).to_le_bytes());
+            self.out.extend_from_slice(block);
+        }
+        self.adler.update(bytes);
+    }
+
+    pub(super) fn deflated(&mut self, bytes: &[u8], level: u32) {
+        deflate_run(bytes, level, &mut self.out);
+        self.adler.update(bytes);
+    }
+
+    /// The stream, closed by an empty final block with fixed codes
+    /// (BFINAL 1, BTYPE 01, the end-of-block code) and the check value.
+    pub(super) fn finish(mut self) -> Vec<u8> {
+        self.out.extend_from_slice(&[0x03, 0x00]);
+        self.out
+            .extend_from_slice(&self.adler.value().to_be_bytes());
+        self.out
+    }
 }
 
 /// A font program ready for a `FontFile2`/`FontFile3` stream.
@@ -69,49 +150,66 @@ pub fn pack(cache: &PieceCache, key: u32, font: &[u8]) -> Program {
             zlib: zlib(font),
         };
     };
-    pack_laid_out(cache, key, &program, shared_at)
+    pack_laid_out(cache, key, &program, shared_at, &[])
 }
 
 /// The program to embed for a TrueType subset of face `key` already laid
 /// out as [`relayout`] does (by [`super::truetype::subset`]), its shared
-/// tables from `shared_at` on.
-pub fn pack_laid_out(cache: &PieceCache, key: u32, program: &[u8], shared_at: usize) -> Program {
-    let mut out = Vec::with_capacity(program.len() / 2 + 64);
-    // CMF/FLG of a 32 KB window at the default level (what zlib writes).
-    out.extend_from_slice(&[0x78, 0x9C]);
-    deflate_run(&program[..shared_at], PER_SUBSET, &mut out);
+/// tables from `shared_at` on, with `glyphs`, its simple glyph records
+/// (face glyph id, where in `program`), in order before `shared_at`.
+/// Without `glyphs`, the per-subset block is deflated in one run.
+pub fn pack_laid_out(
+    cache: &PieceCache,
+    key: u32,
+    program: &[u8],
+    shared_at: usize,
+    glyphs: &[(u16, Range<usize>)],
+) -> Program {
+    let mut out = Joined::new(program.len() / 2);
+    if glyphs.is_empty() {
+        out.deflated(&program[..shared_at], PER_SUBSET);
+    } else {
+        let mut at = 0;
+        for (gid, span) in glyphs {
+            out.stored(&program[at..span.start]);
+            let bytes = &program[span.clone()];
+            let piece = cached(&cache.glyphs, (key, *gid), bytes, GLYPH_LIMIT);
+            out.piece(&piece);
+            at = span.end;
+        }
+        out.stored(&program[at..shared_at]);
+    }
     let shared = &program[shared_at..];
     if !shared.is_empty() {
-        let hit = cache
-            .map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .filter(|piece| piece.bytes == shared)
-            .cloned();
-        match hit {
-            Some(piece) => out.extend_from_slice(&piece.run),
-            None => {
-                let mut run = Vec::with_capacity(shared.len() / 2 + 64);
-                deflate_run(shared, ONCE_PER_FACE, &mut run);
-                out.extend_from_slice(&run);
-                let piece = Piece {
-                    bytes: shared.to_vec(),
-                    run,
-                };
-                cache
-                    .map
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, Arc::new(piece));
-            }
-        }
+        out.piece(&cached(&cache.map, key, shared, usize::MAX));
     }
-    finish(&mut out, program);
     Program {
         len: program.len(),
-        zlib: out,
+        zlib: out.finish(),
     }
+}
+
+/// The run of `bytes` kept under `key`, made and kept if the cache holds
+/// other bytes there (a wrong guess costs time, never bytes).
+fn cached<K: std::hash::Hash + Eq>(
+    map: &Mutex<HashMap<K, Arc<Piece>>>,
+    key: K,
+    bytes: &[u8],
+    limit: usize,
+) -> Arc<Piece> {
+    let lock = || map.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(piece) = lock().get(&key).filter(|p| p.bytes == bytes) {
+        return piece.clone();
+    }
+    // Deflated outside the lock: two threads may both make it (the same
+    // bytes), never wait on each other.
+    let piece = Arc::new(Piece::deflated(bytes, ONCE_PER_FACE));
+    let mut map = lock();
+    if map.len() >= limit {
+        map.clear();
+    }
+    map.insert(key, piece.clone());
+    piece
 }
 
 /// [`relayout`], for the tests of [`super::truetype`].
@@ -235,45 +333,39 @@ pub(super) fn write_sfnt(
     Some((out, shared_at))
 }
 
-/// Closes a zlib stream of `data` whose runs are all in `out`: an empty
-/// final block with fixed codes (BFINAL 1, BTYPE 01, the end-of-block
-/// code), then the check value.
-fn finish(out: &mut Vec<u8>, data: &[u8]) {
-    out.extend_from_slice(&[0x03, 0x00]);
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-}
-
 /// `bytes` as a zlib stream at the per-document level, with this thread's
-/// compressor (the ToUnicode maps: setting up a compressor cost more than
-/// deflating their few hundred bytes).
+/// compressor.
 pub fn zlib(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
-    out.extend_from_slice(&[0x78, 0x9C]);
-    deflate_run(bytes, PER_SUBSET, &mut out);
-    finish(&mut out, bytes);
-    out
+    let mut out = Joined::new(bytes.len() / 2);
+    out.deflated(bytes, PER_SUBSET);
+    out.finish()
 }
 
 /// The level of the bytes deflated for each subset, as for everything
 /// compressed per document (see [`crate::render::pdf::flate`]).
 const PER_SUBSET: u32 = crate::render::pdf::flate::PER_DOCUMENT;
 /// The level of the shared block, deflated once per batch.
-const ONCE_PER_FACE: u32 = crate::render::pdf::flate::ONCE_PER_BATCH;
+pub(super) const ONCE_PER_FACE: u32 = crate::render::pdf::flate::ONCE_PER_BATCH;
 
 thread_local! {
     /// Raw-deflate compressors by level, reset for each run (setting one
     /// up costs more than deflating a few hundred bytes).
-    static COMPRESSORS: RefCell<HashMap<u32, Compress>> = RefCell::new(HashMap::new());
+    static COMPRESSORS: RefCell<Vec<(u32, Compress)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Appends `bytes` to `out` as raw deflate blocks ending byte-aligned
 /// (a sync flush), not final: a run another can follow.
 fn deflate_run(bytes: &[u8], level: u32, out: &mut Vec<u8>) {
     COMPRESSORS.with(|cell| {
-        let mut map = cell.borrow_mut();
-        let z = map
-            .entry(level)
-            .or_insert_with(|| Compress::new(Compression::new(level), false));
+        let mut all = cell.borrow_mut();
+        let at = match all.iter().position(|(l, _)| *l == level) {
+            Some(at) => at,
+            None => {
+                all.push((level, Compress::new(Compression::new(level), false)));
+                all.len() - 1
+            }
+        };
+        let z = &mut all[at].1;
         z.reset();
         let mut rest = bytes;
         loop {
@@ -292,20 +384,43 @@ fn deflate_run(bytes: &[u8], level: u32, out: &mut Vec<u8>) {
     });
 }
 
-/// Adler-32 of `bytes` (RFC 1950), the zlib stream's check value.
-fn adler32(bytes: &[u8]) -> u32 {
-    const MOD: u32 = 65521;
-    let (mut a, mut b) = (1u32, 0u32);
-    // 5552 bytes is the most that cannot overflow b before the modulo.
-    for chunk in bytes.chunks(5552) {
-        for &x in chunk {
-            a += u32::from(x);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
+/// Adler-32 (RFC 1950), the zlib stream's check value, over the runs of
+/// a [`Joined`] stream as they are added.
+struct Adler32 {
+    a: u32,
+    b: u32,
+}
+
+impl Default for Adler32 {
+    fn default() -> Adler32 {
+        Adler32 { a: 1, b: 0 }
     }
-    (b << 16) | a
+}
+
+impl Adler32 {
+    fn update(&mut self, bytes: &[u8]) {
+        const MOD: u32 = 65521;
+        // 5552 bytes is the most that cannot overflow b before the modulo.
+        for chunk in bytes.chunks(5552) {
+            for &x in chunk {
+                self.a += u32::from(x);
+                self.b += self.a;
+            }
+            self.a %= MOD;
+            self.b %= MOD;
+        }
+    }
+
+    fn value(&self) -> u32 {
+        (self.b << 16) | self.a
+    }
+}
+
+#[cfg(test)]
+fn adler32(bytes: &[u8]) -> u32 {
+    let mut a = Adler32::default();
+    a.update(bytes);
+    a.value()
 }
 
 #[cfg(test)]
@@ -432,6 +547,52 @@ mod tests {
         let cold = inflate(&pack(&PieceCache::default(), 0, &other).zlib);
         assert_eq!(program, cold);
         assert_ne!(program, inflate(&pack(&warm, 0, &font).zlib));
+    }
+
+    /// Subsets written by [`super::super::truetype`], packed with their
+    /// glyph runs: the stream inflates to the program, and its bytes are
+    /// the same from a cold cache, a warm one, and one holding other
+    /// bytes under the same keys.
+    #[test]
+    fn glyph_runs_join_into_the_program_whatever_the_cache_held() {
+        let fonts = super::super::FontSet::new(&Default::default()).unwrap();
+        let face = fonts.face(super::super::Weight::Regular);
+        let layout = |text: &str| {
+            let gids: Vec<u16> = text.chars().filter_map(|c| face.glyph(c)).collect();
+            let (program, shared_at, _, glyphs) =
+                super::super::truetype::subset(face, gids).unwrap();
+            (program, shared_at, glyphs)
+        };
+        let warm = PieceCache::default();
+        let (a, a_at, a_glyphs) = layout("Nguyễn Thị Dvořák");
+        assert!(a_glyphs.len() > 5, "{a_glyphs:?}");
+        let packed = pack_laid_out(&warm, 0, &a, a_at, &a_glyphs);
+        assert_eq!((inflate(&packed.zlib), packed.len), (a.clone(), a.len()));
+        // Shares glyphs (r, k, space) with the first.
+        let (b, b_at, b_glyphs) = layout("Wiśniewski, Łukasz Dvořák");
+        let from_warm = pack_laid_out(&warm, 0, &b, b_at, &b_glyphs).zlib;
+        let cold = pack_laid_out(&PieceCache::default(), 0, &b, b_at, &b_glyphs).zlib;
+        assert_eq!(from_warm, cold);
+        assert_eq!(inflate(&cold), b);
+        // Another face's glyphs under the same key are deflated afresh.
+        let other = PieceCache::default();
+        let mut fake = b.clone();
+        for (_, span) in &b_glyphs {
+            fake[span.start + 10] ^= 0x5A;
+        }
+        pack_laid_out(&other, 0, &fake, b_at, &b_glyphs);
+        assert_eq!(pack_laid_out(&other, 0, &b, b_at, &b_glyphs).zlib, cold);
+        // Without glyph spans: one run, the same program.
+        let whole = pack_laid_out(&PieceCache::default(), 0, &b, b_at, &[]);
+        assert_eq!(inflate(&whole.zlib), b);
+        // Stored gaps longer than a stored block's 65,535 bytes.
+        let mut j = Joined::new(0);
+        let long: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        j.stored(&long);
+        j.piece(&Piece::deflated(b"tail", 9));
+        let mut want = long.clone();
+        want.extend_from_slice(b"tail");
+        assert_eq!(inflate(&j.finish()), want);
     }
 
     #[test]

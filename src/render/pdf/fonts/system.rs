@@ -10,8 +10,8 @@
 //! font file's names, ~10 ms here) and a CJK face's parse were paid by each.
 
 use super::face::{self, Face, Origin};
+use crate::hash::HashMap;
 use rustybuzz::ttf_parser;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -169,7 +169,7 @@ impl Scan {
         Scan {
             db,
             regular,
-            by_char: Mutex::new(HashMap::new()),
+            by_char: Mutex::new(HashMap::default()),
         }
     }
 

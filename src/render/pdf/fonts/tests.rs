@@ -59,3 +59,44 @@ fn mode_for_decides_as_choose_mode_over_the_named_fields() {
     };
     assert_eq!(mode_for(&fonts, &cyrillic, &[]), Ok(FontMode::Embedded));
 }
+
+/// `missing` skips the lookup of WinAnsi characters when the bundled
+/// faces come first: that holds only while the bundled faces draw every
+/// one of them, in both weights.
+#[test]
+fn the_bundled_faces_draw_every_win_ansi_character() {
+    let fonts = FontSet::new(&Default::default()).unwrap();
+    assert!(fonts.builtin.is_some(), "bundled faces first by default");
+    let win_ansi: Vec<char> = (0..=0xFFFFu32)
+        .filter_map(char::from_u32)
+        .filter(|&c| is_win_ansi(c) && !c.is_control())
+        .collect();
+    assert!(win_ansi.len() >= 210, "{}", win_ansi.len());
+    for w in [Weight::Regular, Weight::Bold] {
+        let face = fonts.face(w);
+        let undrawn: Vec<char> = win_ansi
+            .iter()
+            .copied()
+            .filter(|&c| face.glyph(c).is_none() && !text::is_invisible(c))
+            .collect();
+        assert!(undrawn.is_empty(), "{w:?}: {undrawn:?}");
+    }
+    // The fast path answers as the lookup of every character would.
+    let slow = |t: &str| {
+        t.chars()
+            .filter(|&c| !(c.is_control() || text::is_invisible(c)))
+            .find(|&c| fonts.face_for(c, Weight::Regular).is_none())
+    };
+    for t in [
+        "Smith, John",
+        "Zoë Muñoz — O'Brien €",
+        "Иванова, Анна",
+        "Nguyễn \u{E000}",
+        "\u{E000} ASCII after",
+        "tab\there\u{7F}",
+        "",
+    ] {
+        assert_eq!(fonts.missing(t), slow(t), "{t:?}");
+    }
+    assert_eq!(fonts.missing("Nguyễn \u{E000}"), Some('\u{E000}'));
+}

@@ -11,7 +11,7 @@
 //!    the built-in fonts do, so a line measures the same either way.
 
 use super::{Face, FontSet, Weight};
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
