@@ -124,12 +124,10 @@ fn prepare(face: &Face, used: &Used, pieces: &PieceCache) -> Result<Prepared, St
         )
     } else {
         // Written in the embedded layout directly (see `truetype`).
-        let (program, shared_at, remap, glyphs) =
-            super::truetype::subset(face, used.keys().copied()).ok_or_else(|| {
-                format!("cannot subset font '{}': malformed glyph tables", face.name)
-            })?;
+        let (program, shared_at, remap) = super::truetype::subset(face, used.keys().copied())
+            .ok_or_else(|| format!("cannot subset font '{}': malformed glyph tables", face.name))?;
         (
-            super::program::pack_laid_out(pieces, face.key, &program, shared_at, &glyphs),
+            super::program::pack_laid_out(pieces, face.key, &program, shared_at),
             Box::new(move |old| remap.get(old)),
         )
     };

@@ -1,32 +1,30 @@
 //! A subset's font program, laid out so the part every subset of a face
-//! shares is deflated once per batch.
+//! shares is deflated once per batch and nothing is deflated per subset.
 //!
 //! A TrueType subset of a small glyph set (a name) is mostly tables copied
 //! from its face whatever the glyphs: the hinting programs (`cvt `,
 //! `fpgm`, `prep`), about 3.5 of the 5-8 KB of a Liberation Sans subset.
-//! Deflating the whole program for every document was the largest cost of
-//! a document with an embedded name. So the subset is rewritten with its
-//! tables in two blocks, the per-subset ones (glyphs, metrics) after the
-//! table directory and the shared ones last; the first block is deflated
-//! per subset, the second once per face into a byte-aligned run of deflate
-//! blocks (a sync flush, as pigz joins blocks) kept by the [`PieceCache`];
-//! the two runs are joined into one zlib stream, closed by an empty final
-//! block and the Adler-32 of the whole program.
+//! So the subset is rewritten with its tables in two blocks, the
+//! per-subset ones (glyphs, metrics) after the table directory and the
+//! shared ones last. The shared block is deflated once per face into a
+//! byte-aligned run of deflate blocks (a sync flush, as pigz joins blocks)
+//! kept by the [`PieceCache`]; the per-subset block is stored as it is
+//! (deflate's stored blocks), and the two are joined into one zlib stream,
+//! closed by an empty final block and the Adler-32 of the whole program.
+//!
+//! Why the per-subset block is stored: it is mostly glyph outlines, which
+//! barely compress (Liberation Sans' 1,529 simple glyphs deflated one by
+//! one at level 9 save 1% of their bytes; deflated together, a name's
+//! dozen glyphs and their metrics save about a quarter, some 0.5 KB). But
+//! deflating it cost a compressor reset and pass per document with an
+//! embedded name, the largest part of what such a document costs beyond
+//! an all-WinAnsi one (README, "Names beyond WinAnsi").
 //!
 //! The rewrite keeps only the tables a PDF reader uses from an embedded
 //! CIDFontType2 program (glyph outlines, metrics, hinting; iText writes the
 //! same nine): the subsetter's `name` and `post` tables (about 1.2 KB,
 //! names of the font and of its glyphs) are left out, as PDF names the
 //! font itself.
-//!
-//! The per-subset block is mostly glyph outlines, and a name's glyphs
-//! recur across the batch (every "ö", every "а"): each simple glyph's
-//! record is deflated once per face into a run of its own and kept too,
-//! and a subset's stream joins the runs of its glyphs. What lies between
-//! them (the table directory, composite glyphs, whose component ids are
-//! renumbered per subset, and the small metric tables) is a few hundred
-//! bytes, stored as they are: compressing them would cost a compressor
-//! reset per gap for a few dozen bytes saved.
 //!
 //! Each run is a function of its bytes alone (a fresh compressor, no
 //! dictionary), so the stream depends only on the program's bytes: the
@@ -36,7 +34,6 @@
 use crate::hash::HashMap;
 use flate2::{Compress, Compression, FlushCompress};
 use std::cell::RefCell;
-use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// The tables an embedded TrueType program keeps, in tag order.
@@ -49,19 +46,12 @@ const KEPT: [&[u8; 4]; 9] = [
 /// deflated afresh, so a wrong guess here costs time, never bytes.
 const SHARED: [&[u8; 4]; 3] = [b"cvt ", b"fpgm", b"prep"];
 
-/// What subsets of a face share, prepared once: the shared block
-/// deflated, by face, and each simple glyph's record deflated, by face and
-/// glyph id.
+/// What every subset of a face shares, prepared once: the shared block
+/// deflated.
 #[derive(Default)]
 pub struct PieceCache {
     map: Mutex<HashMap<u32, Arc<Piece>>>,
-    glyphs: Mutex<HashMap<(u32, u16), Arc<Piece>>>,
 }
-
-/// Glyph runs kept before the cache starts over (a few hundred bytes
-/// each: a few MB at most; entries are pure functions of their bytes, so
-/// starting over changes speed, never bytes).
-const GLYPH_LIMIT: usize = 16_384;
 
 /// Bytes and their deflate run: a piece of a stream made once.
 pub(super) struct Piece {
@@ -150,38 +140,18 @@ pub fn pack(cache: &PieceCache, key: u32, font: &[u8]) -> Program {
             zlib: zlib(font),
         };
     };
-    pack_laid_out(cache, key, &program, shared_at, &[])
+    pack_laid_out(cache, key, &program, shared_at)
 }
 
 /// The program to embed for a TrueType subset of face `key` already laid
 /// out as [`relayout`] does (by [`super::truetype::subset`]), its shared
-/// tables from `shared_at` on, with `glyphs`, its simple glyph records
-/// (face glyph id, where in `program`), in order before `shared_at`.
-/// Without `glyphs`, the per-subset block is deflated in one run.
-pub fn pack_laid_out(
-    cache: &PieceCache,
-    key: u32,
-    program: &[u8],
-    shared_at: usize,
-    glyphs: &[(u16, Range<usize>)],
-) -> Program {
-    let mut out = Joined::new(program.len() / 2);
-    if glyphs.is_empty() {
-        out.deflated(&program[..shared_at], PER_SUBSET);
-    } else {
-        let mut at = 0;
-        for (gid, span) in glyphs {
-            out.stored(&program[at..span.start]);
-            let bytes = &program[span.clone()];
-            let piece = cached(&cache.glyphs, (key, *gid), bytes, GLYPH_LIMIT);
-            out.piece(&piece);
-            at = span.end;
-        }
-        out.stored(&program[at..shared_at]);
-    }
+/// tables from `shared_at` on.
+pub fn pack_laid_out(cache: &PieceCache, key: u32, program: &[u8], shared_at: usize) -> Program {
+    let mut out = Joined::new(program.len() - program.len() / 4);
+    out.stored(&program[..shared_at]);
     let shared = &program[shared_at..];
     if !shared.is_empty() {
-        out.piece(&cached(&cache.map, key, shared, usize::MAX));
+        out.piece(&shared_run(cache, key, shared));
     }
     Program {
         len: program.len(),
@@ -189,26 +159,18 @@ pub fn pack_laid_out(
     }
 }
 
-/// The run of `bytes` kept under `key`, made and kept if the cache holds
-/// other bytes there (a wrong guess costs time, never bytes).
-fn cached<K: std::hash::Hash + Eq>(
-    map: &Mutex<HashMap<K, Arc<Piece>>>,
-    key: K,
-    bytes: &[u8],
-    limit: usize,
-) -> Arc<Piece> {
-    let lock = || map.lock().unwrap_or_else(|e| e.into_inner());
+/// The run of the shared block `bytes` of face `key`: the cache's, or
+/// made and kept when the cache holds other bytes there (a wrong guess
+/// costs time, never bytes).
+fn shared_run(cache: &PieceCache, key: u32, bytes: &[u8]) -> Arc<Piece> {
+    let lock = || cache.map.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(piece) = lock().get(&key).filter(|p| p.bytes == bytes) {
         return piece.clone();
     }
     // Deflated outside the lock: two threads may both make it (the same
     // bytes), never wait on each other.
     let piece = Arc::new(Piece::deflated(bytes, ONCE_PER_FACE));
-    let mut map = lock();
-    if map.len() >= limit {
-        map.clear();
-    }
-    map.insert(key, piece.clone());
+    lock().insert(key, piece.clone());
     piece
 }
 
@@ -462,7 +424,7 @@ mod tests {
         let packed = pack(&PieceCache::default(), 0, &font);
         let program = inflate(&packed.zlib);
         assert_eq!(program.len(), packed.len);
-        assert!(packed.zlib.len() < program.len() * 3 / 4, "deflated");
+        assert!(packed.zlib.len() < program.len(), "deflated");
         assert_eq!(
             tags(&program),
             ["cvt ", "fpgm", "glyf", "head", "hhea", "hmtx", "loca", "maxp", "prep"]
@@ -549,49 +511,46 @@ mod tests {
         assert_ne!(program, inflate(&pack(&warm, 0, &font).zlib));
     }
 
-    /// Subsets written by [`super::super::truetype`], packed with their
-    /// glyph runs: the stream inflates to the program, and its bytes are
-    /// the same from a cold cache, a warm one, and one holding other
-    /// bytes under the same keys.
+    /// A subset written by [`super::super::truetype`]: its stream inflates
+    /// to the program, stores the per-subset block as it is (readable in
+    /// the stream's bytes) and is the same from a cold cache and a warm one.
     #[test]
-    fn glyph_runs_join_into_the_program_whatever_the_cache_held() {
+    fn the_per_subset_block_is_stored_and_the_shared_one_joined() {
         let fonts = super::super::FontSet::new(&Default::default()).unwrap();
         let face = fonts.face(super::super::Weight::Regular);
-        let layout = |text: &str| {
-            let gids: Vec<u16> = text.chars().filter_map(|c| face.glyph(c)).collect();
-            let (program, shared_at, _, glyphs) =
-                super::super::truetype::subset(face, gids).unwrap();
-            (program, shared_at, glyphs)
-        };
+        let gids: Vec<u16> = "Wiśniewski, Łukasz"
+            .chars()
+            .filter_map(|c| face.glyph(c))
+            .collect();
+        let (program, shared_at, _) = super::super::truetype::subset(face, gids).unwrap();
         let warm = PieceCache::default();
-        let (a, a_at, a_glyphs) = layout("Nguyễn Thị Dvořák");
-        assert!(a_glyphs.len() > 5, "{a_glyphs:?}");
-        let packed = pack_laid_out(&warm, 0, &a, a_at, &a_glyphs);
-        assert_eq!((inflate(&packed.zlib), packed.len), (a.clone(), a.len()));
-        // Shares glyphs (r, k, space) with the first.
-        let (b, b_at, b_glyphs) = layout("Wiśniewski, Łukasz Dvořák");
-        let from_warm = pack_laid_out(&warm, 0, &b, b_at, &b_glyphs).zlib;
-        let cold = pack_laid_out(&PieceCache::default(), 0, &b, b_at, &b_glyphs).zlib;
-        assert_eq!(from_warm, cold);
-        assert_eq!(inflate(&cold), b);
-        // Another face's glyphs under the same key are deflated afresh.
-        let other = PieceCache::default();
-        let mut fake = b.clone();
-        for (_, span) in &b_glyphs {
-            fake[span.start + 10] ^= 0x5A;
-        }
-        pack_laid_out(&other, 0, &fake, b_at, &b_glyphs);
-        assert_eq!(pack_laid_out(&other, 0, &b, b_at, &b_glyphs).zlib, cold);
-        // Without glyph spans: one run, the same program.
-        let whole = pack_laid_out(&PieceCache::default(), 0, &b, b_at, &[]);
-        assert_eq!(inflate(&whole.zlib), b);
-        // Stored gaps longer than a stored block's 65,535 bytes.
+        pack(&warm, 0, &subset("Nguyễn"));
+        let packed = pack_laid_out(&warm, 0, &program, shared_at);
+        assert_eq!(inflate(&packed.zlib), program);
+        assert_eq!(
+            packed.zlib,
+            pack_laid_out(&PieceCache::default(), 0, &program, shared_at).zlib
+        );
+        // Header, one stored block's header, the per-subset block.
+        let stored = &packed.zlib[2..];
+        let len = u16::from_le_bytes([stored[1], stored[2]]);
+        assert_eq!((stored[0], usize::from(len)), (0, shared_at));
+        assert_eq!(&stored[5..5 + shared_at], &program[..shared_at]);
+        // The rest: the shared block's run, the final block, the check value.
+        let shared = program.len() - shared_at;
+        let run = packed.zlib.len() - (2 + 5 + shared_at + 2 + 4);
+        assert!(
+            run < shared * 3 / 4,
+            "the hinting deflated: {run} of {shared}"
+        );
+        // Stored data longer than a stored block's 65,535 bytes.
         let mut j = Joined::new(0);
         let long: Vec<u8> = (0..150_000u32).map(|i| (i * 7 % 251) as u8).collect();
         j.stored(&long);
         j.piece(&Piece::deflated(b"tail", 9));
+        j.deflated(b" and more", 6);
         let mut want = long.clone();
-        want.extend_from_slice(b"tail");
+        want.extend_from_slice(b"tail and more");
         assert_eq!(inflate(&j.finish()), want);
     }
 

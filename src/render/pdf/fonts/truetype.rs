@@ -12,7 +12,6 @@
 
 use super::face::Face;
 use crate::hash::HashMap;
-use std::ops::Range;
 
 /// Glyph ids old to new, in the order they were first met.
 pub struct Remap {
@@ -118,17 +117,11 @@ fn is_composite(data: &[u8]) -> bool {
     data.len() >= 2 && i16::from_be_bytes([data[0], data[1]]) < 0
 }
 
-/// A subset: its program, where the shared tables start, the renumbering,
-/// and its simple glyph records (the face's glyph id, where the record and
-/// its pad byte lie in the program), in program order. A simple glyph's
-/// record is the face's whatever the subset, so [`super::program`]
-/// deflates each once per face.
-pub type Subset = (Vec<u8>, usize, Remap, Vec<(u16, Range<usize>)>);
-
 /// The subset of TrueType `face` holding glyph 0 and `gids` (in order),
-/// as [`super::program::write_sfnt`] lays it out. None when the face's
-/// tables are malformed (a glyph id out of range, a truncated record).
-pub fn subset(face: &Face, gids: impl IntoIterator<Item = u16>) -> Option<Subset> {
+/// as [`super::program::write_sfnt`] lays it out, with where the shared
+/// tables start; and the renumbering. None when the face's tables are
+/// malformed (a glyph id out of range, a truncated record).
+pub fn subset(face: &Face, gids: impl IntoIterator<Item = u16>) -> Option<(Vec<u8>, usize, Remap)> {
     let head = face.table(b"head")?;
     let glyf = Glyf {
         loca: face.table(b"loca")?,
@@ -195,17 +188,11 @@ pub fn subset(face: &Face, gids: impl IntoIterator<Item = u16>) -> Option<Subset
             loca.extend_from_slice(&((at / 2) as u16).to_be_bytes());
         }
     };
-    let mut simple = Vec::with_capacity(records.len());
-    for (r, &old) in records.iter().zip(&remap.order) {
+    for r in &records {
         offset(&mut new_loca, new_glyf.len());
-        let start = new_glyf.len();
         new_glyf.extend_from_slice(r);
         if !long_loca && new_glyf.len() % 2 != 0 {
             new_glyf.push(0);
-        }
-        // Borrowed: the face's own record (composites are rewritten).
-        if matches!(r, std::borrow::Cow::Borrowed(_)) && !r.is_empty() {
-            simple.push((old, start..new_glyf.len()));
         }
     }
     offset(&mut new_loca, new_glyf.len());
@@ -269,21 +256,7 @@ pub fn subset(face: &Face, gids: impl IntoIterator<Item = u16>) -> Option<Subset
         t.1 = super::program::checksum(t.2).to_be_bytes();
     }
     let (program, shared_at) = super::program::write_sfnt([0, 1, 0, 0], tables)?;
-    let glyf_at = table_offset(&program, b"glyf")?;
-    for (_, span) in &mut simple {
-        *span = span.start + glyf_at..span.end + glyf_at;
-    }
-    Some((program, shared_at, remap, simple))
-}
-
-/// Where table `tag` starts in `sfnt`, from its directory.
-fn table_offset(sfnt: &[u8], tag: &[u8; 4]) -> Option<usize> {
-    let n = usize::from(u16_at(sfnt, 4)?);
-    (0..n)
-        .map(|i| 12 + 16 * i)
-        .find(|&rec| sfnt.get(rec..rec + 4) == Some(&tag[..]))
-        .and_then(|rec| u32_at(sfnt, rec + 8))
-        .map(|o| o as usize)
+    Some((program, shared_at, remap))
 }
 
 #[cfg(test)]
@@ -305,57 +278,6 @@ mod tests {
         let (program, shared_at) = relayout(&font)?;
         let ids = gids.iter().map(|&g| remapper.get(g).unwrap()).collect();
         Some((program, shared_at, ids))
-    }
-
-    /// Each simple glyph span holds the face's record of that glyph (and
-    /// at most a zero pad byte), in order, inside the per-subset block;
-    /// every simple glyph of the subset has one.
-    fn check_glyph_spans(
-        face: &Face,
-        program: &[u8],
-        shared_at: usize,
-        glyphs: &[(u16, Range<usize>)],
-    ) {
-        let head = face.table(b"head").unwrap();
-        let glyf = Glyf {
-            loca: face.table(b"loca").unwrap(),
-            glyf: face.table(b"glyf").unwrap(),
-            long: u16_at(head, 50).unwrap() != 0,
-        };
-        let mut at = 0;
-        for (gid, span) in glyphs {
-            assert!(at <= span.start && span.end <= shared_at, "{span:?}");
-            let record = glyf.glyph(*gid).unwrap();
-            assert!(!record.is_empty() && !is_composite(record));
-            let bytes = &program[span.clone()];
-            assert_eq!(&bytes[..record.len()], record, "glyph {gid}");
-            assert!(matches!(&bytes[record.len()..], [] | [0]), "glyph {gid}");
-            at = span.end;
-        }
-        let sub = rustybuzz::ttf_parser::Face::parse(program, 0).unwrap();
-        let simple = (0..sub.number_of_glyphs())
-            .filter(|&g| {
-                let (from, to) = (
-                    loca_entry(&sub, g).unwrap(),
-                    loca_entry(&sub, g + 1).unwrap(),
-                );
-                let tag = rustybuzz::ttf_parser::Tag::from_bytes(b"glyf");
-                let data = &sub.raw_face().table(tag).unwrap()[from..to];
-                !data.is_empty() && !is_composite(data)
-            })
-            .count();
-        assert_eq!(simple, glyphs.len());
-    }
-
-    fn loca_entry(face: &rustybuzz::ttf_parser::Face, g: u16) -> Option<usize> {
-        let raw = face.raw_face();
-        let head = raw.table(rustybuzz::ttf_parser::Tag::from_bytes(b"head"))?;
-        let loca = raw.table(rustybuzz::ttf_parser::Tag::from_bytes(b"loca"))?;
-        if u16_at(head, 50)? != 0 {
-            u32_at(loca, 4 * usize::from(g)).map(|o| o as usize)
-        } else {
-            u16_at(loca, 2 * usize::from(g)).map(|o| 2 * o as usize)
-        }
     }
 
     #[test]
@@ -402,9 +324,8 @@ mod tests {
                 let mine = subset(face, gids.iter().copied());
                 let want = reference(face, &gids);
                 match (mine, want) {
-                    (Some((program, shared_at, remap, glyphs)), Some((p, s, ids))) => {
+                    (Some((program, shared_at, remap)), Some((p, s, ids))) => {
                         assert!(program == p, "{}: {gids:?}", face.name);
-                        check_glyph_spans(face, &program, shared_at, &glyphs);
                         assert_eq!(shared_at, s);
                         let mine: Vec<u16> = gids.iter().map(|&g| remap.get(g).unwrap()).collect();
                         assert_eq!(mine, ids);
