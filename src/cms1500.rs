@@ -12,7 +12,7 @@
 //! no punctuation.
 
 use crate::money::Cents;
-use crate::superbill::{ServiceLine, Superbill};
+use crate::superbill::{Party, ServiceLine, Superbill};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -107,6 +107,9 @@ pub struct Form {
     pub total_charge: Cents,
     /// Item 29: what the patient paid, on the first form only.
     pub amount_paid: Cents,
+    /// Item 32: where this form's lines were rendered; None for the
+    /// billing address.
+    pub facility: Option<Party>,
 }
 
 /// A superbill's claim: its forms and every box's text.
@@ -129,7 +132,20 @@ pub struct Claim {
 impl Claim {
     /// The claim for `sb`, as the patient files it.
     pub fn of(sb: &Superbill, program: Program) -> Claim {
-        let chunks: Vec<&[ServiceLine]> = sb.lines.chunks(LINES_PER_FORM).collect();
+        // Item 32 names one service facility per form, so lines rendered
+        // at different places go on different forms: grouped by place in
+        // the order first seen, each group in the superbill's line order.
+        let mut places: Vec<(Option<&Party>, Vec<&ServiceLine>)> = Vec::new();
+        for l in &sb.lines {
+            match places.iter_mut().find(|(f, _)| *f == l.facility.as_ref()) {
+                Some((_, lines)) => lines.push(l),
+                None => places.push((l.facility.as_ref(), vec![l])),
+            }
+        }
+        let chunks: Vec<(Option<&Party>, &[&ServiceLine])> = places
+            .iter()
+            .flat_map(|(f, lines)| lines.chunks(LINES_PER_FORM).map(move |c| (*f, c)))
+            .collect();
         let count = chunks.len().max(1);
         let forms: Vec<Form> = if chunks.is_empty() {
             vec![Form {
@@ -138,17 +154,19 @@ impl Claim {
                 lines: Vec::new(),
                 total_charge: Cents::ZERO,
                 amount_paid: sb.total_paid,
+                facility: sb.facility.clone(),
             }]
         } else {
             chunks
                 .iter()
                 .enumerate()
-                .map(|(i, lines)| Form {
+                .map(|(i, (facility, lines))| Form {
                     index: i + 1,
                     count,
-                    lines: lines.to_vec(),
+                    lines: lines.iter().map(|&l| l.clone()).collect(),
                     total_charge: lines.iter().map(|l| l.charge).sum(),
                     amount_paid: if i == 0 { sb.total_paid } else { Cents::ZERO },
+                    facility: facility.cloned(),
                 })
                 .collect()
         };
@@ -456,23 +474,7 @@ fn header(sb: &Superbill, program: Program) -> Vec<(String, String)> {
     put(&mut b, "25_ein", X);
     put(&mut b, "26", up(&pt.patient_id));
     put(&mut b, "27_no", X);
-    // Item 32: where the services were rendered.
     let pr = &sb.practice;
-    match &sb.facility {
-        Some(f) => {
-            put(&mut b, "32_name", up(&f.name));
-            put(&mut b, "32_street", street_of(&f.address));
-            put(&mut b, "32_city", city_line(&f.address));
-        }
-        None => {
-            put(&mut b, "32_name", up(&pr.legal_name));
-            put(&mut b, "32_street", street_of(&pr.address));
-            put(&mut b, "32_city", city_line(&pr.address));
-            if let Some(npi) = &pr.npi {
-                put(&mut b, "32a", npi.clone());
-            }
-        }
-    }
     // Item 33: the billing provider.
     let (area, number) = phone(&pr.phone);
     put(&mut b, "33_area", area);
@@ -528,6 +530,26 @@ fn form_boxes(sb: &Superbill, f: &Form) -> Vec<(String, String)> {
         put(&mut b, &key("charge_cents"), cents);
         put(&mut b, &key("units"), l.units.to_string());
         put(&mut b, &key("npi"), l.provider_npi.clone());
+    }
+    // Item 32: where this form's services were rendered.
+    let pr = &sb.practice;
+    match &f.facility {
+        Some(place) => {
+            put(&mut b, "32_name", up(&place.name));
+            put(&mut b, "32_street", street_of(&place.address));
+            put(&mut b, "32_city", city_line(&place.address));
+            if let Some(npi) = &place.npi {
+                put(&mut b, "32a", npi.clone());
+            }
+        }
+        None => {
+            put(&mut b, "32_name", up(&pr.legal_name));
+            put(&mut b, "32_street", street_of(&pr.address));
+            put(&mut b, "32_city", city_line(&pr.address));
+            if let Some(npi) = &pr.npi {
+                put(&mut b, "32a", npi.clone());
+            }
+        }
     }
     let (dollars, cents) = money(f.total_charge);
     put(&mut b, "28_dollars", dollars);

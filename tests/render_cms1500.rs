@@ -143,10 +143,6 @@ fn header() -> Vec<(&'static str, String)> {
         ("26", s("P0001")),
         ("27_no", s("X")),
         ("31_date", s("10 02 26")),
-        ("32_name", s("CLEARWATER KETAMINE WELLNESS, PLLC")),
-        ("32_street", s("1200 HARBOR VIEW DR STE 310")),
-        ("32_city", s("PORTLAND OR 97209")),
-        ("32a", s("1987654328")),
         ("33_area", s("503")),
         ("33_phone", s("5550142")),
         ("33_name", s("CLEARWATER KETAMINE WELLNESS, PLLC")),
@@ -217,6 +213,13 @@ fn expected_form(sb: &Superbill, form: usize) -> Vec<(String, String)> {
         "DANIEL REYES, PMHNP"
     };
     want.push((s("31_signature"), s(signer)));
+    // 32: the fixture's lines were all rendered at the billing address.
+    want.extend([
+        (s("32_name"), s("CLEARWATER KETAMINE WELLNESS, PLLC")),
+        (s("32_street"), s("1200 HARBOR VIEW DR STE 310")),
+        (s("32_city"), s("PORTLAND OR 97209")),
+        (s("32a"), s("1987654328")),
+    ]);
     // 11a: the insured (the spouse) was born 11/05/1984.
     want.extend([
         (s("11a_mm"), s("11")),
@@ -351,6 +354,79 @@ fn seven_and_thirteen_lines_take_two_and_three_forms_each_with_its_own_totals() 
             .collect();
         assert_eq!(paid[0], sb.total_paid.0);
         assert!(paid[1..].iter().all(|&p| p == 0));
+    }
+}
+
+/// Item 32 has room for one service facility: a claim whose lines were
+/// rendered at two places takes a form per place, each naming its own
+/// (with the facility's NPI in 32a), each with its own totals.
+#[test]
+fn lines_at_two_offices_go_on_forms_of_their_own() {
+    let mut sb = sample_with_lines(8);
+    let office = superbill::superbill::Party {
+        name: s("Clearwater Ketamine Wellness - Eastside"),
+        address_lines: vec![s("77 Burnside Ave"), s("Portland, OR 97232")],
+        address: fixture::address("77 Burnside Ave", None, "Portland", "OR", "97232"),
+        npi: Some(s("1245319599")),
+    };
+    // The Sep 9 visit (lines 5-7) at the second office.
+    for l in &mut sb.lines[4..7] {
+        l.facility = Some(office.clone());
+    }
+    let claim = superbill::cms1500::Claim::of(&sb, superbill::cms1500::Program::GroupHealthPlan);
+    let codes = |f: usize| -> Vec<&str> {
+        claim.forms[f]
+            .lines
+            .iter()
+            .map(|l| l.session_id.as_str())
+            .collect()
+    };
+    assert_eq!(claim.forms.len(), 2);
+    assert_eq!(codes(0), ["S0001", "S0002", "S0003", "S0004", "S0008"]);
+    assert_eq!(codes(1), ["S0005", "S0006", "S0007"]);
+    let pdf = drawn().render(&sb).unwrap();
+    let pages = pdfpos::pages(&pdf);
+    assert_eq!(pages.len(), 2);
+    let table = Table::load();
+    let home = [
+        ("32_name", s("CLEARWATER KETAMINE WELLNESS, PLLC")),
+        ("32_street", s("1200 HARBOR VIEW DR STE 310")),
+        ("32_city", s("PORTLAND OR 97209")),
+        ("32a", s("1987654328")),
+        ("24.5.code", s("90837")),
+    ];
+    assert_boxes(&table, &pages[0], &home, 0.0, 0.0);
+    let away = [
+        ("32_name", s("CLEARWATER KETAMINE WELLNESS - EASTSIDE")),
+        ("32_street", s("77 BURNSIDE AVE")),
+        ("32_city", s("PORTLAND OR 97232")),
+        ("32a", s("1245319599")),
+        ("24.1.code", s("99215")),
+        ("24.3.code", s("99417")),
+        // Item 33 stays the billing provider.
+        ("33_street", s("1200 HARBOR VIEW DR STE 310")),
+    ];
+    assert_boxes(&table, &pages[1], &away, 0.0, 0.0);
+    let totals: Vec<Cents> = claim.forms.iter().map(|f| f.total_charge).collect();
+    assert_eq!(totals[0] + totals[1], sb.total_charged);
+    assert_eq!(
+        totals[1],
+        sb.lines[4..7].iter().map(|l| l.charge).sum::<Cents>()
+    );
+    assert_eq!(
+        (claim.forms[0].amount_paid, claim.forms[1].amount_paid),
+        (sb.total_paid, Cents::ZERO)
+    );
+    // One office for every line: one form, naming it.
+    for l in &mut sb.lines {
+        l.facility = Some(office.clone());
+    }
+    sb.facility = Some(office.clone());
+    let pdf = drawn().render(&sb).unwrap();
+    let pages = pdfpos::pages(&pdf);
+    assert_eq!(pages.len(), 2, "8 lines: two forms of the same office");
+    for page in &pages {
+        assert_boxes(&table, page, &away[..4], 0.0, 0.0);
     }
 }
 
