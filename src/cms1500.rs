@@ -137,9 +137,11 @@ impl Claim {
         // the order first seen, each group in the superbill's line order.
         let mut places: Vec<(Option<&Party>, Vec<&ServiceLine>)> = Vec::new();
         for l in &sb.lines {
-            match places.iter_mut().find(|(f, _)| *f == l.facility.as_ref()) {
+            // The superbill's facility, when it names one, is every line's.
+            let place = l.facility.as_ref().or(sb.facility.as_ref());
+            match places.iter_mut().find(|(f, _)| *f == place) {
                 Some((_, lines)) => lines.push(l),
-                None => places.push((l.facility.as_ref(), vec![l])),
+                None => places.push((place, vec![l])),
             }
         }
         let chunks: Vec<(Option<&Party>, &[&ServiceLine])> = places

@@ -31,15 +31,38 @@ fn batch_with_cms1500_writes_one_claim_per_superbill_six_lines_a_form() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let summary = read_csv(&out.join("summary.csv")).maps();
     assert!(!summary.is_empty());
+    // Each form holds one office's lines (box 32), six at most: the lines
+    // of each superbill by office, from the ledger and the sessions.
+    let office: std::collections::HashMap<String, String> =
+        read_csv(&sample("cedar-ridge").join("sessions.csv"))
+            .maps()
+            .into_iter()
+            .map(|r| (r["session_id"].clone(), r["location"].clone()))
+            .collect();
+    let mut by_office: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, usize>,
+    > = Default::default();
+    for r in read_csv(&out.join("ledger.csv")).maps() {
+        *by_office
+            .entry(r["superbill_number"].clone())
+            .or_default()
+            .entry(office[&r["session_id"]].clone())
+            .or_default() += 1;
+    }
     let mut several = 0;
+    let mut two_offices = 0;
     for row in &summary {
         let number = &row["superbill_number"];
         let pdf = std::fs::read(out.join("cms1500").join(format!("{number}.pdf")))
             .unwrap_or_else(|e| panic!("{number}: {e}"));
         let lines: usize = row["lines"].parse().unwrap();
-        let forms = lines.div_ceil(6);
-        assert_eq!(page_count(&pdf), forms, "{number}: {lines} lines");
+        let offices = &by_office[number];
+        assert_eq!(offices.values().sum::<usize>(), lines);
+        let forms: usize = offices.values().map(|n| n.div_ceil(6)).sum();
+        assert_eq!(page_count(&pdf), forms, "{number}: {offices:?}");
         several += usize::from(forms > 1);
+        two_offices += usize::from(offices.len() > 1);
         let first = pdf_pages(&pdf).remove(0);
         assert!(
             first.contains(&format!("Claim {number}, form 1 of {forms}")),
@@ -51,6 +74,7 @@ fn batch_with_cms1500_writes_one_claim_per_superbill_six_lines_a_form() {
         several > 0,
         "the sample has superbills of more than six lines"
     );
+    assert!(two_offices > 0, "and one with lines at both offices");
     // The manifest accounts for them like every other output.
     let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     assert!(
