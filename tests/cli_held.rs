@@ -159,6 +159,53 @@ fn a_rejected_session_holds_its_patients_superbill_and_no_other() {
     );
 }
 
+/// A session row too damaged to read (a cell too many) still tells its
+/// patient and its one date: a row of another month holds nothing of this
+/// one, a row of the period (or one whose date cannot be told) holds its
+/// patient's superbill. Either way the line is rejected and accounted for.
+#[test]
+fn a_damaged_session_row_of_another_month_holds_nothing() {
+    for (date, extra, held) in [
+        ("2026-08-20", "", false),
+        ("08/20/2026 2:30 PM", "", false),
+        ("2026-09-20", "", true),
+        // Two dates in the cells: which is the session's cannot be told.
+        ("2026-08-20", "2026-09-21", true),
+    ] {
+        let (tmp, practice) = sample_copy("cedar-ridge");
+        let path = practice.join("sessions.csv");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        let line = text.lines().count() + 1;
+        text.push_str(&format!(
+            "S009999,P0001,okafor,{date},ketamine-iv,,F33.2,40,50,,completed,,{extra}\n"
+        ));
+        std::fs::write(&path, text).unwrap();
+        let out = tmp.path().join("out");
+        let (code, stdout, stderr) = batch(&practice, &out, &[]);
+        assert_eq!(code, 1, "{date}: the row is an error\n{stdout}{stderr}");
+        let rejects = read_csv(&out.join("rejects.csv")).maps();
+        assert!(
+            rejects
+                .iter()
+                .any(|r| r["file"] == "sessions.csv" && r["line"] == line.to_string()),
+            "{date}: {rejects:?}"
+        );
+        let p1 = &summary(&out)["SB-202609-P0001"];
+        if held {
+            assert_eq!(p1["status"], "held", "{date} {extra}");
+            assert_eq!(
+                p1["reasons"],
+                format!("sessions.csv:{line} csv-cell-count"),
+                "{date} {extra}"
+            );
+        } else {
+            assert_eq!(p1["status"], "final", "{date}: {}", p1["reasons"]);
+            assert!(out.join("superbills/SB-202609-P0001.pdf").exists());
+        }
+        assert_eq!(pdfs(&out).len(), if held { 44 } else { 45 }, "{date}");
+    }
+}
+
 #[test]
 fn a_patient_whose_row_is_rejected_is_held_even_with_partial() {
     let (tmp, practice) = sample_copy("cedar-ridge");

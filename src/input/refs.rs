@@ -25,7 +25,8 @@ pub struct RowRef {
 /// RowRefs of the lines of `t` that yielded no record (rows whose cells
 /// were rejected, and lines that could not be read as a row at all), by
 /// line. `dates` reads the row's date (sessions and payments); a line that
-/// could not be read as a row tells at most its own id and its patient.
+/// could not be read as a row tells at most its own id, its patient and,
+/// for a session, its date.
 pub fn unrecorded(
     t: &Table,
     id_col: &str,
@@ -60,6 +61,26 @@ pub fn unrecorded(
         if recorded.contains(&line) {
             continue;
         }
+        // A damaged session row's date, when exactly one date can be read
+        // from its cells (sessions.csv has one date column): a row of
+        // another month then holds nothing of this one. Not for payments:
+        // a payment of any date may pay a session of the period, and a
+        // damaged row's session cannot be told.
+        let date = match (id_col, dates) {
+            ("session_id", Some(rules)) => {
+                let mut read = t
+                    .unreadable_dates
+                    .get(&line)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|d| super::parse::date_with(d, rules).ok().map(|d| d.date));
+                match (read.next(), read.next()) {
+                    (Some(d), None) => Some(d),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         out.entry(line).or_insert_with(|| RowRef {
             id: t.unreadable_ids.get(&line).cloned(),
             patient_id: if id_col == "patient_id" {
@@ -68,7 +89,7 @@ pub fn unrecorded(
                 t.unreadable_patients.get(&line).cloned()
             },
             session_id: None,
-            date: None,
+            date,
         });
     }
     out

@@ -67,6 +67,10 @@ pub struct Table {
     /// The record id an unreadable line names, likewise: a session that
     /// names it is told its row is broken, not that it does not exist.
     pub unreadable_ids: HashMap<u64, String>,
+    /// The cells of an unreadable line shaped like a date (digits and two
+    /// separators, nothing else: never a name), for telling a damaged
+    /// session row of another month from one of the period.
+    pub unreadable_dates: HashMap<u64, Vec<String>>,
     /// Required columns absent from the header: no row can be read.
     pub missing: Vec<&'static str>,
 }
@@ -76,6 +80,26 @@ pub struct Table {
 fn has_data(line: &[u8], delimiter: u8) -> bool {
     line.iter()
         .any(|&b| !b.is_ascii_whitespace() && b != b'"' && b != delimiter)
+}
+
+/// Whether a cell could be a date in any format the exports use
+/// (`2026-09-15`, `09/15/2026`, `15.09.26`: digits and two separators of
+/// one kind), maybe with a time (`2026-09-15T14:30:00-06:00`, `9/15/2026
+/// 2:30 PM`). Nothing else of a damaged row is kept: never a name.
+fn date_shaped(cell: &str) -> bool {
+    let cell = cell.trim();
+    let (date, time) = cell.split_at(cell.find(['T', ' ']).unwrap_or(cell.len()));
+    let seps: Vec<usize> = ['-', '/', '.'].map(|c| date.matches(c).count()).into();
+    (6..=10).contains(&date.len())
+        && date
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '/' | '.'))
+        && seps.iter().filter(|&&n| n > 0).count() == 1
+        && seps.contains(&2)
+        && time.len() <= 30
+        && time
+            .chars()
+            .all(|c| c.is_ascii_digit() || " T:.+-ZAPMapm".contains(c))
 }
 
 /// One physical line read on its own, if it is one record.
@@ -168,6 +192,7 @@ impl Table {
             lines: Vec::new(),
             unreadable_patients: HashMap::default(),
             unreadable_ids: HashMap::default(),
+            unreadable_dates: HashMap::default(),
             missing: Vec::new(),
         }
     }
@@ -512,6 +537,15 @@ impl Table {
         }
         if let Some(id) = cells.and_then(|c| self.cell_id(c, ctx.cols.id())) {
             self.unreadable_ids.insert(n, id);
+        }
+        let dates: Vec<String> = cells
+            .into_iter()
+            .flatten()
+            .filter(|c| date_shaped(c))
+            .map(str::to_string)
+            .collect();
+        if !dates.is_empty() {
+            self.unreadable_dates.insert(n, dates);
         }
     }
 

@@ -344,3 +344,41 @@ fn excels_sep_line_names_the_delimiter_and_the_header_is_line_2() {
     assert_eq!(row_lines(&t), vec![3]);
     assert_eq!(t.get(&t.rows[0], "note"), Some("a, b"));
 }
+
+#[test]
+fn a_damaged_rows_date_shaped_cells_are_kept_and_nothing_else() {
+    for yes in [
+        "2026-09-15",
+        "09/15/2026",
+        "9/5/26",
+        "15.09.2026",
+        "2026-09-15T14:30:00-06:00",
+        "9/15/2026 2:30 PM",
+        " 2026-09-15 ",
+    ] {
+        assert!(date_shaped(yes), "{yes}");
+    }
+    for no in [
+        "",
+        "45",
+        "50.5",
+        "P0001",
+        "Hargrove",
+        "2026-09",
+        "2026-09/15",
+        "12-34-56-78",
+        "F33.2;F17.210",
+        "555-0142",
+        "2026-09-15 Hargrove",
+    ] {
+        assert!(!date_shaped(no), "{no}");
+    }
+    let (t, _) =
+        parse(b"id,patient_id,note,min\nS1,P1,2026-08-20,Hargrove,45\nS2,P1,2026-09-01,4\n");
+    assert_eq!(t.unreadable, vec![2]);
+    assert_eq!(
+        t.unreadable_dates.get(&2),
+        Some(&vec!["2026-08-20".to_string()])
+    );
+    assert!(!format!("{:?}", t.unreadable_dates).contains("Hargrove"));
+}
