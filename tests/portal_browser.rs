@@ -129,6 +129,24 @@ async fn a_patient_signs_in_and_downloads_their_superbill_in_chromium() {
         .collect();
     let (link, invite_code) = (row[2].to_string(), row[3].to_string());
     assert!(link.starts_with(&format!("{base}/i/")), "{link}");
+    // The year's statements join the same invitation.
+    let statements = tmp.path().join("statements");
+    let (code, stdout, stderr) = run(superbill()
+        .args(["statement", "--year", "2026", "--as-of", "2027-01-10"])
+        .arg("--practice")
+        .arg(sample())
+        .arg("--out")
+        .arg(&statements));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = run(superbill()
+        .args(["portal", "invite", "--base-url", &base])
+        .arg("--practice")
+        .arg(sample())
+        .arg("--out")
+        .arg(&statements)
+        .arg("--db")
+        .arg(&db));
+    assert_eq!(code, 0, "{stdout}{stderr}");
 
     // The real server process.
     let mut server = Command::new(assert_cmd::cargo::cargo_bin("superbill"))
@@ -268,6 +286,11 @@ async fn a_patient_signs_in_and_downloads_their_superbill_in_chromium() {
         .unwrap();
     assert!(text.contains(NUMBER), "{text}");
     assert!(!text.contains("SB-202609-P0002"), "{text}");
+    assert!(
+        text.contains("Year-end statement") && text.contains("YS-2026-P0001"),
+        "{text}"
+    );
+    assert!(!text.contains("YS-2026-P0002"), "{text}");
     save_screenshot(
         &client.screenshot().await.unwrap(),
         "portal-documents.png",

@@ -138,6 +138,74 @@ fn whole_flow_sign_in_list_download_sign_out() {
     assert_eq!(dl.at, fx.clock.now());
 }
 
+/// `superbill statement`'s folder registered after the month's batch: the
+/// patient's existing invitation now lists the year-end statement beside
+/// the superbill, it downloads byte for byte, and another patient's
+/// statement is not found.
+#[test]
+fn year_end_statements_join_the_patients_documents() {
+    let fx = Fixture::new();
+    let statements = fx.tmp.path().join("statements");
+    let (code, stdout, stderr) = run(superbill()
+        .args(["statement", "--year", "2026", "--as-of", "2027-01-10"])
+        .arg("--practice")
+        .arg(sample())
+        .arg("--out")
+        .arg(&statements));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let report = invite_folder(&fx.db, &statements, fx.clock.now(), 30);
+    assert!(report.documents >= 45, "{}", report.documents);
+    let p1 = report.rows.iter().find(|r| r.patient_id == P1).unwrap();
+    assert!(p1.code.is_none(), "the earlier invitation is kept");
+    let server = fx.serve();
+    let mut c = signed_in(&fx, &server, P1);
+    let html = c.get("/documents").text();
+    for want in [
+        "SB-202609-P0001",
+        "YS-2026-P0001",
+        "Year-end statement",
+        "January 1 – December 31, 2026",
+        "Paid, net of refunds",
+        "tax records",
+    ] {
+        assert!(html.contains(want), "{want} in {html}");
+    }
+    assert!(!html.contains("YS-2026-P0002"));
+    let row = csv::Reader::from_path(statements.join("statements.csv"))
+        .unwrap()
+        .into_records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "YS-2026-P0001")
+        .unwrap();
+    let net = superbill::money::Cents::parse(&row[7]).unwrap().display();
+    assert!(html.contains(&net), "{net} in {html}");
+    let pdf = c.get("/documents/YS-2026-P0001");
+    assert_eq!(pdf.status, 200);
+    assert_eq!(
+        pdf.header("content-disposition"),
+        Some("attachment; filename=\"YS-2026-P0001.pdf\"")
+    );
+    assert_eq!(
+        pdf.body,
+        std::fs::read(statements.join("YS-2026-P0001.pdf")).unwrap()
+    );
+    assert_eq!(c.get("/documents/YS-2026-P0002").status, 404);
+    let log: Vec<(String, Option<String>)> = fx
+        .audit(Some(P1))
+        .into_iter()
+        .map(|e| (e.event, e.document))
+        .collect();
+    assert!(
+        log.contains(&("download".into(), Some("YS-2026-P0001".into()))),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|(e, d)| e == "download" && d.as_deref() == Some("YS-2026-P0002")),
+        "{log:?}"
+    );
+}
+
 #[test]
 fn wrong_date_of_birth_and_wrong_code_are_refused_alike() {
     let fx = Fixture::new();

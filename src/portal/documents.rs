@@ -1,6 +1,7 @@
-//! The documents of a finished batch folder, as the portal registers them.
-//! A document is generic (kind, number, period, totals, file and its
-//! SHA-256), so other kinds (a year-end statement) join the same list.
+//! The documents of a finished batch folder, or of a folder of year-end
+//! statements, as the portal registers them. A document is generic (kind,
+//! number, period, totals, file and its SHA-256), so both kinds join the
+//! same list.
 
 use crate::error::{Error, Result};
 use crate::input::records::check_id;
@@ -12,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub patient_id: String,
-    /// `superbill` (later also `statement`).
+    /// [`KIND_SUPERBILL`] or [`KIND_STATEMENT`].
     pub kind: String,
     /// Unique for the patient, e.g. `SB-202609-P0001`; used in the URL.
     pub number: String,
@@ -28,6 +29,9 @@ pub struct Document {
 }
 
 pub const KIND_SUPERBILL: &str = "superbill";
+/// A year-end statement (`superbill statement`): the year's visits and
+/// payments, for HSA/FSA records and taxes.
+pub const KIND_STATEMENT: &str = "statement";
 
 /// Where the period is in summary.csv.
 #[derive(Clone, Copy)]
@@ -56,6 +60,9 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
     })?;
     let root = out.canonicalize().map_err(|e| Error::io(out, e))?;
     let summary = out.join("summary.csv");
+    if !summary.exists() && out.join(STATEMENTS_FILE).exists() {
+        return read_statements(&root, &manifest);
+    }
     let mut reader = csv::Reader::from_path(&summary)
         .map_err(|e| Error::config(&summary, format!("cannot be read ({e}): re-run the batch")))?;
     let bad = |line: u64, msg: String| Error::config(&summary, format!("line {line}: {msg}"));
@@ -123,30 +130,7 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         let (from, to): (NaiveDate, NaiveDate) =
             dates.ok_or_else(|| bad(line, "the period is not two dates".into()))?;
         let money = |c: usize| Cents::parse(get(c)).map_err(|e| bad(line, format!("amount {e}")));
-        let rel = get(file);
-        if Path::new(rel)
-            .components()
-            .any(|c| !matches!(c, Component::Normal(_)))
-        {
-            return Err(bad(
-                line,
-                "file must be a path inside the batch folder".into(),
-            ));
-        }
-        let Some(expected) = manifest.outputs.get(rel) else {
-            return Err(bad(
-                line,
-                format!("{rel} is not in manifest.json: re-run the batch"),
-            ));
-        };
-        let path = root.join(rel);
-        let actual = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        if !crate::portal::secret::ct_eq(sha256_hex(&actual).as_bytes(), expected.as_bytes()) {
-            return Err(Error::config(
-                &path,
-                "does not match manifest.json (changed after the batch?): re-run the batch before inviting",
-            ));
-        }
+        let (path, sha256) = checked(&root, &manifest, get(file), |m| bad(line, m))?;
         docs.push(Document {
             patient_id: get(patient).to_string(),
             kind: KIND_SUPERBILL.to_string(),
@@ -157,10 +141,126 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
             paid: money(paid)?,
             balance: money(balance)?,
             path,
-            sha256: expected.clone(),
+            sha256,
         });
     }
     Ok(docs)
+}
+
+/// What `superbill statement` writes beside the statements.
+const STATEMENTS_FILE: &str = "statements.csv";
+
+/// The issued statements of a `superbill statement` folder (`root`,
+/// canonical), each checked against the folder's manifest.
+fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
+    let list = root.join(STATEMENTS_FILE);
+    let mut reader = csv::Reader::from_path(&list).map_err(|e| {
+        Error::config(
+            &list,
+            format!("cannot be read ({e}): run `superbill statement` again"),
+        )
+    })?;
+    let bad = |line: u64, msg: String| Error::config(&list, format!("line {line}: {msg}"));
+    let headers = reader
+        .headers()
+        .map_err(|e| Error::config(&list, e.to_string()))?
+        .clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            Error::config(
+                &list,
+                format!("has no {name} column: run `superbill statement` again"),
+            )
+        })
+    };
+    let [number, patient, year, charged, net_paid, status, file] = [
+        "statement_number",
+        "patient_id",
+        "year",
+        "charged",
+        "net_paid",
+        "status",
+        "file",
+    ]
+    .map(col);
+    let (number, patient, year, charged, net_paid, status, file) = (
+        number?, patient?, year?, charged?, net_paid?, status?, file?,
+    );
+    let mut docs = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        for c in [number, patient] {
+            check_id(get(c)).map_err(|e| bad(line, e))?;
+        }
+        // `held: <reasons>`: not issued, no file, never offered.
+        match get(status) {
+            "issued" => {}
+            s if s.starts_with("held") => continue,
+            other => {
+                return Err(bad(
+                    line,
+                    format!(
+                        "status '{other}' is not issued or held: run `superbill statement` again"
+                    ),
+                ))
+            }
+        }
+        let year: i32 = get(year)
+            .parse()
+            .map_err(|_| bad(line, "the year is not a number".into()))?;
+        let (from, to) = NaiveDate::from_ymd_opt(year, 1, 1)
+            .zip(NaiveDate::from_ymd_opt(year, 12, 31))
+            .ok_or_else(|| bad(line, "the year is out of range".into()))?;
+        let money = |c: usize| Cents::parse(get(c)).map_err(|e| bad(line, format!("amount {e}")));
+        let (charged, paid) = (money(charged)?, money(net_paid)?);
+        let (path, sha256) = checked(root, manifest, get(file), |m| bad(line, m))?;
+        docs.push(Document {
+            patient_id: get(patient).to_string(),
+            kind: KIND_STATEMENT.to_string(),
+            number: get(number).to_string(),
+            period_from: from,
+            period_to: to,
+            charged,
+            paid,
+            balance: charged - paid,
+            path,
+            sha256,
+        });
+    }
+    Ok(docs)
+}
+
+/// The absolute path of output `rel` of the folder `root` and its SHA-256,
+/// once its bytes match the manifest's: a file changed or damaged after
+/// the run is never offered to a patient.
+fn checked(
+    root: &Path,
+    manifest: &Manifest,
+    rel: &str,
+    bad: impl Fn(String) -> Error,
+) -> Result<(PathBuf, String)> {
+    if Path::new(rel)
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
+        return Err(bad("file must be a path inside the output folder".into()));
+    }
+    let Some(expected) = manifest.outputs.get(rel) else {
+        return Err(bad(format!(
+            "{rel} is not in manifest.json: run the command that wrote the folder again"
+        )));
+    };
+    let path = root.join(rel);
+    let actual = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    if !crate::portal::secret::ct_eq(sha256_hex(&actual).as_bytes(), expected.as_bytes()) {
+        return Err(Error::config(
+            &path,
+            "does not match manifest.json (changed after the run?): run it again before inviting",
+        ));
+    }
+    Ok((path, expected.clone()))
 }
 
 #[cfg(test)]
@@ -217,7 +317,45 @@ SB-202609-P1,P1,2026-09-01..2026-09-30,2,3,1250.00,1000.00,250.00,superbills/SB-
         let escaping = SPLIT.replace(",superbills/SB-202609-P1.pdf", ",../SB-202609-P1.pdf");
         let dir = folder(&escaping, b"x", b"x");
         let err = read_batch(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("inside the batch folder"), "{err}");
+        assert!(err.contains("inside the output folder"), "{err}");
+    }
+
+    /// A `superbill statement` folder: issued statements with the year as
+    /// their period and what was paid net of refunds; held ones left out;
+    /// a changed PDF refused.
+    #[test]
+    fn year_end_statements_are_documents_too() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("YS-2026-P1.pdf"), b"%PDF-1.7 s").unwrap();
+        std::fs::write(
+            dir.path().join("statements.csv"),
+            "statement_number,patient_id,year,visits,charged,paid,refunded,net_paid,status,file\n\
+YS-2026-P1,P1,2026,8,4116.00,4216.00,100.00,4116.00,issued,YS-2026-P1.pdf\n\
+YS-2026-P2,P2,2026,0,0.00,0.00,0.00,0.00,held: payments.csv:4 bad-amount,\n",
+        )
+        .unwrap();
+        let mut m = Manifest::default();
+        m.outputs
+            .insert("YS-2026-P1.pdf".into(), sha256_hex(b"%PDF-1.7 s"));
+        std::fs::write(dir.path().join("manifest.json"), m.to_json()).unwrap();
+        let docs = read_batch(dir.path()).unwrap();
+        assert_eq!(docs.len(), 1, "{docs:?}");
+        let d = &docs[0];
+        assert_eq!(
+            (d.kind.as_str(), d.patient_id.as_str(), d.number.as_str()),
+            (KIND_STATEMENT, "P1", "YS-2026-P1")
+        );
+        assert_eq!(
+            (d.period_from.to_string(), d.period_to.to_string()),
+            ("2026-01-01".into(), "2026-12-31".into())
+        );
+        assert_eq!(
+            (d.charged, d.paid, d.balance),
+            (Cents(411_600), Cents(411_600), Cents::ZERO)
+        );
+        std::fs::write(dir.path().join("YS-2026-P1.pdf"), b"%PDF-1.7 t").unwrap();
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("does not match manifest.json"), "{err}");
     }
 
     #[test]

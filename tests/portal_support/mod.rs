@@ -105,42 +105,11 @@ impl Fixture {
         copy_dir(pristine_batch().join("out").as_path(), &out);
         let db = tmp.path().join("portal.sqlite");
         let clock = TestClock::new();
-        let mut findings = Findings::default();
-        let inputs = Inputs::load(&sample(), &mut findings).unwrap();
-        let patients: HashMap<String, Invitee> = inputs
-            .patients
-            .iter()
-            .map(|p| {
-                (
-                    p.patient_id.clone(),
-                    Invitee {
-                        patient_id: p.patient_id.clone(),
-                        dob: p.dob,
-                        email: p.email.clone(),
-                    },
-                )
-            })
-            .collect();
-        let dobs = inputs
-            .patients
-            .iter()
+        let dobs = invitees()
+            .values()
             .map(|p| (p.patient_id.clone(), p.dob.to_string()))
             .collect();
-        let docs = read_batch(&out).unwrap();
-        let mut store = Store::open_or_create(&db).unwrap();
-        let report = invite(
-            &mut store,
-            &practice(),
-            &docs,
-            &patients,
-            &InviteOptions {
-                base_url: BASE_URL.into(),
-                valid_for: Duration::days(days),
-                new_codes: false,
-            },
-            clock.now(),
-        )
-        .unwrap();
+        let report = invite_folder(&db, &out, clock.now(), days);
         Fixture {
             tmp,
             out,
@@ -183,6 +152,47 @@ impl Fixture {
             .audit_log(patient)
             .unwrap()
     }
+}
+
+/// The sample's patients as `invite` takes them.
+fn invitees() -> HashMap<String, Invitee> {
+    let mut findings = Findings::default();
+    let inputs = Inputs::load(&sample(), &mut findings).unwrap();
+    inputs
+        .patients
+        .iter()
+        .map(|p| {
+            (
+                p.patient_id.clone(),
+                Invitee {
+                    patient_id: p.patient_id.clone(),
+                    dob: p.dob,
+                    email: p.email.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Registers the documents of output folder `out` (a batch's, or
+/// `superbill statement`'s) in the portal database `db` at `now`, as
+/// `portal invite` does: a patient with an active invitation keeps it.
+pub fn invite_folder(db: &Path, out: &Path, now: DateTime<Utc>, days: i64) -> InviteReport {
+    let docs = read_batch(out).unwrap();
+    let mut store = Store::open_or_create(db).unwrap();
+    invite(
+        &mut store,
+        &practice(),
+        &docs,
+        &invitees(),
+        &InviteOptions {
+            base_url: BASE_URL.into(),
+            valid_for: Duration::days(days),
+            new_codes: false,
+        },
+        now,
+    )
+    .unwrap()
 }
 
 pub fn practice() -> PracticeInfo {

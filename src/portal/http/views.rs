@@ -3,7 +3,7 @@
 //! rendered body into the layout.
 
 use crate::error::{Error, Result};
-use crate::portal::documents::{Document, KIND_SUPERBILL};
+use crate::portal::documents::{Document, KIND_STATEMENT, KIND_SUPERBILL};
 use crate::portal::store::PracticeInfo;
 use handlebars::Handlebars;
 use serde_json::{json, Value};
@@ -91,6 +91,7 @@ impl Views {
             .iter()
             .map(|d| {
                 json!({
+                    "statement": d.kind == KIND_STATEMENT,
                     "title": title(&d.kind),
                     "number": d.number,
                     "period": period(d),
@@ -103,7 +104,12 @@ impl Views {
         self.page(
             "documents",
             "Your documents",
-            &json!({ "documents": docs, "csrf": csrf, "idle_minutes": idle_minutes }),
+            &json!({
+                "documents": docs,
+                "statements": docs.iter().any(|d| d["statement"] == true),
+                "csrf": csrf,
+                "idle_minutes": idle_minutes
+            }),
         )
     }
 }
@@ -111,6 +117,7 @@ impl Views {
 fn title(kind: &str) -> String {
     match kind {
         KIND_SUPERBILL => "Superbill".to_string(),
+        KIND_STATEMENT => "Year-end statement".to_string(),
         other => {
             let mut c = other.chars();
             c.next()
