@@ -27,29 +27,38 @@ pub const ONCE_PER_BATCH: u32 = 9;
 const MIN_SAVING: usize = 19;
 
 thread_local! {
-    /// One compressor per level and thread, reset between streams. Setting
-    /// one up allocates and clears about 300 KB of tables and window, more
-    /// than deflating a page's few kilobytes of content costs (a profile of
-    /// the renderer: 12% of its CPU, half of it page faults); a reset
-    /// clears only the hash heads. The output is the same byte for byte: a
-    /// reset stream starts from the state a new one has.
-    static COMPRESSORS: RefCell<Vec<(u32, Compress)>> = const { RefCell::new(Vec::new()) };
+    /// One compressor per level, format and thread, reset between streams.
+    /// Setting one up allocates and clears about 300 KB of tables and
+    /// window, more than deflating a page's few kilobytes of content costs
+    /// (a profile of the renderer: 12% of its CPU, half of it page faults);
+    /// a reset clears only the hash heads. The output is the same byte for
+    /// byte: a reset stream starts from the state a new one has.
+    static COMPRESSORS: RefCell<Vec<((u32, bool), Compress)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `bytes` deflated (zlib format) at `level`.
-pub fn deflate(bytes: &[u8], level: u32) -> Vec<u8> {
+/// Runs `f` with this thread's compressor for `level` (with the zlib
+/// header and check value, or raw deflate), reset.
+pub fn with_compressor<T>(level: u32, zlib_header: bool, f: impl FnOnce(&mut Compress) -> T) -> T {
     COMPRESSORS.with(|cell| {
         let mut all = cell.borrow_mut();
-        let at = match all.iter().position(|(l, _)| *l == level) {
+        let key = (level, zlib_header);
+        let at = match all.iter().position(|(k, _)| *k == key) {
             Some(at) => at,
             None => {
-                all.push((level, Compress::new(Compression::new(level), true)));
+                all.push((key, Compress::new(Compression::new(level), zlib_header)));
                 all.len() - 1
             }
         };
         let z = &mut all[at].1;
         // Also after a stream left unfinished (a panic mid-way).
         z.reset();
+        f(z)
+    })
+}
+
+/// `bytes` deflated (zlib format) at `level`.
+pub fn deflate(bytes: &[u8], level: u32) -> Vec<u8> {
+    with_compressor(level, true, |z| {
         let mut out = Vec::with_capacity(bytes.len() / 3 + 64);
         loop {
             let read = z.total_in() as usize;

@@ -33,8 +33,7 @@
 //! before it, and a cache hit gives the bytes a miss would have made.
 
 use crate::hash::HashMap;
-use flate2::{Compress, Compression, FlushCompress};
-use std::cell::RefCell;
+use flate2::FlushCompress;
 use std::sync::{Arc, Mutex};
 
 /// The tables an embedded TrueType program keeps, in tag order.
@@ -310,26 +309,10 @@ const PER_SUBSET: u32 = crate::render::pdf::flate::PER_DOCUMENT;
 /// The level of the shared block, deflated once per batch.
 pub(super) const ONCE_PER_FACE: u32 = crate::render::pdf::flate::ONCE_PER_BATCH;
 
-thread_local! {
-    /// Raw-deflate compressors by level, reset for each run (setting one
-    /// up costs more than deflating a few hundred bytes).
-    static COMPRESSORS: RefCell<Vec<(u32, Compress)>> = const { RefCell::new(Vec::new()) };
-}
-
 /// Appends `bytes` to `out` as raw deflate blocks ending byte-aligned
 /// (a sync flush), not final: a run another can follow.
 fn deflate_run(bytes: &[u8], level: u32, out: &mut Vec<u8>) {
-    COMPRESSORS.with(|cell| {
-        let mut all = cell.borrow_mut();
-        let at = match all.iter().position(|(l, _)| *l == level) {
-            Some(at) => at,
-            None => {
-                all.push((level, Compress::new(Compression::new(level), false)));
-                all.len() - 1
-            }
-        };
-        let z = &mut all[at].1;
-        z.reset();
+    crate::render::pdf::flate::with_compressor(level, false, |z| {
         let mut rest = bytes;
         loop {
             out.reserve(rest.len() / 2 + 64);
