@@ -137,7 +137,8 @@ impl Claim {
         // the order first seen, each group in the superbill's line order.
         let mut places: Vec<(Option<&Party>, Vec<&ServiceLine>)> = Vec::new();
         for l in &sb.lines {
-            // The superbill's facility, when it names one, is every line's.
+            // A line that names no facility takes the superbill's (a
+            // superbill built by hand may name only that one).
             let place = l.facility.as_ref().or(sb.facility.as_ref());
             match places.iter_mut().find(|(f, _)| *f == place) {
                 Some((_, lines)) => lines.push(l),

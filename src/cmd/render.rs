@@ -151,11 +151,10 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
         Form::Cms1500 => {
             let mut form = Extras::form_options(&loaded.inputs.practice.documents);
             super::apply_form_flags(&args.print, &mut form)?;
-            let forms = sb
-                .lines
-                .len()
-                .div_ceil(crate::cms1500::LINES_PER_FORM)
-                .max(1);
+            // Six lines a form, one office a form (box 32).
+            let forms = crate::cms1500::Claim::of(sb, cms1500::program(sb))
+                .forms
+                .len();
             (
                 cms1500::Renderer::new(form)?.render(sb)?,
                 format!(

@@ -62,8 +62,9 @@ pub fn unrecorded(
             continue;
         }
         // A damaged session row's date, when exactly one date can be read
-        // from its cells (sessions.csv has one date column): a row of
-        // another month then holds nothing of this one. Not for payments:
+        // from its cells and the header has only the columns the tool
+        // knows (of which one is a date): a row of another month then
+        // holds nothing of this one. Not for payments:
         // a payment of any date may pay a session of the period, and a
         // damaged row's session cannot be told.
         let date = match (id_col, dates) {

@@ -69,7 +69,8 @@ pub struct Table {
     pub unreadable_ids: HashMap<u64, String>,
     /// The cells of an unreadable line shaped like a date (digits and two
     /// separators, nothing else: never a name), for telling a damaged
-    /// session row of another month from one of the period.
+    /// session row of another month from one of the period; kept only when
+    /// the header has no column the tool does not know.
     pub unreadable_dates: HashMap<u64, Vec<String>>,
     /// Required columns absent from the header: no row can be read.
     pub missing: Vec<&'static str>,
@@ -538,10 +539,15 @@ impl Table {
         if let Some(id) = cells.and_then(|c| self.cell_id(c, ctx.cols.id())) {
             self.unreadable_ids.insert(n, id);
         }
+        // Only where every column of the header is one the tool knows: an
+        // export's own extra columns (`created_at`, notes) may hold dates
+        // that are not the row's, and the row's own date may be written in
+        // words, which is not kept.
+        let known = self.names.iter().all(|h| h.is_empty() || ctx.cols.knows(h));
         let dates: Vec<String> = cells
             .into_iter()
             .flatten()
-            .filter(|c| date_shaped(c))
+            .filter(|c| known && date_shaped(c))
             .map(str::to_string)
             .collect();
         if !dates.is_empty() {

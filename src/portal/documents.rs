@@ -153,7 +153,10 @@ const STATEMENTS_FILE: &str = "statements.csv";
 /// The issued statements of a `superbill statement` folder (`root`,
 /// canonical), each checked against the folder's manifest.
 fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
-    let list = root.join(STATEMENTS_FILE);
+    // The list says whose each file is: it must be the one the run wrote.
+    let (list, _) = checked(root, manifest, STATEMENTS_FILE, |m| {
+        Error::config(root.join(STATEMENTS_FILE), m)
+    })?;
     let mut reader = csv::Reader::from_path(&list).map_err(|e| {
         Error::config(
             &list,
@@ -210,6 +213,13 @@ fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
         let year: i32 = get(year)
             .parse()
             .map_err(|_| bad(line, "the year is not a number".into()))?;
+        // The statement's number names its year and patient.
+        if get(number) != format!("YS-{year}-{}", get(patient)) {
+            return Err(bad(
+                line,
+                "the statement number does not match its year and patient: run `superbill statement` again".into(),
+            ));
+        }
         let (from, to) = NaiveDate::from_ymd_opt(year, 1, 1)
             .zip(NaiveDate::from_ymd_opt(year, 12, 31))
             .ok_or_else(|| bad(line, "the year is out of range".into()))?;
@@ -337,6 +347,8 @@ YS-2026-P2,P2,2026,0,0.00,0.00,0.00,0.00,held: payments.csv:4 bad-amount,\n",
         let mut m = Manifest::default();
         m.outputs
             .insert("YS-2026-P1.pdf".into(), sha256_hex(b"%PDF-1.7 s"));
+        let list = std::fs::read(dir.path().join("statements.csv")).unwrap();
+        m.outputs.insert("statements.csv".into(), sha256_hex(&list));
         std::fs::write(dir.path().join("manifest.json"), m.to_json()).unwrap();
         let docs = read_batch(dir.path()).unwrap();
         assert_eq!(docs.len(), 1, "{docs:?}");
@@ -356,6 +368,23 @@ YS-2026-P2,P2,2026,0,0.00,0.00,0.00,0.00,held: payments.csv:4 bad-amount,\n",
         std::fs::write(dir.path().join("YS-2026-P1.pdf"), b"%PDF-1.7 t").unwrap();
         let err = read_batch(dir.path()).unwrap_err().to_string();
         assert!(err.contains("does not match manifest.json"), "{err}");
+        // The list edited after the run (P1's statement given to P2).
+        std::fs::write(dir.path().join("YS-2026-P1.pdf"), b"%PDF-1.7 s").unwrap();
+        let edited = String::from_utf8(list)
+            .unwrap()
+            .replace("YS-2026-P1,P1,", "YS-2026-P1,P2,");
+        std::fs::write(dir.path().join("statements.csv"), &edited).unwrap();
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("statements.csv") && err.contains("does not match"),
+            "{err}"
+        );
+        // Even when the manifest agrees, a number must name its patient.
+        m.outputs
+            .insert("statements.csv".into(), sha256_hex(edited.as_bytes()));
+        std::fs::write(dir.path().join("manifest.json"), m.to_json()).unwrap();
+        let err = read_batch(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("does not match its year and patient"), "{err}");
     }
 
     #[test]

@@ -381,4 +381,9 @@ fn a_damaged_rows_date_shaped_cells_are_kept_and_nothing_else() {
         Some(&vec!["2026-08-20".to_string()])
     );
     assert!(!format!("{:?}", t.unreadable_dates).contains("Hargrove"));
+    // A column the tool does not know may hold a date that is not the
+    // row's: nothing is kept then.
+    let (t, _) = parse(b"id,patient_id,note,min,created_at\nS1,P1,Sep 15,2026,45,2026-08-28\n");
+    assert_eq!(t.unreadable, vec![2]);
+    assert!(t.unreadable_dates.is_empty(), "{:?}", t.unreadable_dates);
 }

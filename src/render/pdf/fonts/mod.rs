@@ -168,8 +168,9 @@ impl FontSet {
                 });
             }
         }
+        let mut fallbacks = Vec::new();
         for path in &choice.fallback {
-            families.push(Family {
+            fallbacks.push(Family {
                 regular: practice_face(key(), path)?,
                 bold: None,
             });
@@ -179,15 +180,27 @@ impl FontSet {
             ("Noto Sans Hebrew", HEBREW_REGULAR, HEBREW_BOLD),
             ("Noto Sans Arabic", ARABIC_REGULAR, ARABIC_BOLD),
         ];
+        let mut bundled_families = Vec::new();
         for (name, regular, bold) in bundled {
             let load = |k: u32, bytes: &'static [u8]| {
                 Face::new(k, bytes, 0, Origin::Bundled(name), name).map_err(crate::Error::Other)
             };
-            families.push(Family {
+            bundled_families.push(Family {
                 regular: load(key(), regular)?,
                 bold: Some(load(key(), bold)?),
             });
         }
+        // The fallbacks serve the characters the document's font lacks.
+        // Without a font of the practice's, that font is Liberation Sans
+        // (Helvetica's widths, drawing what Helvetica cannot): the
+        // fallbacks come after it, so the first face is always the one
+        // whose widths the layout measures with.
+        let mut bundled_families = bundled_families.into_iter();
+        if !custom {
+            families.extend(bundled_families.next());
+        }
+        families.extend(fallbacks);
+        families.extend(bundled_families);
         Ok(FontSet {
             families,
             system: (!choice.no_system_fonts).then(system::SystemFonts::new),

@@ -100,3 +100,38 @@ fn the_bundled_faces_draw_every_win_ansi_character() {
     }
     assert_eq!(fonts.missing("Nguyễn \u{E000}"), Some('\u{E000}'));
 }
+
+/// A practice that names only `fallback_fonts` keeps Liberation Sans as
+/// the document's face (the widths the layout measures Helvetica text
+/// with, and the face `missing` assumes draws every WinAnsi character);
+/// the fallbacks draw what it lacks, before the other bundled faces.
+#[test]
+fn fallback_fonts_alone_come_after_liberation_sans() {
+    let arabic = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/fonts/NotoSansArabic-Regular.ttf");
+    let fonts = FontSet::new(&FontChoice {
+        fallback: vec![arabic],
+        no_system_fonts: true,
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(fonts.builtin.is_some());
+    for w in [Weight::Regular, Weight::Bold] {
+        assert!(
+            matches!(fonts.face(w).origin, Origin::Bundled("Liberation Sans")),
+            "{w:?}: {}",
+            fonts.face(w).name
+        );
+    }
+    let latin = fonts.face_for('ř', Weight::Regular).unwrap();
+    assert!(matches!(latin.origin, Origin::Bundled("Liberation Sans")));
+    // Liberation Sans has no Arabic: the practice's fallback draws it,
+    // before the bundled Arabic face.
+    let arabic = fonts.face_for('ع', Weight::Regular).unwrap();
+    assert!(
+        matches!(arabic.origin, Origin::Practice(_)),
+        "{}",
+        arabic.name
+    );
+    assert_eq!(fonts.missing("Dvořák عبد الله Zoë"), None);
+}
