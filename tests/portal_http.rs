@@ -146,13 +146,7 @@ fn whole_flow_sign_in_list_download_sign_out() {
 fn year_end_statements_join_the_patients_documents() {
     let fx = Fixture::new();
     let statements = fx.tmp.path().join("statements");
-    let (code, stdout, stderr) = run(superbill()
-        .args(["statement", "--year", "2026", "--as-of", "2027-01-10"])
-        .arg("--practice")
-        .arg(sample())
-        .arg("--out")
-        .arg(&statements));
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    portal_support::statements(&statements);
     let report = invite_folder(&fx.db, &statements, fx.clock.now(), 30);
     assert!(report.documents >= 45, "{}", report.documents);
     let p1 = report.rows.iter().find(|r| r.patient_id == P1).unwrap();

@@ -9,12 +9,11 @@ use crate::input::records::check_id;
 use crate::input::Inputs;
 use crate::portal::config::{check_base_url, DEFAULT_EXPIRES_DAYS};
 use crate::portal::http::{self, ServeOptions};
-use crate::portal::invite::{self, InviteOptions, InviteRow, Invitee};
+use crate::portal::invite::{self, InviteOptions, InviteRow};
 use crate::portal::mail::Mailer;
 use crate::portal::store::{Audit, Event, PracticeInfo, Store};
 use crate::portal::{auth::Limits, documents, Clock};
 use chrono::{DateTime, SecondsFormat, Utc};
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -73,20 +72,7 @@ fn invite(args: &PortalInviteArgs) -> Result<i32> {
         None
     };
     let docs = documents::read_batch(&args.out)?;
-    let patients: HashMap<String, Invitee> = inputs
-        .patients
-        .iter()
-        .map(|p| {
-            (
-                p.patient_id.clone(),
-                Invitee {
-                    patient_id: p.patient_id.clone(),
-                    dob: p.dob,
-                    email: p.email.clone(),
-                },
-            )
-        })
-        .collect();
+    let patients = invite::invitees(&inputs.patients);
     let practice = PracticeInfo {
         name: inputs.practice.legal_name.clone(),
         phone: inputs.practice.phone.clone(),

@@ -63,30 +63,18 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
     if !summary.exists() && out.join(STATEMENTS_FILE).exists() {
         return read_statements(&root, &manifest);
     }
-    let mut reader = csv::Reader::from_path(&summary)
+    let bytes = std::fs::read(&summary)
         .map_err(|e| Error::config(&summary, format!("cannot be read ({e}): re-run the batch")))?;
-    let bad = |line: u64, msg: String| Error::config(&summary, format!("line {line}: {msg}"));
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::config(&summary, e.to_string()))?
-        .clone();
-    let find = |name: &str| headers.iter().position(|h| h == name);
-    let col = |name: &str| {
-        find(name).ok_or_else(|| {
-            Error::config(&summary, format!("has no {name} column: re-run the batch"))
-        })
-    };
-    let [number, patient, charged, paid, balance, file] = [
+    let mut list = List::new(summary, &bytes, "re-run the batch")?;
+    let [number, patient, charged, paid, balance, file] = list.columns([
         "superbill_number",
         "patient_id",
         "charged",
         "paid",
         "balance",
         "file",
-    ]
-    .map(col);
-    let (number, patient, charged, paid, balance, file) =
-        (number?, patient?, charged?, paid?, balance?, file?);
+    ])?;
+    let find = |name: &str| list.find(name);
     // `period_from, period_to`; batches before they were split wrote one
     // `period` column as `FROM..TO`.
     let period = match (find("period_from"), find("period_to"), find("period")) {
@@ -94,7 +82,7 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         (_, _, Some(p)) => Period::Joined(p),
         _ => {
             return Err(Error::config(
-                &summary,
+                &list.path,
                 "has no period_from and period_to columns: re-run the batch",
             ))
         }
@@ -103,14 +91,11 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
     // no figures, and is never offered. Batches before the column existed
     // issued every row.
     let status = find("status");
+    let bad = list.bad();
     let mut docs = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+    for row in list.rows([number, patient]) {
+        let (line, rec) = row?;
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
-        for c in [number, patient] {
-            check_id(get(c)).map_err(|e| bad(line, e))?;
-        }
         match status.map(get) {
             None | Some("final" | "partial") => {}
             Some("held") => continue,
@@ -130,7 +115,7 @@ pub fn read_batch(out: &Path) -> Result<Vec<Document>> {
         let (from, to): (NaiveDate, NaiveDate) =
             dates.ok_or_else(|| bad(line, "the period is not two dates".into()))?;
         let money = |c: usize| Cents::parse(get(c)).map_err(|e| bad(line, format!("amount {e}")));
-        let (path, sha256) = checked(&root, &manifest, get(file), |m| bad(line, m))?;
+        let (path, sha256, _) = checked(&root, &manifest, get(file), |m| bad(line, m))?;
         docs.push(Document {
             patient_id: get(patient).to_string(),
             kind: KIND_SUPERBILL.to_string(),
@@ -154,29 +139,10 @@ const STATEMENTS_FILE: &str = "statements.csv";
 /// canonical), each checked against the folder's manifest.
 fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
     // The list says whose each file is: it must be the one the run wrote.
-    let (list, _) = checked(root, manifest, STATEMENTS_FILE, |m| {
-        Error::config(root.join(STATEMENTS_FILE), m)
-    })?;
-    let mut reader = csv::Reader::from_path(&list).map_err(|e| {
-        Error::config(
-            &list,
-            format!("cannot be read ({e}): run `superbill statement` again"),
-        )
-    })?;
-    let bad = |line: u64, msg: String| Error::config(&list, format!("line {line}: {msg}"));
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::config(&list, e.to_string()))?
-        .clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            Error::config(
-                &list,
-                format!("has no {name} column: run `superbill statement` again"),
-            )
-        })
-    };
-    let [number, patient, year, charged, net_paid, status, file] = [
+    let path = root.join(STATEMENTS_FILE);
+    let (_, _, bytes) = checked(root, manifest, STATEMENTS_FILE, |m| Error::config(&path, m))?;
+    let mut list = List::new(path, &bytes, "run `superbill statement` again")?;
+    let [number, patient, year, charged, net_paid, status, file] = list.columns([
         "statement_number",
         "patient_id",
         "year",
@@ -184,19 +150,12 @@ fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
         "net_paid",
         "status",
         "file",
-    ]
-    .map(col);
-    let (number, patient, year, charged, net_paid, status, file) = (
-        number?, patient?, year?, charged?, net_paid?, status?, file?,
-    );
+    ])?;
+    let bad = list.bad();
     let mut docs = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+    for row in list.rows([number, patient]) {
+        let (line, rec) = row?;
         let get = |c: usize| rec.get(c).unwrap_or("").trim();
-        for c in [number, patient] {
-            check_id(get(c)).map_err(|e| bad(line, e))?;
-        }
         // `held: <reasons>`: not issued, no file, never offered.
         match get(status) {
             "issued" => {}
@@ -225,7 +184,7 @@ fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
             .ok_or_else(|| bad(line, "the year is out of range".into()))?;
         let money = |c: usize| Cents::parse(get(c)).map_err(|e| bad(line, format!("amount {e}")));
         let (charged, paid) = (money(charged)?, money(net_paid)?);
-        let (path, sha256) = checked(root, manifest, get(file), |m| bad(line, m))?;
+        let (path, sha256, _) = checked(root, manifest, get(file), |m| bad(line, m))?;
         docs.push(Document {
             patient_id: get(patient).to_string(),
             kind: KIND_STATEMENT.to_string(),
@@ -242,15 +201,78 @@ fn read_statements(root: &Path, manifest: &Manifest) -> Result<Vec<Document>> {
     Ok(docs)
 }
 
-/// The absolute path of output `rel` of the folder `root` and its SHA-256,
-/// once its bytes match the manifest's: a file changed or damaged after
-/// the run is never offered to a patient.
+/// A CSV list an output folder holds (summary.csv, statements.csv), read
+/// from `bytes`; its errors name the file and say how to write it anew.
+struct List<'a> {
+    path: PathBuf,
+    again: &'static str,
+    reader: csv::Reader<&'a [u8]>,
+    headers: csv::StringRecord,
+}
+
+impl<'a> List<'a> {
+    fn new(path: PathBuf, bytes: &'a [u8], again: &'static str) -> Result<List<'a>> {
+        let mut reader = csv::Reader::from_reader(bytes);
+        let headers = reader
+            .headers()
+            .map_err(|e| Error::config(&path, format!("cannot be read ({e}): {again}")))?
+            .clone();
+        Ok(List {
+            path,
+            again,
+            reader,
+            headers,
+        })
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// The positions of columns every row needs.
+    fn columns<const N: usize>(&self, names: [&str; N]) -> Result<[usize; N]> {
+        let mut out = [0; N];
+        for (at, name) in out.iter_mut().zip(names) {
+            *at = self.find(name).ok_or_else(|| {
+                Error::config(&self.path, format!("has no {name} column: {}", self.again))
+            })?;
+        }
+        Ok(out)
+    }
+
+    /// An error on a line of the list.
+    fn bad(&self) -> impl Fn(u64, String) -> Error {
+        let path = self.path.clone();
+        move |line, msg| Error::config(&path, format!("line {line}: {msg}"))
+    }
+
+    /// The rows with their line numbers, each with well-formed ids in the
+    /// columns `ids` (a document's number and its patient).
+    fn rows<const N: usize>(
+        &mut self,
+        ids: [usize; N],
+    ) -> impl Iterator<Item = Result<(u64, csv::StringRecord)>> + use<'_, 'a, N> {
+        let bad = self.bad();
+        self.reader.records().enumerate().map(move |(i, rec)| {
+            let line = i as u64 + 2;
+            let rec = rec.map_err(|e| bad(line, e.to_string()))?;
+            for c in ids {
+                check_id(rec.get(c).unwrap_or("").trim()).map_err(|e| bad(line, e))?;
+            }
+            Ok((line, rec))
+        })
+    }
+}
+
+/// The absolute path of output `rel` of the folder `root`, its SHA-256 and
+/// its bytes, once they match the manifest's: a file changed or damaged
+/// after the run is never offered to a patient.
 fn checked(
     root: &Path,
     manifest: &Manifest,
     rel: &str,
     bad: impl Fn(String) -> Error,
-) -> Result<(PathBuf, String)> {
+) -> Result<(PathBuf, String, Vec<u8>)> {
     if Path::new(rel)
         .components()
         .any(|c| !matches!(c, Component::Normal(_)))
@@ -270,7 +292,7 @@ fn checked(
             "does not match manifest.json (changed after the run?): run it again before inviting",
         ));
     }
-    Ok((path, expected.clone()))
+    Ok((path, expected.clone(), actual))
 }
 
 #[cfg(test)]

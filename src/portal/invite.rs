@@ -28,6 +28,23 @@ pub struct Invitee {
     pub email: Option<String>,
 }
 
+/// The practice's patients as [`invite`] takes them, by id.
+pub fn invitees(patients: &[crate::input::Patient]) -> HashMap<String, Invitee> {
+    patients
+        .iter()
+        .map(|p| {
+            (
+                p.patient_id.clone(),
+                Invitee {
+                    patient_id: p.patient_id.clone(),
+                    dob: p.dob,
+                    email: p.email.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct InviteOptions {
     /// What links start with, e.g. `https://portal.example.org`.

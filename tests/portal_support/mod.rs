@@ -158,20 +158,19 @@ impl Fixture {
 fn invitees() -> HashMap<String, Invitee> {
     let mut findings = Findings::default();
     let inputs = Inputs::load(&sample(), &mut findings).unwrap();
-    inputs
-        .patients
-        .iter()
-        .map(|p| {
-            (
-                p.patient_id.clone(),
-                Invitee {
-                    patient_id: p.patient_id.clone(),
-                    dob: p.dob,
-                    email: p.email.clone(),
-                },
-            )
-        })
-        .collect()
+    superbill::portal::invite::invitees(&inputs.patients)
+}
+
+/// Runs `superbill statement` on the sample for 2026 (as of January 10,
+/// 2027) into `out`.
+pub fn statements(out: &Path) {
+    let (code, stdout, stderr) = run(superbill()
+        .args(["statement", "--year", "2026", "--as-of", "2027-01-10"])
+        .arg("--practice")
+        .arg(sample())
+        .arg("--out")
+        .arg(out));
+    assert_eq!(code, 0, "{stdout}{stderr}");
 }
 
 /// Registers the documents of output folder `out` (a batch's, or
