@@ -17,6 +17,7 @@ use crate::export::{self, LedgerLine, Status, SummaryRow};
 use crate::findings::{Findings, Severity};
 use crate::hash::{HashMap, HashSet};
 use crate::hold::{self, Reason};
+use crate::input::CompactString;
 use crate::input::{PAYMENTS_FILE, PRACTICE_FILE, SESSIONS_FILE};
 use crate::manifest::{Manifest, Revision};
 use crate::money::Cents;
@@ -85,8 +86,9 @@ pub struct Report {
     pub received: Cents,
     pub refunded: Cents,
     pub rows: Vec<RowCount>,
-    /// Every row neither billed nor rejected, and why (skipped.csv).
-    pub skipped: Vec<export::skipped::Skipped>,
+    /// Rows neither billed nor rejected, per reason (skipped.csv lists
+    /// them).
+    pub skipped: BTreeMap<&'static str, usize>,
     /// Completed sessions dated in the period, and the months (YYYY-MM)
     /// of all the sessions read: a batch that bills nothing can say which
     /// months the data does cover.
@@ -116,6 +118,10 @@ impl Report {
     pub fn rejected_rows(&self) -> usize {
         self.rows.iter().map(|r| r.rejected).sum()
     }
+
+    pub fn skipped_rows(&self) -> usize {
+        self.skipped.values().sum()
+    }
 }
 
 /// What is kept of one superbill once its PDF is written: its summary row,
@@ -127,9 +133,9 @@ struct Done {
     row: Option<SummaryRow>,
     lines: Vec<LedgerLine>,
     /// Sessions billed on it.
-    sessions: Vec<String>,
+    sessions: Vec<CompactString>,
     /// Every session of the patient's billable group (held ones included).
-    group_sessions: Vec<String>,
+    group_sessions: Vec<CompactString>,
     findings: Findings,
     /// One per document kind, in `render::documents` order (the superbill
     /// itself first); empty when held.
@@ -220,6 +226,7 @@ pub fn run(
     let vopts = Options {
         as_of: opts.as_of,
         period: Some(opts.period),
+        filing_age: true,
     };
     // `--jobs` threads for everything the batch does side by side.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -287,7 +294,7 @@ pub fn run(
     // whole batch (and gives the journal's hint).
     let mut ledger = match opts.shard {
         Some(_) => None,
-        None => Some(LedgerStream::new(&out.path, opts.dry_run, &plan.ledger)?),
+        None => Some(LedgerStream::new(&out.path, opts.dry_run, &plan)?),
     };
     let mut done = produce(
         loaded,
@@ -309,7 +316,7 @@ pub fn run(
         .map(|g| g.patient.patient_id.as_str())
         .collect();
     for pid in &holds.with_rejected_sessions {
-        if have.contains(pid.as_str()) || !loaded.inputs.patient_lines.contains_key(pid) {
+        if have.contains(pid.as_str()) || !loaded.inputs.patient_lines.contains_key(pid.as_str()) {
             continue;
         }
         let number = crate::superbill::number(&opts.period, pid);
@@ -336,13 +343,15 @@ pub fn run(
     let mut held_sessions = HashMap::default();
     for d in &mut done {
         findings.extend(std::mem::take(&mut d.findings));
-        // Moved, not copied: a million sessions' ids.
+        // Moved, not copied: a million sessions' ids. Ids and numbers
+        // are kept inline (no allocation per session).
+        let number = CompactString::from(d.number.as_str());
         for s in std::mem::take(&mut d.sessions) {
-            session_superbill.insert(s, d.number.clone());
+            session_superbill.insert(s, number.clone());
         }
         for s in std::mem::take(&mut d.group_sessions) {
             if d.status == Status::Held {
-                held_sessions.insert(s, d.number.clone());
+                held_sessions.insert(s, number.clone());
             }
         }
     }
@@ -353,7 +362,7 @@ pub fn run(
     for c in &mut rows {
         c.file = loaded.inputs.source_name(&c.file).to_string();
     }
-    let skipped = export::skipped::skipped(&fates);
+    let skipped = export::skipped::by_reason(&fates);
     let bad_payments: HashSet<u64> = findings
         .items
         .iter()
@@ -364,7 +373,7 @@ pub fn run(
 
     let extra = Extra {
         receipts: &receipts,
-        skipped: &skipped,
+        fates: &fates,
         session_superbill: &session_superbill,
         held_sessions: &held_sessions,
     };
@@ -383,7 +392,7 @@ pub fn run(
         let Some(r) = d.revision.take() else { continue };
         let again = out.previous.latest(&r.number).map(|p| p.revision) == Some(r.revision);
         if d.row.is_some() && r.revision > 1 && !again {
-            corrected.push((r.number.clone(), r.revision));
+            corrected.push((r.number.to_string(), r.revision));
         }
         revisions.push(r);
     }
@@ -524,9 +533,9 @@ type Files = Vec<(String, bool)>;
 /// What the accountant's exports are made from, beside the superbills.
 struct Extra<'a> {
     receipts: &'a [&'a crate::input::Payment],
-    skipped: &'a [export::skipped::Skipped],
-    session_superbill: &'a HashMap<String, String>,
-    held_sessions: &'a HashMap<String, String>,
+    fates: &'a export::skipped::Fates,
+    session_superbill: &'a HashMap<CompactString, CompactString>,
+    held_sessions: &'a HashMap<CompactString, CompactString>,
 }
 
 /// Errors that make every superbill wrong stop the batch before anything
@@ -579,7 +588,7 @@ fn refuse_unusable(loaded: &Loaded, findings: &Findings) -> Result<()> {
 fn mark_held(
     loaded: &Loaded,
     fates: &mut [(&'static str, Vec<(u64, Fate)>)],
-    held_sessions: &HashMap<String, String>,
+    held_sessions: &HashMap<CompactString, CompactString>,
     findings: &Findings,
 ) {
     let lines: HashSet<u64> = loaded
@@ -697,13 +706,15 @@ struct LedgerStream<'a> {
 }
 
 impl<'a> LedgerStream<'a> {
-    fn new(dir: &'a Path, dry_run: bool, ledger: &'a crate::ledger::Ledger) -> Result<Self> {
+    fn new(dir: &'a Path, dry_run: bool, plan: &'a Plan) -> Result<Self> {
+        // The money of the sessions billed here, not of every month's.
+        let billed = plan.session_ids();
         Ok(LedgerStream {
             dir,
             dry_run,
             csv: export::Csv::to(Staged::new(dir, dry_run)?, &export::LEDGER_HEADER),
             tally: Default::default(),
-            money: export::breakdowns::session_money(ledger, |_| true),
+            money: export::breakdowns::session_money(&plan.ledger, |s| billed.contains(s)),
         })
     }
 
@@ -776,7 +787,7 @@ fn compose_exports(
         ),
         (
             "skipped.csv",
-            Box::new(|s| export::skipped::write_skipped(s, &loaded.inputs, extra.skipped)),
+            Box::new(|s| export::skipped::write_skipped(s, &loaded.inputs, extra.fates)),
         ),
         (
             "receipts.csv",
@@ -860,7 +871,7 @@ fn write_exports(
         }
     }
     for r in revisions {
-        let h = manifest.history.entry(r.number.clone()).or_default();
+        let h = manifest.history.entry(r.number.to_string()).or_default();
         match h.last_mut() {
             Some(last) if last.revision == r.revision => *last = r,
             _ => h.push(r),

@@ -455,16 +455,16 @@ fn item(
     let price = |minutes: Option<u32>, dose: Option<u32>| {
         let session = Session {
             line: 0,
-            session_id: at.to_string(),
-            patient_id: String::new(),
-            provider_id: provider.id.clone(),
+            session_id: at.into(),
+            patient_id: Default::default(),
+            provider_id: provider.id.as_str().into(),
             date,
-            diagnoses: Vec::new(),
-            service: svc.service.clone(),
+            diagnoses: Box::default(),
+            service: svc.service.as_deref().map(Into::into),
             procedures: procedures.clone(),
             minutes,
             dose_mg: dose,
-            place_of_service: svc.place_of_service.clone(),
+            place_of_service: svc.place_of_service.as_deref().map(Into::into),
             status: Status::Completed,
             location: None,
         };

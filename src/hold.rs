@@ -100,15 +100,6 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
             }
         }
     }
-    let patients: HashMap<u64, &str> = inputs
-        .patients
-        .iter()
-        .map(|p| (p.line, p.patient_id.as_str()))
-        .collect();
-    let sessions: HashMap<u64, &crate::input::Session> =
-        inputs.sessions.iter().map(|s| (s.line, s)).collect();
-    let payments: HashMap<u64, &crate::input::Payment> =
-        inputs.payments.iter().map(|p| (p.line, p)).collect();
     // session_id -> (patient, date) of every session row that says so.
     let mut session_owner: HashMap<&str, (Option<&str>, Option<NaiveDate>)> = HashMap::default();
     for s in &inputs.sessions {
@@ -142,9 +133,9 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
         };
         let (patient, reason) = match file {
             PATIENTS_FILE => {
-                let id = patients
-                    .get(&line)
-                    .map(|p| p.to_string())
+                let id = inputs
+                    .patient_at(line)
+                    .map(|p| p.patient_id.clone())
                     .or_else(|| rf.and_then(|r| r.id.clone()));
                 // A patients.csv row without a readable id is nobody
                 // else's row: it holds no other patient's superbill.
@@ -152,14 +143,14 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
                 (Some(id), reason(None))
             }
             SESSIONS_FILE => {
-                let (pid, id, date) = match (sessions.get(&line), rf) {
+                let (pid, id, date) = match (inputs.session_at(line), rf) {
                     (Some(s), _) => {
                         if s.status != Status::Completed {
                             continue;
                         }
                         (
-                            Some(s.patient_id.clone()),
-                            Some(s.session_id.clone()),
+                            Some(s.patient_id.to_string()),
+                            Some(s.session_id.to_string()),
                             Some(s.date),
                         )
                     }
@@ -179,11 +170,11 @@ pub fn find(inputs: &Inputs, findings: &[Finding], period: &Period, paid_by: Nai
                 (pid, reason(Some(left)))
             }
             _ => {
-                let (pid, id, session, date) = match (payments.get(&line), rf) {
+                let (pid, id, session, date) = match (inputs.payment_at(line), rf) {
                     (Some(p), _) => (
-                        Some(p.patient_id.clone()),
-                        Some(p.payment_id.clone()),
-                        p.session_id.clone(),
+                        Some(p.patient_id.to_string()),
+                        Some(p.payment_id.to_string()),
+                        p.session_id.as_ref().map(|s| s.to_string()),
                         Some(p.date),
                     ),
                     (None, Some(r)) => (

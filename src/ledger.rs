@@ -23,7 +23,7 @@
 //! equal its amount.
 
 use crate::hash::HashMap;
-use crate::input::Payment;
+use crate::input::{CompactString, Payment};
 use crate::money::Cents;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -31,8 +31,8 @@ use std::collections::BTreeMap;
 /// One session's charge, billable and free of errors.
 #[derive(Debug, Clone)]
 pub struct Charge {
-    pub session_id: String,
-    pub patient_id: String,
+    pub session_id: CompactString,
+    pub patient_id: CompactString,
     pub date: NaiveDate,
     pub amount: Cents,
 }
@@ -41,8 +41,8 @@ pub struct Charge {
 /// back what was applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
-    pub payment_id: String,
-    pub session_id: String,
+    pub payment_id: CompactString,
+    pub session_id: CompactString,
     pub amount: Cents,
 }
 
@@ -52,7 +52,7 @@ pub struct Ledger {
     pub allocations: Vec<Allocation>,
     /// Per payment: what was not applied to any session (credit; negative
     /// when a refund exceeded what had been paid).
-    pub unapplied: BTreeMap<String, Cents>,
+    pub unapplied: HashMap<CompactString, Cents>,
     /// Per patient: credit left after all payments, not counting `held`.
     pub credit: BTreeMap<String, Cents>,
     /// Per patient: money paid for named sessions not billed here (a
@@ -61,9 +61,20 @@ pub struct Ledger {
     pub held: BTreeMap<String, Cents>,
     /// Payments that wait for their named session (what they left unapplied
     /// is held, not credit).
-    pub waiting: crate::hash::HashSet<String>,
-    /// Per session: what was paid toward it.
-    pub paid: HashMap<String, Cents>,
+    pub waiting: crate::hash::HashSet<CompactString>,
+}
+
+impl Ledger {
+    /// What was paid toward a session: its allocations, refunds taken off.
+    /// Summed when asked, not kept per session: the ledger spans every
+    /// month, and nothing in a run asks for a session outside it.
+    pub fn paid(&self, session_id: &str) -> Cents {
+        self.allocations
+            .iter()
+            .filter(|a| a.session_id == session_id)
+            .map(|a| a.amount)
+            .sum()
+    }
 }
 
 struct Open<'a> {
@@ -152,13 +163,12 @@ pub fn apply<'p>(charges: &[Charge], payments: impl IntoIterator<Item = &'p Paym
         for (p, l) in pays.iter().zip(left) {
             *ledger.unapplied.entry(p.payment_id.clone()).or_default() += l;
         }
-        for o in &open {
-            ledger.paid.insert(o.charge.session_id.clone(), o.paid);
-        }
         if credit != Cents::ZERO {
             ledger.credit.insert(patient.to_string(), credit);
         }
     }
+    // Kept to the end of the run: what the vector grew by is freed.
+    ledger.allocations.shrink_to_fit();
     ledger
 }
 

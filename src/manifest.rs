@@ -4,6 +4,7 @@
 //! revision a patient holds. It holds no timestamps: an unchanged re-run
 //! gives the same manifest.
 
+use crate::input::CompactString;
 use crate::money::Cents;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -41,11 +42,11 @@ pub struct Manifest {
 /// One issued revision of a superbill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revision {
-    pub number: String,
+    pub number: CompactString,
     /// 1 for the first issue; each issue with different content adds one.
     pub revision: u32,
     /// `final` or `partial`.
-    pub status: String,
+    pub status: CompactString,
     /// SHA-256 of the revision's PDF (as last written).
     pub sha256: String,
     /// What the PDF was rendered from (see `Manifest::sources`).
@@ -54,9 +55,10 @@ pub struct Revision {
     /// revision label): a new revision is issued when this changes.
     pub content: String,
     /// Why this revision was issued: `first issue`, or what changed.
-    pub reason: String,
-    pub sessions: Vec<String>,
-    pub payments: Vec<String>,
+    pub reason: CompactString,
+    /// Ids kept inline: a month of a big network lists a million.
+    pub sessions: Vec<CompactString>,
+    pub payments: Vec<CompactString>,
     pub charged: Cents,
     pub paid: Cents,
 }
@@ -114,16 +116,16 @@ impl Manifest {
 /// What changed between two issues, in ids and amounts only.
 pub fn change_reason(old: &Revision, new: &Revision) -> String {
     let mut parts = Vec::new();
-    let diff = |what: &str, a: &[String], b: &[String], parts: &mut Vec<String>| {
+    let diff = |what: &str, a: &[CompactString], b: &[CompactString], parts: &mut Vec<String>| {
         let added: Vec<&str> = b
             .iter()
             .filter(|x| !a.contains(x))
-            .map(String::as_str)
+            .map(CompactString::as_str)
             .collect();
         let removed: Vec<&str> = a
             .iter()
             .filter(|x| !b.contains(x))
-            .map(String::as_str)
+            .map(CompactString::as_str)
             .collect();
         if !added.is_empty() {
             parts.push(format!("{what} added: {}", added.join(" ")));

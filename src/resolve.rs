@@ -45,7 +45,8 @@ pub struct Resolved {
 struct Want<'a> {
     code: Option<&'a str>,
     pick: Option<Pick>,
-    modifiers: &'a [String],
+    /// Owned: a mapping's are `String`s, a session's inline ids.
+    modifiers: Vec<String>,
     /// Units as billed: `x2`, or a mapping's `count`.
     units: Option<u32>,
     fee: Option<Cents>,
@@ -61,7 +62,7 @@ impl<'a> Want<'a> {
         Want {
             code: spec.code.as_deref(),
             pick: spec.units.pick(),
-            modifiers: &spec.modifiers,
+            modifiers: spec.modifiers.clone(),
             units: spec.count,
             fee: spec.fee,
             drug: spec.drug.as_deref(),
@@ -73,7 +74,7 @@ impl<'a> Want<'a> {
         Want {
             code: Some(&p.code),
             pick: None,
-            modifiers: &p.modifiers,
+            modifiers: p.modifiers.iter().map(|m| m.to_string()).collect(),
             units: p.units,
             fee: None,
             drug: None,
@@ -105,7 +106,7 @@ pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Fin
         match cat.services.get(key) {
             Some(svc) => {
                 if let Some(p) = &svc.place_of_service {
-                    pos = p.clone();
+                    pos = p.to_string();
                 }
                 for need in &svc.needs {
                     let missing = match need.as_str() {
@@ -166,7 +167,7 @@ pub fn session(s: &Session, default_pos: &str, cat: &Catalog, findings: &mut Fin
     }
     r.em_time();
     if let Some(p) = &s.place_of_service {
-        pos = p.clone();
+        pos = p.to_string();
     }
     if !cat.places.contains_key(&pos) {
         r.findings.error(
@@ -259,7 +260,7 @@ impl<'a> Resolver<'a> {
         self.lines.push(Line {
             description: p.description.clone(),
             code,
-            modifiers: w.modifiers.to_vec(),
+            modifiers: w.modifiers.clone(),
             units,
             unit_fee,
             drug: info,

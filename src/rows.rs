@@ -6,7 +6,8 @@
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::hash::{HashMap, HashSet};
-use crate::input::{Inputs, Patient, Session, Status, PATIENTS_FILE, SESSIONS_FILE};
+use crate::input::CompactString;
+use crate::input::{Inputs, Status, PATIENTS_FILE, SESSIONS_FILE};
 use crate::ledger::Ledger;
 use crate::validate::Period;
 use rayon::prelude::*;
@@ -65,7 +66,7 @@ pub fn fates(
     patient: Option<&str>,
     bad: &ErrorLines,
     ledger: &Ledger,
-    session_superbill: &HashMap<String, String>,
+    session_superbill: &HashMap<CompactString, CompactString>,
 ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
     let billed_patients: HashSet<&str> = inputs
         .sessions
@@ -73,18 +74,11 @@ pub fn fates(
         .filter(|s| session_superbill.contains_key(&s.session_id))
         .map(|s| s.patient_id.as_str())
         .collect();
-    let sessions: HashMap<u64, &Session> = inputs.sessions.iter().map(|s| (s.line, s)).collect();
-    let patients: HashMap<u64, &Patient> = inputs.patients.iter().map(|p| (p.line, p)).collect();
     let paid_here: HashSet<&str> = ledger
         .allocations
         .iter()
         .filter(|a| session_superbill.contains_key(&a.session_id))
         .map(|a| a.payment_id.as_str())
-        .collect();
-    let payments: HashMap<u64, &str> = inputs
-        .payments
-        .iter()
-        .map(|p| (p.line, p.payment_id.as_str()))
         .collect();
     // The fate of the row at `line` of `file`.
     let fate = |file: &str, line: u64| {
@@ -92,7 +86,7 @@ pub fn fates(
             return Fate::Rejected;
         }
         match file {
-            SESSIONS_FILE => match sessions.get(&line) {
+            SESSIONS_FILE => match inputs.session_at(line) {
                 Some(s) if s.status == Status::Cancelled => Fate::Skipped("cancelled"),
                 Some(s) if s.status == Status::NoShow => Fate::Skipped("no-show"),
                 Some(s) if !period.contains(s.date) => Fate::Skipped("outside the period"),
@@ -102,13 +96,13 @@ pub fn fates(
                 Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
                 _ => Fate::Rejected,
             },
-            PATIENTS_FILE => match patients.get(&line) {
+            PATIENTS_FILE => match inputs.patient_at(line) {
                 Some(p) if billed_patients.contains(p.patient_id.as_str()) => Fate::Billed,
                 Some(_) => Fate::Skipped("no billable sessions in the period"),
                 None => Fate::Rejected,
             },
-            _ => match payments.get(&line) {
-                Some(id) if paid_here.contains(id) => Fate::Billed,
+            _ => match inputs.payment_at(line) {
+                Some(p) if paid_here.contains(p.payment_id.as_str()) => Fate::Billed,
                 Some(_) => Fate::Skipped("applied outside this run or held as credit"),
                 None => Fate::Rejected,
             },

@@ -114,6 +114,7 @@ pub fn statements(loaded: &Loaded, year: i32, as_of: NaiveDate) -> Outcome {
         let opts = Options {
             as_of: as_of.min(period.to),
             period: Some(period),
+            filing_age: true,
         };
         let validated = validate::run(inputs, &loaded.catalog, &loaded.icd, &opts, &mut findings);
         let req = Request {
@@ -133,7 +134,7 @@ pub fn statements(loaded: &Loaded, year: i32, as_of: NaiveDate) -> Outcome {
         }
         let bad: HashSet<u64> = error_lines(&findings, PAYMENTS_FILE);
         for p in receipts::received(&inputs.payments, &period, &bad) {
-            money.entry(p.patient_id.clone()).or_default().push(p);
+            money.entry(p.patient_id.to_string()).or_default().push(p);
         }
         for (pid, why) in problems(loaded, &findings, &period) {
             reasons.entry(pid).or_default().extend(why);
@@ -172,9 +173,9 @@ pub fn statements(loaded: &Loaded, year: i32, as_of: NaiveDate) -> Outcome {
             .flatten()
             .map(|p| Receipt {
                 date: p.date,
-                payment_id: p.payment_id.clone(),
-                method: p.method.clone(),
-                reference: p.reference.clone(),
+                payment_id: p.payment_id.to_string(),
+                method: p.method.to_string(),
+                reference: p.reference.as_ref().map(|r| r.to_string()),
                 amount: p.amount,
             })
             .collect();

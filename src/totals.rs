@@ -82,6 +82,7 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
     let opts = Options {
         as_of,
         period: Some(period),
+        filing_age: true,
     };
     crate::preflight::run(
         &loaded.inputs,
@@ -133,7 +134,7 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
         .filter(|s| {
             period.contains(s.date)
                 && s.status == crate::input::Status::Completed
-                && !billed.contains(&s.session_id)
+                && !billed.contains(s.session_id.as_str())
         })
         .count();
     let bad: HashSet<u64> = findings

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::export::{LedgerLine, Status, SummaryRow};
 use crate::findings::{At, Findings, Severity};
 use crate::hold::{Holds, Reason};
+use crate::input::CompactString;
 use crate::input::SESSIONS_FILE;
 use crate::manifest::{change_reason, sha256_hex, Manifest, Revision};
 use crate::render::Document;
@@ -56,7 +57,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
             .then(|| g.sessions.iter().map(|&i| &inputs.sessions[i]))
             .and_then(|mut it| it.find(|s| s.line == f.line))
             .map(|s| LeftOut::Session {
-                id: s.session_id.clone(),
+                id: s.session_id.to_string(),
                 date: Some(s.date),
             });
         let mut reason = Reason::of(f, left);
@@ -65,7 +66,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     }
     reasons.sort();
     reasons.dedup();
-    let group_sessions: Vec<String> = g
+    let group_sessions: Vec<CompactString> = g
         .sessions
         .iter()
         .map(|&i| inputs.sessions[i].session_id.clone())
@@ -196,7 +197,11 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
 fn counted_only(ctx: &Ctx, d: &mut Done, sb: &Superbill, file: String, reasons: &[Reason]) {
     let pid = &sb.patient.patient_id;
     d.status = sb_status(sb);
-    d.sessions = sb.lines.iter().map(|l| l.session_id.clone()).collect();
+    d.sessions = sb
+        .lines
+        .iter()
+        .map(|l| l.session_id.as_str().into())
+        .collect();
     d.sessions.dedup();
     let mut row = SummaryRow::of(
         sb,
@@ -240,14 +245,22 @@ pub(super) fn reasons_text(reasons: &[Reason]) -> String {
 fn revise(previous: &Manifest, sb: &mut Superbill) -> Revision {
     sb.issue.revision = 0;
     let content = sha256_hex(&serde_json::to_vec(&*sb).expect("superbill serialises"));
-    let mut payments: Vec<String> = sb.payments.iter().map(|p| p.payment_id.clone()).collect();
+    let mut payments: Vec<CompactString> = sb
+        .payments
+        .iter()
+        .map(|p| p.payment_id.as_str().into())
+        .collect();
     payments.dedup();
-    let mut sessions: Vec<String> = sb.lines.iter().map(|l| l.session_id.clone()).collect();
+    let mut sessions: Vec<CompactString> = sb
+        .lines
+        .iter()
+        .map(|l| l.session_id.as_str().into())
+        .collect();
     sessions.dedup();
     let mut new = Revision {
-        number: sb.number.clone(),
+        number: sb.number.as_str().into(),
         revision: 1,
-        status: sb_status(sb).as_str().to_string(),
+        status: sb_status(sb).as_str().into(),
         sha256: String::new(),
         source: String::new(),
         content,
@@ -261,7 +274,7 @@ fn revise(previous: &Manifest, sb: &mut Superbill) -> Revision {
         Some(old) if old.content == new.content => new = old.clone(),
         Some(old) => {
             new.revision = old.revision + 1;
-            new.reason = change_reason(old, &new);
+            new.reason = change_reason(old, &new).into();
         }
         None => {}
     }

@@ -305,14 +305,8 @@ fn to_json(
         "warnings": r.findings.warnings(),
         "findings": super::json::findings(&r.findings.items),
         "skipped": {
-            "rows": r.skipped.len(),
-            "by_reason": r.skipped.iter().fold(
-                std::collections::BTreeMap::<&str, usize>::new(),
-                |mut m, s| {
-                    *m.entry(s.reason).or_default() += 1;
-                    m
-                },
-            ),
+            "rows": r.skipped_rows(),
+            "by_reason": r.skipped,
         },
         "superbills_held": r.held.iter().map(|h| json!({
             "number": h.number,
@@ -391,7 +385,7 @@ fn print_report(r: &Report, opts: &BatchOptions, started: Instant) {
         ("received", r.received.display()),
         ("refunded", r.refunded.display()),
         ("rejected rows", r.rejected_rows().to_string()),
-        ("skipped rows", r.skipped.len().to_string()),
+        ("skipped rows", r.skipped_rows().to_string()),
         ("warnings", r.findings.warnings().to_string()),
         (
             "elapsed",

@@ -41,6 +41,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     let opts = Options {
         as_of,
         period: Some(period),
+        filing_age: true,
     };
     crate::preflight::run(
         &loaded.inputs,
@@ -71,7 +72,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     let patient = loaded.inputs.patient(&args.patient);
     let Some(patient) = patient else {
         // A row with errors yields no patient: show its findings.
-        if let Some(&line) = loaded.inputs.patient_lines.get(&args.patient) {
+        if let Some(&line) = loaded.inputs.patient_lines.get(args.patient.as_str()) {
             let mut mine = Findings {
                 items: findings
                     .items

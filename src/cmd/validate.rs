@@ -20,7 +20,11 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
     let dir = &args.practice.practice;
     let loaded = crate::practice::load(dir, &mut findings)?;
     let as_of = super::as_of(&args.practice);
-    let opts = Options { as_of, period };
+    let opts = Options {
+        as_of,
+        period,
+        filing_age: true,
+    };
     crate::preflight::run(
         &loaded.inputs,
         &loaded.catalog,

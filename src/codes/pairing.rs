@@ -105,14 +105,15 @@ pub struct Excludes1 {
 
 impl Excludes1 {
     /// The (a, b) codes of `diagnoses` (normalised, no dots) that clash.
-    pub fn clash<'d>(&self, diagnoses: &'d [String]) -> Option<(&'d str, &'d str)> {
+    pub fn clash<'d, S: AsRef<str>>(&self, diagnoses: &'d [S]) -> Option<(&'d str, &'d str)> {
         let hit = |prefixes: &[String], code: &str| {
             prefixes
                 .iter()
                 .any(|p| code.starts_with(&crate::icd10::normalize(p)))
         };
-        let a = diagnoses.iter().find(|d| hit(&self.a, d))?;
-        let b = diagnoses.iter().find(|d| hit(&self.b, d) && *d != a)?;
+        let mut codes = diagnoses.iter().map(AsRef::as_ref);
+        let a = codes.clone().find(|d| hit(&self.a, d))?;
+        let b = codes.find(|d| hit(&self.b, d) && *d != a)?;
         Some((a, b))
     }
 }
@@ -136,7 +137,7 @@ impl Pairing {
     }
 
     /// Whether any Excludes1 pair clashes within `diagnoses`.
-    pub fn excludes1_clash(&self, diagnoses: &[String]) -> bool {
+    pub fn excludes1_clash<S: AsRef<str>>(&self, diagnoses: &[S]) -> bool {
         self.excludes1
             .values()
             .any(|r| r.clash(diagnoses).is_some())

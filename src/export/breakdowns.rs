@@ -228,7 +228,7 @@ impl Tally {
         let mut methods: BTreeMap<&str, MethodRow> = BTreeMap::new();
         for p in receipts {
             let m = methods.entry(&p.method).or_insert_with(|| MethodRow {
-                method: p.method.clone(),
+                method: p.method.to_string(),
                 ..Default::default()
             });
             let d = days.entry(p.date).or_insert_with(|| DayRow {

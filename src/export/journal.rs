@@ -275,7 +275,7 @@ mod tests {
     fn pay(day: u32, cents: i64, method: &str) -> Payment {
         Payment {
             line: 2,
-            payment_id: format!("PAY{day}{cents}"),
+            payment_id: format!("PAY{day}{cents}").into(),
             patient_id: "P1".into(),
             session_id: None,
             date: d(day),

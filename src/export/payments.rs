@@ -2,6 +2,7 @@
 
 use super::{cell, Csv};
 use crate::hash::HashMap;
+use crate::input::CompactString;
 use crate::input::{Inputs, Payment};
 use crate::ledger::{Allocation, Ledger};
 use crate::money::Cents;
@@ -35,8 +36,8 @@ pub const PAYMENTS_HEADER: [&str; 10] = [
 pub fn payments_csv(
     inputs: &Inputs,
     ledger: &Ledger,
-    session_superbill: &HashMap<String, String>,
-    held_superbills: &HashMap<String, String>,
+    session_superbill: &HashMap<CompactString, CompactString>,
+    held_superbills: &HashMap<CompactString, CompactString>,
     waiting: &[&Payment],
 ) -> Vec<u8> {
     write_payments(
@@ -54,14 +55,14 @@ pub fn write_payments<W: Write>(
     w: W,
     inputs: &Inputs,
     ledger: &Ledger,
-    session_superbill: &HashMap<String, String>,
-    held_superbills: &HashMap<String, String>,
+    session_superbill: &HashMap<CompactString, CompactString>,
+    held_superbills: &HashMap<CompactString, CompactString>,
     waiting: &[&Payment],
 ) -> std::io::Result<W> {
-    let mut allocs: HashMap<&str, Vec<&Allocation>> = HashMap::default();
-    for a in &ledger.allocations {
-        allocs.entry(a.payment_id.as_str()).or_default().push(a);
-    }
+    // By payment, each payment's in ledger order (a stable sort): one
+    // list, not a list per payment (a year holds a million payments).
+    let mut allocs: Vec<&Allocation> = ledger.allocations.iter().collect();
+    allocs.par_sort_by(|a, b| a.payment_id.cmp(&b.payment_id));
     let mut payments: Vec<&Payment> = inputs
         .payments
         .iter()
@@ -105,9 +106,10 @@ const PARTS: usize = 32;
 /// What a payment's rows are made from.
 struct Rows<'a> {
     ledger: &'a Ledger,
-    allocs: &'a HashMap<&'a str, Vec<&'a Allocation>>,
-    session_superbill: &'a HashMap<String, String>,
-    held_superbills: &'a HashMap<String, String>,
+    /// Sorted by payment id.
+    allocs: &'a [&'a Allocation],
+    session_superbill: &'a HashMap<CompactString, CompactString>,
+    held_superbills: &'a HashMap<CompactString, CompactString>,
 }
 
 impl Rows<'_> {
@@ -134,7 +136,9 @@ impl Rows<'_> {
             csv.row_raw(base(session, "", p.amount, "held for a later session"));
             return;
         };
-        for a in self.allocs.get(p.payment_id.as_str()).into_iter().flatten() {
+        let from = self.allocs.partition_point(|a| a.payment_id < p.payment_id);
+        let to = from + self.allocs[from..].partition_point(|a| a.payment_id == p.payment_id);
+        for a in &self.allocs[from..to] {
             let (number, status) = match self.session_superbill.get(&a.session_id) {
                 Some(n) => (
                     n.as_str(),

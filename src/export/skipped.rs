@@ -3,80 +3,49 @@
 
 use super::Csv;
 use crate::input::{Inputs, PATIENTS_FILE, PAYMENTS_FILE, SESSIONS_FILE};
+use crate::rows::Fate;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 pub const SKIPPED_HEADER: [&str; 4] = ["file", "line", "record_id", "reason"];
 
-/// One skipped row. Its record id is looked up when skipped.csv is
-/// written: a year of history skips a million rows, and their ids are in
-/// the records already.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Skipped {
-    pub file: &'static str,
-    pub line: u64,
-    pub reason: &'static str,
-}
+/// Each input file's rows, in the order read: line and fate.
+pub type Fates = [(&'static str, Vec<(u64, Fate)>)];
 
-/// The skipped rows among `fates` (per file: line and fate).
-pub fn skipped(fates: &[(&'static str, Vec<(u64, crate::rows::Fate)>)]) -> Vec<Skipped> {
-    let is_skipped = |f: &crate::rows::Fate| matches!(f, crate::rows::Fate::Skipped(_));
-    let count = fates
-        .iter()
-        .map(|(_, rows)| rows.iter().filter(|(_, f)| is_skipped(f)).count())
-        .sum();
-    let mut out = Vec::with_capacity(count);
-    for (file, rows) in fates {
-        for (line, fate) in rows {
-            if let crate::rows::Fate::Skipped(reason) = fate {
-                out.push(Skipped {
-                    file,
-                    line: *line,
-                    reason,
-                });
+/// How many rows were skipped, per reason. skipped.csv itself is written
+/// from the fates when the exports are: a year of history skips over a
+/// million rows, and listing them first cost 40 bytes each.
+pub fn by_reason(fates: &Fates) -> BTreeMap<&'static str, usize> {
+    let mut out = BTreeMap::new();
+    for (_, rows) in fates {
+        for (_, fate) in rows {
+            if let Fate::Skipped(reason) = fate {
+                *out.entry(*reason).or_default() += 1;
             }
         }
     }
     out
 }
 
-/// The records of one file by line: (line, index into the records),
-/// sorted, for a binary search.
-fn by_line(lines: impl Iterator<Item = u64>) -> Vec<(u64, u32)> {
-    let mut v: Vec<(u64, u32)> = lines.zip(0u32..).collect();
-    v.sort_unstable();
-    v
-}
-
-fn find(index: &[(u64, u32)], line: u64) -> Option<usize> {
-    let i = index.partition_point(|(l, _)| *l < line);
-    index
-        .get(i)
-        .filter(|(l, _)| *l == line)
-        .map(|(_, k)| *k as usize)
-}
-
-/// skipped.csv, with the id each row carries (empty when it yielded no
-/// record).
-pub fn skipped_csv(inputs: &Inputs, rows: &[Skipped]) -> Vec<u8> {
-    write_skipped(Vec::new(), inputs, rows).expect("writing to memory")
-}
-
-pub fn write_skipped<W: Write>(w: W, inputs: &Inputs, rows: &[Skipped]) -> std::io::Result<W> {
-    let patients = by_line(inputs.patients.iter().map(|p| p.line));
-    let sessions = by_line(inputs.sessions.iter().map(|s| s.line));
-    let payments = by_line(inputs.payments.iter().map(|p| p.line));
+/// skipped.csv: every skipped row among `fates`, with the id it carries
+/// (empty when it yielded no record).
+pub fn write_skipped<W: Write>(w: W, inputs: &Inputs, fates: &Fates) -> std::io::Result<W> {
     let id = |file: &str, line: u64| -> &str {
         match file {
-            PATIENTS_FILE => find(&patients, line).map(|i| inputs.patients[i].patient_id.as_str()),
-            SESSIONS_FILE => find(&sessions, line).map(|i| inputs.sessions[i].session_id.as_str()),
-            PAYMENTS_FILE => find(&payments, line).map(|i| inputs.payments[i].payment_id.as_str()),
+            PATIENTS_FILE => inputs.patient_at(line).map(|p| p.patient_id.as_str()),
+            SESSIONS_FILE => inputs.session_at(line).map(|s| s.session_id.as_str()),
+            PAYMENTS_FILE => inputs.payment_at(line).map(|p| p.payment_id.as_str()),
             _ => None,
         }
         .unwrap_or("")
     };
     let mut csv = Csv::to(w, &SKIPPED_HEADER);
-    for r in rows {
-        csv.row([r.file, &r.line.to_string(), id(r.file, r.line), r.reason]);
+    for (file, rows) in fates {
+        for (line, fate) in rows {
+            if let Fate::Skipped(reason) = fate {
+                csv.row([*file, &line.to_string(), id(file, *line), reason]);
+            }
+        }
     }
     csv.into_inner()
 }

@@ -35,9 +35,9 @@ pub struct Inputs {
     pub rows: Vec<FileRows>,
     /// patient_id -> line of every patients.csv row that names one, errors
     /// or not, so a session can point at its patient's broken row.
-    pub patient_lines: crate::hash::HashMap<String, u64>,
+    pub patient_lines: crate::hash::HashMap<CompactString, u64>,
     /// session_id -> line of every sessions.csv row that names one.
-    pub session_lines: crate::hash::HashMap<String, u64>,
+    pub session_lines: crate::hash::HashMap<CompactString, u64>,
     /// (file, line) -> what could be read of each row that yielded no
     /// record: whose it was, for holding that patient's superbill.
     pub refs: crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
@@ -122,7 +122,7 @@ impl Inputs {
         let dates = reading.dates;
         let (t, source) = read_table(dir, PATIENTS_FILE, &records::PATIENT_COLUMNS, findings)?;
         let patient_lines = ids_by_line(&t, "patient_id");
-        let patients = records::patients(&t, &mut reading, findings);
+        let patients = in_file_order(records::patients(&t, &mut reading, findings), |p| p.line);
         let recorded = patients.iter().map(|p| p.line).collect();
         for (line, r) in refs::unrecorded(&t, "patient_id", None, &recorded) {
             row_refs.insert((PATIENTS_FILE, line), r);
@@ -131,7 +131,7 @@ impl Inputs {
         drop(t);
         let (t, source) = read_table(dir, SESSIONS_FILE, &records::SESSION_COLUMNS, findings)?;
         let session_lines = ids_by_line(&t, "session_id");
-        let sessions = records::sessions(&t, &mut reading, findings);
+        let sessions = in_file_order(records::sessions(&t, &mut reading, findings), |s| s.line);
         let recorded = sessions.iter().map(|s| s.line).collect();
         for (line, r) in refs::unrecorded(&t, "session_id", Some(dates), &recorded) {
             row_refs.insert((SESSIONS_FILE, line), r);
@@ -139,7 +139,7 @@ impl Inputs {
         rows.push(FileRows::of(SESSIONS_FILE, source, &t));
         drop(t);
         let (t, source) = read_table(dir, PAYMENTS_FILE, &records::PAYMENT_COLUMNS, findings)?;
-        let payments = records::payments(&t, &mut reading, findings);
+        let payments = in_file_order(records::payments(&t, &mut reading, findings), |p| p.line);
         let recorded = payments.iter().map(|p| p.line).collect();
         for (line, r) in refs::unrecorded(&t, "payment_id", Some(dates), &recorded) {
             row_refs.insert((PAYMENTS_FILE, line), r);
@@ -241,6 +241,21 @@ impl Inputs {
         }
     }
 
+    /// The record read from the row at `line`, if that row yielded one:
+    /// a binary search (records are in file order, see `in_file_order`),
+    /// not a map of every row.
+    pub fn patient_at(&self, line: u64) -> Option<&Patient> {
+        at_line(&self.patients, line, |p| p.line)
+    }
+
+    pub fn session_at(&self, line: u64) -> Option<&Session> {
+        at_line(&self.sessions, line, |s| s.line)
+    }
+
+    pub fn payment_at(&self, line: u64) -> Option<&Payment> {
+        at_line(&self.payments, line, |p| p.line)
+    }
+
     pub fn patient(&self, id: &str) -> Option<&Patient> {
         self.patient_index.get(id).map(|&i| &self.patients[i])
     }
@@ -272,16 +287,36 @@ fn load_practice(path: &Path) -> Result<(Practice, String)> {
 
 /// id -> line of every row whose id cell holds a well-formed id, and of
 /// every unreadable line whose id could still be told (the first wins).
-fn ids_by_line(t: &Table, column: &str) -> crate::hash::HashMap<String, u64> {
+fn at_line<T>(records: &[T], line: u64, line_of: fn(&T) -> u64) -> Option<&T> {
+    let i = records.partition_point(|r| line_of(r) < line);
+    records.get(i).filter(|r| line_of(r) == line)
+}
+
+/// Records in the order of their lines. The readers make them so (rows
+/// are read in file order); sorting (stably, a no-op then) keeps
+/// `Inputs::session_at` and the like right whatever a reader does.
+fn in_file_order<T>(mut records: Vec<T>, line_of: fn(&T) -> u64) -> Vec<T> {
+    if !records.is_sorted_by_key(line_of) {
+        records.sort_by_key(line_of);
+    }
+    records
+}
+
+fn ids_by_line(t: &Table, column: &str) -> crate::hash::HashMap<CompactString, u64> {
     let mut out = crate::hash::HashMap::default();
     let rows = t.rows.iter().filter_map(|r| {
         let id = t.get(r, column)?;
         records::check_id(id).ok()?;
-        Some((r.line, id.to_string()))
+        Some((r.line, CompactString::from(id)))
     });
-    let mut all: Vec<(u64, String)> = rows
-        .chain(t.unreadable_ids.iter().map(|(l, id)| (*l, id.clone())))
+    let mut all: Vec<(u64, CompactString)> = rows
+        .chain(
+            t.unreadable_ids
+                .iter()
+                .map(|(l, id)| (*l, CompactString::from(id.as_str()))),
+        )
         .collect();
+    out.reserve(all.len());
     all.sort_unstable();
     for (line, id) in all {
         out.entry(id).or_insert(line);
@@ -359,5 +394,25 @@ mod rename_tests {
             "old-sessions.csv and sessions.xlsx"
         );
         assert_eq!(r("no file here"), "no file here");
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{at_line, in_file_order};
+
+    #[test]
+    fn records_are_found_by_line_in_file_order() {
+        // A reader that made records out of order: sorted by line, stably.
+        let recs = in_file_order(vec![(9, 'c'), (2, 'a'), (5, 'b'), (5, 'B')], |r| r.0);
+        assert_eq!(recs, vec![(2, 'a'), (5, 'b'), (5, 'B'), (9, 'c')]);
+        let at = |line| at_line(&recs, line, |r| r.0).map(|r| r.1);
+        assert_eq!(at(2), Some('a'));
+        assert_eq!(at(5), Some('b'));
+        assert_eq!(at(9), Some('c'));
+        // Lines whose rows yielded no record (errors, continuations).
+        assert_eq!(at(1), None);
+        assert_eq!(at(3), None);
+        assert_eq!(at(10), None);
     }
 }

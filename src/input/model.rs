@@ -6,6 +6,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// Ids and codes of sessions and payments: inline up to 24 bytes, so a
+/// year of rows does not make a heap allocation per cell (see README,
+/// "Batch memory").
+pub use compact_str::CompactString;
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
@@ -404,42 +409,43 @@ pub enum Status {
 /// One explicit procedure: `CODE[-MOD[-MOD...]][xUNITS]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcSpec {
-    pub code: String,
-    pub modifiers: Vec<String>,
+    pub code: CompactString,
+    pub modifiers: Vec<CompactString>,
     pub units: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub line: u64,
-    pub session_id: String,
-    pub patient_id: String,
-    pub provider_id: String,
+    pub session_id: CompactString,
+    pub patient_id: CompactString,
+    pub provider_id: CompactString,
     pub date: NaiveDate,
     /// ICD-10-CM codes without dots, upper case, in priority order.
-    pub diagnoses: Vec<String>,
-    pub service: Option<String>,
+    /// Boxed: exactly as long as the list (a `Vec` kept room for four).
+    pub diagnoses: Box<[CompactString]>,
+    pub service: Option<CompactString>,
     pub procedures: Vec<ProcSpec>,
     pub minutes: Option<u32>,
     pub dose_mg: Option<u32>,
-    pub place_of_service: Option<String>,
+    pub place_of_service: Option<CompactString>,
     pub status: Status,
     /// Where the service was rendered: a location id of practice.toml
     /// (empty: the practice's default location).
-    pub location: Option<String>,
+    pub location: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Payment {
     pub line: u64,
-    pub payment_id: String,
-    pub patient_id: String,
-    pub session_id: Option<String>,
+    pub payment_id: CompactString,
+    pub patient_id: CompactString,
+    pub session_id: Option<CompactString>,
     pub date: NaiveDate,
     /// Negative for a refund.
     pub amount: Cents,
-    pub method: String,
-    pub reference: Option<String>,
+    pub method: CompactString,
+    pub reference: Option<CompactString>,
 }
 
 /// File names as they appear in findings.

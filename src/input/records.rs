@@ -111,6 +111,11 @@ impl Midnights {
     }
 }
 
+/// What a cell is read into.
+trait Text: for<'a> From<&'a str> + Default + std::ops::Deref<Target = str> {}
+impl Text for String {}
+impl Text for CompactString {}
+
 /// How rows are read: the practice's date rules, and where timestamps at
 /// midnight UTC are tallied.
 #[derive(Debug)]
@@ -158,16 +163,18 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn opt(&self, col: &str) -> Option<String> {
-        self.table.get(self.row, col).map(str::to_string)
+    /// `T` is `String` for patients' cells and `CompactString` for the ids
+    /// and codes of sessions and payments (kept inline, no allocation).
+    fn opt<T: Text>(&self, col: &str) -> Option<T> {
+        self.table.get(self.row, col).map(T::from)
     }
 
-    fn req(&mut self, col: &str) -> String {
+    fn req<T: Text>(&mut self, col: &str) -> T {
         match self.table.get(self.row, col) {
-            Some(v) => v.to_string(),
+            Some(v) => T::from(v),
             None => {
                 self.error(col, "missing-value", format!("{col} is empty: fill it in"));
-                String::new()
+                T::default()
             }
         }
     }
@@ -175,8 +182,8 @@ impl<'a> RowReader<'a> {
     /// An id: the record's own, or one that refers to another record
     /// (`what` is "patient", "provider", "session"). A cell that is not an
     /// id (a name typed in patient_id) is described, never quoted.
-    fn id(&mut self, col: &str, what: &str) -> String {
-        let v = self.req(col);
+    fn id<T: Text>(&mut self, col: &str, what: &str) -> T {
+        let v: T = self.req(col);
         if !v.is_empty() {
             if let Err(e) = check_id(&v) {
                 self.error(
@@ -192,13 +199,13 @@ impl<'a> RowReader<'a> {
         v
     }
 
-    fn opt_id(&mut self, col: &str, what: &str) -> Option<String> {
-        self.opt(col)?;
+    fn opt_id<T: Text>(&mut self, col: &str, what: &str) -> Option<T> {
+        self.table.get(self.row, col)?;
         Some(self.id(col, what))
     }
 
     fn date(&mut self, col: &'static str) -> Option<chrono::NaiveDate> {
-        let v = self.req(col);
+        let v: CompactString = self.req(col);
         if v.is_empty() {
             return None;
         }
@@ -223,7 +230,7 @@ impl<'a> RowReader<'a> {
 
     /// An optional date of birth (`subscriber_dob`).
     fn opt_birth_date(&mut self, col: &'static str) -> Option<chrono::NaiveDate> {
-        let v = self.opt(col)?;
+        let v: CompactString = self.opt(col)?;
         self.birth_date(col, &v)
     }
 
@@ -248,7 +255,7 @@ impl<'a> RowReader<'a> {
     }
 
     fn number(&mut self, col: &str, unit: &str) -> Option<u32> {
-        let v = self.opt(col)?;
+        let v: CompactString = self.opt(col)?;
         match parse::whole_number(&v, unit) {
             Ok(n) => Some(n),
             Err(e) => {
@@ -307,7 +314,7 @@ pub fn patients(table: &Table, reading: &mut Reading, findings: &mut Findings) -
         let first_name = r.req("first_name");
         let last_name = r.req("last_name");
         let dob = r.date("dob");
-        let sex_cell = r.req("sex");
+        let sex_cell: CompactString = r.req("sex");
         let sex = match sex_cell.to_ascii_lowercase().as_str() {
             "" => String::new(),
             "f" | "female" => "F".into(),
@@ -423,7 +430,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
         let patient_id = r.id("patient_id", "patient");
         let provider_id = r.id("provider_id", "provider");
         let date = r.date("date");
-        let status = match r.opt("status") {
+        let status = match r.opt::<CompactString>("status") {
             None => Status::Completed,
             Some(s) => match status(&s) {
                 Ok(st) => st,
@@ -433,11 +440,15 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
                 }
             },
         };
-        let mut diagnoses: Vec<String> = Vec::new();
+        let mut diagnoses: Vec<CompactString> = Vec::new();
         let mut listed = false;
-        for code in r.opt("diagnoses").iter().flat_map(|d| split_list(d)) {
+        for code in r
+            .opt::<CompactString>("diagnoses")
+            .iter()
+            .flat_map(|d| split_list(d))
+        {
             listed = true;
-            let code = crate::icd10::normalize(code);
+            let code = CompactString::from(crate::icd10::normalize(code));
             if !icd_shaped(&code) {
                 r.error(
                     "diagnoses",
@@ -466,7 +477,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
         }
         let mut procedures = Vec::new();
         let mut listed_codes = false;
-        if let Some(text) = r.opt("procedures") {
+        if let Some(text) = r.opt::<CompactString>("procedures") {
             for item in split_list(&text) {
                 listed_codes = true;
                 match proc_spec(item) {
@@ -483,7 +494,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
                 }
             }
         }
-        let service = r.opt("service");
+        let service: Option<CompactString> = r.opt("service");
         if let Some(key) = &service {
             // Keys are quoted in later findings: hold them to an id's shape.
             if check_id(key).is_err() {
@@ -497,7 +508,7 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
         }
         let minutes = r.number("minutes", "min");
         let dose_mg = r.number("dose_mg", "mg");
-        let place_of_service = r.opt("place_of_service");
+        let place_of_service: Option<CompactString> = r.opt("place_of_service");
         if let Some(p) = &place_of_service {
             if !(1..=2).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_digit()) {
                 r.error(
@@ -532,12 +543,12 @@ pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -
             patient_id,
             provider_id,
             date: date.unwrap_or_default(),
-            diagnoses,
+            diagnoses: diagnoses.into_boxed_slice(),
             service,
             procedures,
             minutes,
             dose_mg,
-            place_of_service: place_of_service.map(|p| format!("{p:0>2}")),
+            place_of_service: place_of_service.map(|p| compact_str::format_compact!("{p:0>2}")),
             status,
             location: r.opt_id("location", "location"),
         };
@@ -576,7 +587,7 @@ pub fn payments(table: &Table, reading: &mut Reading, findings: &mut Findings) -
         let patient_id = r.id("patient_id", "patient");
         let session_id = r.opt_id("session_id", "session");
         let date = r.date("date");
-        let amount_text = r.req("amount");
+        let amount_text: CompactString = r.req("amount");
         let amount = if amount_text.is_empty() {
             Cents::ZERO
         } else {
@@ -671,13 +682,15 @@ pub fn proc_spec(item: &str) -> Result<ProcSpec, String> {
         _ => (item, None),
     };
     let mut parts = body.split('-');
-    let code = parts.next().unwrap_or("").trim().to_ascii_uppercase();
+    let code = CompactString::from(parts.next().unwrap_or("").trim()).to_ascii_uppercase();
     if code.len() != 5 || !code.bytes().all(|c| c.is_ascii_alphanumeric()) {
         return Err(format!(
             "'{item}' is not CODE[-MOD][xUNITS]: codes are 5 characters, e.g. 99214-25 or J3490x1"
         ));
     }
-    let modifiers: Vec<String> = parts.map(|m| m.trim().to_ascii_uppercase()).collect();
+    let modifiers: Vec<CompactString> = parts
+        .map(|m| CompactString::from(m.trim()).to_ascii_uppercase())
+        .collect();
     if modifiers
         .iter()
         .any(|m| m.len() != 2 || !m.bytes().all(|c| c.is_ascii_alphanumeric()))

@@ -18,7 +18,7 @@ fn payment(id: &str, day: u32, cents: i64, session: Option<&str>) -> Payment {
         line: 2,
         payment_id: id.into(),
         patient_id: "P1".into(),
-        session_id: session.map(str::to_string),
+        session_id: session.map(Into::into),
         date: d(day),
         amount: Cents(cents),
         method: "card".into(),
@@ -53,9 +53,9 @@ fn package_prepayment_pays_oldest_first_and_leaves_credit() {
     ];
     let pays = [payment("PAY1", 1, 120_000, None)];
     let l = apply(&charges, &pays);
-    assert_eq!(l.paid["S1"], Cents(50_000));
-    assert_eq!(l.paid["S2"], Cents(50_000));
-    assert_eq!(l.paid["S3"], Cents(20_000));
+    assert_eq!(l.paid("S1"), Cents(50_000));
+    assert_eq!(l.paid("S2"), Cents(50_000));
+    assert_eq!(l.paid("S3"), Cents(20_000));
     assert!(!l.credit.contains_key("P1"));
     conserved(&l, &pays);
 
@@ -68,8 +68,8 @@ fn named_session_is_paid_first_and_excess_goes_to_the_oldest() {
     let charges = [charge("S1", 3, 50_000), charge("S2", 10, 50_000)];
     let pays = [payment("PAY1", 10, 60_000, Some("S2"))];
     let l = apply(&charges, &pays);
-    assert_eq!(l.paid["S2"], Cents(50_000));
-    assert_eq!(l.paid["S1"], Cents(10_000));
+    assert_eq!(l.paid("S2"), Cents(50_000));
+    assert_eq!(l.paid("S1"), Cents(10_000));
     conserved(&l, &pays);
 }
 
@@ -82,8 +82,8 @@ fn refund_takes_credit_first_then_newest_charges() {
     ];
     let l = apply(&charges, &pays);
     // 10,000 of credit refunded, then 20,000 taken back from S2 (newest).
-    assert_eq!(l.paid["S1"], Cents(50_000));
-    assert_eq!(l.paid["S2"], Cents(30_000));
+    assert_eq!(l.paid("S1"), Cents(50_000));
+    assert_eq!(l.paid("S2"), Cents(30_000));
     assert!(!l.credit.contains_key("P1"));
     conserved(&l, &pays);
 }
@@ -105,8 +105,8 @@ fn patients_never_share_money() {
     other.patient_id = "P2".into();
     let charges = [charge("S1", 3, 50_000), other];
     let l = apply(&charges, &[payment("PAY1", 1, 90_000, None)]);
-    assert_eq!(l.paid["S1"], Cents(50_000));
-    assert_eq!(l.paid["S9"], Cents::ZERO);
+    assert_eq!(l.paid("S1"), Cents(50_000));
+    assert_eq!(l.paid("S9"), Cents::ZERO);
     assert_eq!(l.credit["P1"], Cents(40_000));
 }
 
@@ -115,7 +115,7 @@ fn payment_for_a_session_not_billed_here_waits() {
     let charges = [charge("S1", 3, 50_000)];
     let pays = [payment("PAY1", 20, 50_000, Some("S-OCT"))];
     let l = apply(&charges, &pays);
-    assert_eq!(l.paid["S1"], Cents::ZERO);
+    assert_eq!(l.paid("S1"), Cents::ZERO);
     assert_eq!(l.unapplied["PAY1"], Cents(50_000));
     // Held for its session, not credit.
     assert_eq!(l.held["P1"], Cents(50_000));
@@ -200,7 +200,7 @@ fn excess_of_a_named_payment_pays_the_oldest_in_payment_date_order() {
             alloc("PKG1", "S2", 30_000),
         ]
     );
-    assert_eq!(l.paid["S2"], Cents(30_000));
+    assert_eq!(l.paid("S2"), Cents(30_000));
     conserved(&l, &pays);
 
     // An earlier package does not take the named session: PAY2 pays S1, the
@@ -233,7 +233,7 @@ fn refund_on_the_day_of_a_payment_reduces_what_was_paid() {
             on_line(pay_line, payment("PAY1", 5, 50_000, None)),
         ];
         let l = apply(&charges, &pays);
-        assert_eq!(l.paid["S1"], Cents(30_000), "{ref_id}");
+        assert_eq!(l.paid("S1"), Cents(30_000), "{ref_id}");
         assert_eq!(l.unapplied[ref_id], Cents::ZERO, "{ref_id}");
         assert!(!l.credit.contains_key("P1"), "{ref_id}");
         conserved(&l, &pays);
@@ -248,8 +248,8 @@ fn refund_naming_a_session_reduces_it_first() {
         payment("REF1", 20, -30_000, Some("S1")),
     ];
     let l = apply(&charges, &pays);
-    assert_eq!(l.paid["S1"], Cents(20_000));
-    assert_eq!(l.paid["S2"], Cents(50_000));
+    assert_eq!(l.paid("S1"), Cents(20_000));
+    assert_eq!(l.paid("S2"), Cents(50_000));
     conserved(&l, &pays);
 }
 

@@ -15,8 +15,8 @@ fn session(
         patient_id: "P1".into(),
         provider_id: "dr-a".into(),
         date: NaiveDate::from_ymd_opt(2026, 9, 14).unwrap(),
-        diagnoses: vec!["F332".into()],
-        service: service.map(str::to_string),
+        diagnoses: vec!["F332".into()].into(),
+        service: service.map(Into::into),
         procedures: procedures
             .split(';')
             .filter(|s| !s.is_empty())

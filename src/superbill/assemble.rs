@@ -7,7 +7,7 @@ use super::model::*;
 use crate::findings::{At, Findings};
 use crate::hash::{HashMap, HashSet};
 use crate::icd10;
-use crate::input::{Inputs, Patient, Session, Status, PAYMENTS_FILE, SESSIONS_FILE};
+use crate::input::{CompactString, Inputs, Patient, Session, Status, PAYMENTS_FILE, SESSIONS_FILE};
 use crate::ledger::{self, Charge, Ledger};
 use crate::money::Cents;
 use crate::practice::Loaded;
@@ -25,7 +25,7 @@ pub struct Outcome {
     /// Per input file: the fate of every row read, by line.
     pub fates: Vec<(&'static str, Vec<(u64, Fate)>)>,
     /// Superbill number of each billed session.
-    pub session_superbill: HashMap<String, String>,
+    pub session_superbill: HashMap<CompactString, CompactString>,
 }
 
 pub struct Request<'a> {
@@ -90,7 +90,7 @@ impl<'a> Plan<'a> {
         });
         let paid_by = req.period.to.max(req.as_of);
         let ledger = ledger::apply(&charges, payments_ok(inputs, &charges, paid_by, &ok));
-        let groups = mine
+        let groups: Vec<Group> = mine
             .into_iter()
             .filter_map(|(pid, mut sessions)| {
                 let key = |i: &usize| {
@@ -106,7 +106,7 @@ impl<'a> Plan<'a> {
                 })
             })
             .collect();
-        let idx = PaymentIndex::new(inputs, &ledger);
+        let idx = PaymentIndex::new(inputs, &ledger, &groups);
         Plan {
             loaded,
             req,
@@ -146,8 +146,13 @@ impl<'a> Plan<'a> {
         (sb, findings)
     }
 
+    /// The ids of the sessions the plan's superbills are made of.
+    pub fn session_ids(&self) -> HashSet<&'a str> {
+        session_ids(&self.loaded.inputs, &self.groups)
+    }
+
     /// What the plan owns, to be freed elsewhere (the rest only borrows).
-    pub fn into_owned(self) -> (Ledger, HashMap<String, Vec<usize>>) {
+    pub fn into_owned(self) -> (Ledger, HashMap<CompactString, Vec<usize>>) {
         (self.ledger, self.idx.by_session)
     }
 
@@ -156,7 +161,7 @@ impl<'a> Plan<'a> {
     pub fn fates(
         &self,
         findings: &Findings,
-        session_superbill: &HashMap<String, String>,
+        session_superbill: &HashMap<CompactString, CompactString>,
     ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
         rows::fates(
             &self.loaded.inputs,
@@ -189,7 +194,7 @@ pub fn superbills(
         let (sb, f) = plan.build(g);
         findings.extend(f);
         for l in &sb.lines {
-            session_superbill.insert(l.session_id.clone(), sb.number.clone());
+            session_superbill.insert(l.session_id.as_str().into(), sb.number.as_str().into());
         }
         if !sb.lines.is_empty() {
             out.push(sb);
@@ -254,6 +259,10 @@ fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
             from: first,
             to: before,
         }),
+        // Only errors that make a charge wrong matter here: at a year of
+        // history, telling every old session it is late to file made
+        // hundreds of thousands of warnings (the run's peak memory).
+        filing_age: false,
     };
     let i = &loaded.inputs;
     crate::validate::run(i, &loaded.catalog, &loaded.icd, &opts, &mut scratch);
@@ -261,7 +270,6 @@ fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
         .items
         .iter()
         .filter(|f| f.severity == crate::findings::Severity::Error && f.file == SESSIONS_FILE)
-        .filter(|f| f.code != "filing-limit")
         .map(|f| f.line)
         .collect()
 }
@@ -352,7 +360,7 @@ fn one(
             });
         for l in &r.lines {
             lines.push(ServiceLine {
-                session_id: s.session_id.clone(),
+                session_id: s.session_id.to_string(),
                 date: s.date,
                 place_of_service: r.place_of_service.clone(),
                 code: l.code.clone(),
@@ -473,10 +481,10 @@ fn payments_for(idx: &PaymentIndex, ledger: &Ledger, sessions: &[&str]) -> Vec<P
         .map(|(id, amount)| {
             let p = idx.payments[id];
             PaymentLine {
-                payment_id: p.payment_id.clone(),
+                payment_id: p.payment_id.to_string(),
                 date: p.date,
-                method: p.method.clone(),
-                reference: p.reference.clone(),
+                method: p.method.to_string(),
+                reference: p.reference.as_ref().map(|r| r.to_string()),
                 amount,
             }
         })
@@ -510,25 +518,42 @@ fn paid_by_session<'s>(
 /// Lookups built once per run: superbills are many and allocations more.
 struct PaymentIndex<'a> {
     /// session_id -> indexes into `ledger.allocations`.
-    by_session: HashMap<String, Vec<usize>>,
+    by_session: HashMap<CompactString, Vec<usize>>,
     payments: HashMap<&'a str, &'a crate::input::Payment>,
 }
 
 impl<'a> PaymentIndex<'a> {
-    fn new(inputs: &'a Inputs, ledger: &Ledger) -> Self {
-        let mut by_session: HashMap<String, Vec<usize>> = HashMap::default();
+    /// Only what the groups' superbills can ask for: the ledger spans every
+    /// month, and a year of history would make the index twelve times the
+    /// size of the month's.
+    fn new(inputs: &'a Inputs, ledger: &Ledger, groups: &[Group]) -> Self {
+        let billed = session_ids(inputs, groups);
+        let mut by_session: HashMap<CompactString, Vec<usize>> = HashMap::default();
+        let mut paying: HashSet<&str> = HashSet::default();
         for (i, a) in ledger.allocations.iter().enumerate() {
-            by_session.entry(a.session_id.clone()).or_default().push(i);
+            if billed.contains(a.session_id.as_str()) {
+                by_session.entry(a.session_id.clone()).or_default().push(i);
+                paying.insert(&a.payment_id);
+            }
         }
         PaymentIndex {
             by_session,
             payments: inputs
                 .payments
                 .iter()
+                .filter(|p| paying.contains(p.payment_id.as_str()))
                 .map(|p| (p.payment_id.as_str(), p))
                 .collect(),
         }
     }
+}
+
+fn session_ids<'a>(inputs: &'a Inputs, groups: &[Group]) -> HashSet<&'a str> {
+    groups
+        .iter()
+        .flat_map(|g| g.sessions.iter())
+        .map(|&i| inputs.sessions[i].session_id.as_str())
+        .collect()
 }
 
 #[cfg(test)]

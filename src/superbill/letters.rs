@@ -25,7 +25,7 @@ pub enum Overflow {
 
 impl Letters {
     /// Whether one session's own list fits a claim.
-    pub fn check_session(diagnoses: &[String]) -> Result<(), Overflow> {
+    pub fn check_session<S: AsRef<str>>(diagnoses: &[S]) -> Result<(), Overflow> {
         if diagnoses.len() > MAX_DIAGNOSES {
             return Err(Overflow::Session(diagnoses.len()));
         }
@@ -34,12 +34,12 @@ impl Letters {
 
     /// The codes the claim would hold with `diagnoses` added (unchanged
     /// when the session does not fit).
-    pub fn with(&self, diagnoses: &[String]) -> Result<Vec<String>, Overflow> {
+    pub fn with<S: AsRef<str>>(&self, diagnoses: &[S]) -> Result<Vec<String>, Overflow> {
         Self::check_session(diagnoses)?;
         let mut all = self.codes.clone();
-        for d in diagnoses {
-            if !all.contains(d) {
-                all.push(d.clone());
+        for d in diagnoses.iter().map(AsRef::as_ref) {
+            if !all.iter().any(|x| x == d) {
+                all.push(d.to_string());
             }
         }
         if all.len() > MAX_DIAGNOSES {
@@ -49,7 +49,7 @@ impl Letters {
     }
 
     /// Adds a session's codes when they fit.
-    pub fn admit(&mut self, diagnoses: &[String]) -> Result<(), Overflow> {
+    pub fn admit<S: AsRef<str>>(&mut self, diagnoses: &[S]) -> Result<(), Overflow> {
         self.codes = self.with(diagnoses)?;
         Ok(())
     }
@@ -63,11 +63,11 @@ impl Letters {
     }
 
     /// The letters of a session's first four codes, primary first (`AB`).
-    pub fn pointers(&self, diagnoses: &[String]) -> String {
+    pub fn pointers<S: AsRef<str>>(&self, diagnoses: &[S]) -> String {
         diagnoses
             .iter()
             .take(MAX_POINTERS)
-            .filter_map(|d| self.codes.iter().position(|x| x == d))
+            .filter_map(|d| self.codes.iter().position(|x| x == d.as_ref()))
             .map(letter)
             .collect()
     }

@@ -26,14 +26,12 @@ impl Fees {
     pub(super) fn charge(&self, s: &Sess) -> i64 {
         let session = Session {
             line: 0,
-            session_id: s.id.clone(),
-            patient_id: String::new(),
-            provider_id: s.provider.to_string(),
+            session_id: s.id.as_str().into(),
+            patient_id: Default::default(),
+            provider_id: s.provider.into(),
             date: s.date,
-            diagnoses: Vec::new(),
-            service: Some(s.service)
-                .filter(|v| !v.is_empty())
-                .map(str::to_string),
+            diagnoses: Box::default(),
+            service: Some(s.service).filter(|v| !v.is_empty()).map(Into::into),
             procedures: s
                 .procedures
                 .split(';')
@@ -42,7 +40,7 @@ impl Fees {
                 .collect(),
             minutes: s.minutes,
             dose_mg: s.dose,
-            place_of_service: Some(s.pos).filter(|p| !p.is_empty()).map(str::to_string),
+            place_of_service: Some(s.pos).filter(|p| !p.is_empty()).map(Into::into),
             status: Status::Completed,
             location: None,
         };

@@ -72,6 +72,8 @@ impl Period {
 pub struct Options {
     pub as_of: NaiveDate,
     pub period: Option<Period>,
+    /// Check each session's age against filing limits.
+    pub filing_age: bool,
 }
 
 /// What validation learned: which sessions it checked (completed, in the

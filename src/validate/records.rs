@@ -347,6 +347,9 @@ fn dates(s: &Session, opts: &Options, at: &At, f: &mut Findings) {
         );
         return;
     }
+    if !opts.filing_age {
+        return;
+    }
     let age = (opts.as_of - s.date).num_days();
     if age > FILING_LIMIT_DAYS {
         f.error(at, "date", "filing-limit", format!(

@@ -20,6 +20,7 @@ fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
     let opts = Options {
         as_of: d("2026-10-05"),
         period: Some(period),
+        filing_age: true,
     };
     let v = loaded.validate(&opts, &mut f);
     let req = Request {
@@ -240,7 +241,7 @@ fn paid_per_line_follows_the_ledger_and_adds_up_to_total_paid() {
             .filter(|l| l.session_id == session)
             .map(|l| l.paid)
             .sum();
-        assert_eq!(lines, out.ledger.paid[session], "{session}");
+        assert_eq!(lines, out.ledger.paid(session), "{session}");
     }
     // In line order, each up to its charge.
     let mut open = true;
