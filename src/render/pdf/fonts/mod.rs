@@ -254,16 +254,21 @@ impl FontSet {
     /// Control characters print as spaces and invisible formatting
     /// characters (bidi marks, joiners) need no glyph.
     pub fn missing(&self, text: &str) -> Option<char> {
-        // With the bundled faces first, every WinAnsi character is drawn
-        // (a test checks): most text needs no lookup.
-        let bundled_first = self.builtin.is_some();
-        if bundled_first && text.is_ascii() {
+        if self.builtin.is_some() && text.is_ascii() {
             return None;
         }
         text.chars()
-            .filter(|&c| !(c.is_control() || text::is_invisible(c)))
-            .filter(|&c| !(bundled_first && is_win_ansi(c)))
+            .filter(|&c| self.needs_face(c))
             .find(|&c| self.face_for(c, Weight::Regular).is_none())
+    }
+
+    /// Whether drawing `c` needs a face looked up. Control characters print
+    /// as spaces and invisible formatting characters (bidi marks, joiners)
+    /// need no glyph; with the bundled faces first, every WinAnsi character
+    /// is drawn by Helvetica or Liberation Sans (a test checks): most text
+    /// needs no lookup.
+    fn needs_face(&self, c: char) -> bool {
+        !(c.is_control() || text::is_invisible(c) || (self.builtin.is_some() && is_win_ansi(c)))
     }
 
     /// What identifies, beside the build, the faces that draw `text`: the
@@ -271,14 +276,8 @@ impl FontSet {
     /// (bundled faces are part of the build). Empty when none is needed.
     pub fn identities(&self, texts: &mut dyn Iterator<Item = &str>) -> Vec<String> {
         let mut keys = std::collections::BTreeMap::new();
-        // With the bundled faces first, a WinAnsi character is drawn by
-        // Helvetica or Liberation Sans: nothing to look up (most text).
-        let bundled_first = self.builtin.is_some();
         for t in texts {
-            let chars = t
-                .chars()
-                .filter(|&c| !(c.is_control() || (bundled_first && is_win_ansi(c))));
-            for c in chars {
+            for c in t.chars().filter(|&c| self.needs_face(c)) {
                 for w in [Weight::Regular, Weight::Bold] {
                     if let Some(f) = self.face_for(c, w) {
                         if !matches!(f.origin, Origin::Bundled(_)) {
