@@ -216,7 +216,7 @@ fn month(dir: &Path, patients: usize) -> (Renderer, Vec<Superbill>) {
     let opts = Options {
         as_of,
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     let validated = loaded.validate(&opts, &mut findings);
     let req = Request {

@@ -226,7 +226,7 @@ pub fn run(
     let vopts = Options {
         as_of: opts.as_of,
         period: Some(opts.period),
-        filing_age: true,
+        filing_warnings: true,
     };
     // `--jobs` threads for everything the batch does side by side.
     let pool = rayon::ThreadPoolBuilder::new()

@@ -114,7 +114,7 @@ pub fn statements(loaded: &Loaded, year: i32, as_of: NaiveDate) -> Outcome {
         let opts = Options {
             as_of: as_of.min(period.to),
             period: Some(period),
-            filing_age: true,
+            filing_warnings: true,
         };
         let validated = validate::run(inputs, &loaded.catalog, &loaded.icd, &opts, &mut findings);
         let req = Request {

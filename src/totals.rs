@@ -82,7 +82,7 @@ pub fn month(loaded: &Loaded, period: Period, as_of: NaiveDate) -> (MonthTotals,
     let opts = Options {
         as_of,
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     crate::preflight::run(
         &loaded.inputs,

@@ -161,7 +161,7 @@ fn mutated_exports_never_panic_and_every_line_is_accounted_for() {
         let opts = Options {
             as_of,
             period: Some(period),
-            filing_age: true,
+            filing_warnings: true,
         };
         let v = loaded.validate(&opts, &mut findings);
         let req = Request {

@@ -41,7 +41,7 @@ pub fn run(args: &RenderArgs) -> Result<i32> {
     let opts = Options {
         as_of,
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     crate::preflight::run(
         &loaded.inputs,

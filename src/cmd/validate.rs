@@ -23,7 +23,7 @@ pub fn run(args: &ValidateArgs) -> Result<i32> {
     let opts = Options {
         as_of,
         period,
-        filing_age: true,
+        filing_warnings: true,
     };
     crate::preflight::run(
         &loaded.inputs,

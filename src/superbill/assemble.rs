@@ -259,10 +259,10 @@ fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
             from: first,
             to: before,
         }),
-        // Only errors that make a charge wrong matter here: at a year of
-        // history, telling every old session it is late to file made
-        // hundreds of thousands of warnings (the run's peak memory).
-        filing_age: false,
+        // Only errors matter here: at a year of history, telling every old
+        // session it is late to file made hundreds of thousands of
+        // warnings (the run's peak memory).
+        filing_warnings: false,
     };
     let i = &loaded.inputs;
     crate::validate::run(i, &loaded.catalog, &loaded.icd, &opts, &mut scratch);
@@ -270,6 +270,7 @@ fn earlier_errors(loaded: &Loaded, req: &Request) -> HashSet<u64> {
         .items
         .iter()
         .filter(|f| f.severity == crate::findings::Severity::Error && f.file == SESSIONS_FILE)
+        .filter(|f| f.code != "filing-limit")
         .map(|f| f.line)
         .collect()
 }

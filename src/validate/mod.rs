@@ -72,8 +72,9 @@ impl Period {
 pub struct Options {
     pub as_of: NaiveDate,
     pub period: Option<Period>,
-    /// Check each session's age against filing limits.
-    pub filing_age: bool,
+    /// Warn about sessions late to file (past 90 days). The error for
+    /// sessions past the filing limit is made either way.
+    pub filing_warnings: bool,
 }
 
 /// What validation learned: which sessions it checked (completed, in the

@@ -347,14 +347,11 @@ fn dates(s: &Session, opts: &Options, at: &At, f: &mut Findings) {
         );
         return;
     }
-    if !opts.filing_age {
-        return;
-    }
     let age = (opts.as_of - s.date).num_days();
     if age > FILING_LIMIT_DAYS {
         f.error(at, "date", "filing-limit", format!(
             "date of service {} is {age} days old, past the typical 1-year filing limit: insurers will refuse it", s.date));
-    } else if age > FILING_WARN_DAYS {
+    } else if age > FILING_WARN_DAYS && opts.filing_warnings {
         f.warning(at, "date", "filing-late", format!(
             "date of service {} is {age} days old: many plans want claims within 90 days, tell the patient to file soon", s.date));
     }

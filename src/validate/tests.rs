@@ -18,7 +18,7 @@ fn findings_in(dir: &std::path::Path, as_of: &str) -> Findings {
     let opts = Options {
         as_of: NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
         period: None,
-        filing_age: true,
+        filing_warnings: true,
     };
     run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut f);
     f

@@ -17,7 +17,7 @@ fn superbill_of(practice: &Path, patient: &str) -> Superbill {
     let opts = Options {
         as_of,
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     let validated = loaded.validate(&opts, &mut findings);
     let req = Request {

@@ -21,7 +21,7 @@ fn sample_batch() -> (PathBuf, Vec<Superbill>) {
     let opts = Options {
         as_of,
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     let validated = loaded.validate(&opts, &mut findings);
     let req = Request {

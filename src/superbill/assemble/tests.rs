@@ -20,7 +20,7 @@ fn outcome(dir: &std::path::Path) -> (Outcome, Findings) {
     let opts = Options {
         as_of: d("2026-10-05"),
         period: Some(period),
-        filing_age: true,
+        filing_warnings: true,
     };
     let v = loaded.validate(&opts, &mut f);
     let req = Request {
@@ -252,4 +252,42 @@ fn paid_per_line_follows_the_ledger_and_adds_up_to_total_paid() {
         }
         open = l.paid == l.charge;
     }
+}
+
+#[test]
+fn earlier_months_are_checked_without_late_filing_warnings_but_with_the_limit() {
+    // What `earlier_errors` asks of validation: no "file soon" warning for
+    // every old session (a year of them was the batch's peak memory), but
+    // the filing-limit error still made, as before, so that it keeps
+    // standing in for errors that would otherwise follow (such as a
+    // session that bills nothing) and is then set aside.
+    let dir = practice_dir(
+        PRACTICE,
+        &[
+            "S0,P1,a,2025-10-20,med-management,,F33.2,,,",
+            "S1,P1,a,2026-08-20,med-management,,F33.2,,,",
+        ],
+        &[],
+    );
+    let mut f = Findings::default();
+    let loaded = practice::load(dir.path(), &mut f).unwrap();
+    let codes = |filing_warnings| {
+        let opts = Options {
+            as_of: d("2026-11-30"),
+            period: Some(Period {
+                from: d("2025-10-01"),
+                to: d("2026-08-31"),
+            }),
+            filing_warnings,
+        };
+        let mut g = Findings::default();
+        crate::validate::run(&loaded.inputs, &loaded.catalog, &loaded.icd, &opts, &mut g);
+        g.items
+            .iter()
+            .filter(|x| x.code.starts_with("filing"))
+            .map(|x| (x.line, x.code))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes(true), [(2, "filing-limit"), (3, "filing-late")]);
+    assert_eq!(codes(false), [(2, "filing-limit")]);
 }

@@ -258,17 +258,19 @@ impl FontSet {
             return None;
         }
         text.chars()
-            .filter(|&c| self.needs_face(c))
+            .filter(|&c| self.needs_face(c) && !text::is_invisible(c))
             .find(|&c| self.face_for(c, Weight::Regular).is_none())
     }
 
-    /// Whether drawing `c` needs a face looked up. Control characters print
-    /// as spaces and invisible formatting characters (bidi marks, joiners)
-    /// need no glyph; with the bundled faces first, every WinAnsi character
-    /// is drawn by Helvetica or Liberation Sans (a test checks): most text
-    /// needs no lookup.
+    /// Whether drawing `c` may take a face other than the bundled ones.
+    /// Control characters print as spaces; with the bundled faces first,
+    /// every WinAnsi character is drawn by Helvetica or Liberation Sans (a
+    /// test checks): most text needs no lookup. Invisible formatting
+    /// characters are left to the caller: none needs a glyph, but layout
+    /// may still shape a joiner with the face of its run, so the faces a
+    /// document uses (`identities`) count them.
     fn needs_face(&self, c: char) -> bool {
-        !(c.is_control() || text::is_invisible(c) || (self.builtin.is_some() && is_win_ansi(c)))
+        !(c.is_control() || (self.builtin.is_some() && is_win_ansi(c)))
     }
 
     /// What identifies, beside the build, the faces that draw `text`: the
