@@ -708,13 +708,12 @@ struct LedgerStream<'a> {
 impl<'a> LedgerStream<'a> {
     fn new(dir: &'a Path, dry_run: bool, plan: &'a Plan) -> Result<Self> {
         // The money of the sessions billed here, not of every month's.
-        let billed = plan.session_ids();
         Ok(LedgerStream {
             dir,
             dry_run,
             csv: export::Csv::to(Staged::new(dir, dry_run)?, &export::LEDGER_HEADER),
             tally: Default::default(),
-            money: export::breakdowns::session_money(&plan.ledger, |s| billed.contains(s)),
+            money: export::breakdowns::session_money(&plan.ledger, |s| plan.has_payments(s)),
         })
     }
 

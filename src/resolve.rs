@@ -45,8 +45,8 @@ pub struct Resolved {
 struct Want<'a> {
     code: Option<&'a str>,
     pick: Option<Pick>,
-    /// Owned: a mapping's are `String`s, a session's inline ids.
-    modifiers: Vec<String>,
+    /// Borrowed from a mapping's `String`s or a session's inline ids.
+    modifiers: Vec<&'a str>,
     /// Units as billed: `x2`, or a mapping's `count`.
     units: Option<u32>,
     fee: Option<Cents>,
@@ -62,7 +62,7 @@ impl<'a> Want<'a> {
         Want {
             code: spec.code.as_deref(),
             pick: spec.units.pick(),
-            modifiers: spec.modifiers.clone(),
+            modifiers: spec.modifiers.iter().map(String::as_str).collect(),
             units: spec.count,
             fee: spec.fee,
             drug: spec.drug.as_deref(),
@@ -74,7 +74,7 @@ impl<'a> Want<'a> {
         Want {
             code: Some(&p.code),
             pick: None,
-            modifiers: p.modifiers.iter().map(|m| m.to_string()).collect(),
+            modifiers: p.modifiers.iter().map(|m| m.as_str()).collect(),
             units: p.units,
             fee: None,
             drug: None,
@@ -260,7 +260,7 @@ impl<'a> Resolver<'a> {
         self.lines.push(Line {
             description: p.description.clone(),
             code,
-            modifiers: w.modifiers.clone(),
+            modifiers: w.modifiers.iter().map(|m| m.to_string()).collect(),
             units,
             unit_fee,
             drug: info,

@@ -6,8 +6,7 @@
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::hash::{HashMap, HashSet};
-use crate::input::CompactString;
-use crate::input::{Inputs, Status, PATIENTS_FILE, SESSIONS_FILE};
+use crate::input::{CompactString, Inputs, Status, PATIENTS_FILE, SESSIONS_FILE};
 use crate::ledger::Ledger;
 use crate::validate::Period;
 use rayon::prelude::*;

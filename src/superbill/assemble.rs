@@ -146,9 +146,11 @@ impl<'a> Plan<'a> {
         (sb, findings)
     }
 
-    /// The ids of the sessions the plan's superbills are made of.
-    pub fn session_ids(&self) -> HashSet<&'a str> {
-        session_ids(&self.loaded.inputs, &self.groups)
+    /// Whether anything was paid toward (or refunded from) this session of
+    /// the plan's superbills: the payment index knows, for those sessions
+    /// only.
+    pub fn has_payments(&self, session_id: &str) -> bool {
+        self.idx.by_session.contains_key(session_id)
     }
 
     /// What the plan owns, to be freed elsewhere (the rest only borrows).
@@ -528,7 +530,11 @@ impl<'a> PaymentIndex<'a> {
     /// month, and a year of history would make the index twelve times the
     /// size of the month's.
     fn new(inputs: &'a Inputs, ledger: &Ledger, groups: &[Group]) -> Self {
-        let billed = session_ids(inputs, groups);
+        let billed: HashSet<&str> = groups
+            .iter()
+            .flat_map(|g| g.sessions.iter())
+            .map(|&i| inputs.sessions[i].session_id.as_str())
+            .collect();
         let mut by_session: HashMap<CompactString, Vec<usize>> = HashMap::default();
         let mut paying: HashSet<&str> = HashSet::default();
         for (i, a) in ledger.allocations.iter().enumerate() {
@@ -547,14 +553,6 @@ impl<'a> PaymentIndex<'a> {
                 .collect(),
         }
     }
-}
-
-fn session_ids<'a>(inputs: &'a Inputs, groups: &[Group]) -> HashSet<&'a str> {
-    groups
-        .iter()
-        .flat_map(|g| g.sessions.iter())
-        .map(|&i| inputs.sessions[i].session_id.as_str())
-        .collect()
 }
 
 #[cfg(test)]
