@@ -323,10 +323,10 @@ impl OutDir {
     /// Files of ours that this run did not produce (superbills now held or
     /// gone): removed, and only if they are still plain files in a real
     /// folder (a folder swapped for a symlink is not followed).
-    pub fn stale(&self, keep: &BTreeSet<String>) -> Vec<String> {
+    pub fn stale<K: std::borrow::Borrow<str> + Ord>(&self, keep: &BTreeSet<K>) -> Vec<String> {
         self.owned
             .iter()
-            .filter(|n| !keep.contains(*n))
+            .filter(|n| !keep.contains(n.as_str()))
             .filter(|n| self.plain_file(n))
             .cloned()
             .collect()
@@ -343,7 +343,10 @@ impl OutDir {
             && fs::symlink_metadata(self.path.join(name)).is_ok_and(|m| m.file_type().is_file())
     }
 
-    pub fn remove_stale(&self, keep: &BTreeSet<String>) -> Result<Vec<String>> {
+    pub fn remove_stale<K: std::borrow::Borrow<str> + Ord>(
+        &self,
+        keep: &BTreeSet<K>,
+    ) -> Result<Vec<String>> {
         let stale = self.stale(keep);
         for name in &stale {
             let path = self.path.join(name);

@@ -6,8 +6,9 @@
 use crate::error::{Error, Result};
 use crate::findings::{Findings, Severity};
 use crate::hash::{HashMap, HashSet};
-use crate::input::{CompactString, Inputs, Status, PATIENTS_FILE, SESSIONS_FILE};
+use crate::input::{Inputs, Status, PATIENTS_FILE, SESSIONS_FILE};
 use crate::ledger::Ledger;
+use crate::superbill::SessionBills;
 use crate::validate::Period;
 use rayon::prelude::*;
 
@@ -65,18 +66,18 @@ pub fn fates(
     patient: Option<&str>,
     bad: &ErrorLines,
     ledger: &Ledger,
-    session_superbill: &HashMap<CompactString, CompactString>,
+    session_superbill: &SessionBills,
 ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
     let billed_patients: HashSet<&str> = inputs
         .sessions
         .iter()
-        .filter(|s| session_superbill.contains_key(&s.session_id))
+        .filter(|s| session_superbill.contains(&s.session_id))
         .map(|s| s.patient_id.as_str())
         .collect();
     let paid_here: HashSet<&str> = ledger
         .allocations
         .iter()
-        .filter(|a| session_superbill.contains_key(&a.session_id))
+        .filter(|a| session_superbill.contains(&a.session_id))
         .map(|a| a.payment_id.as_str())
         .collect();
     // The fate of the row at `line` of `file`.
@@ -92,7 +93,7 @@ pub fn fates(
                 Some(s) if patient.is_some_and(|p| p != s.patient_id) => {
                     Fate::Skipped("other patient")
                 }
-                Some(s) if session_superbill.contains_key(&s.session_id) => Fate::Billed,
+                Some(s) if session_superbill.contains(&s.session_id) => Fate::Billed,
                 _ => Fate::Rejected,
             },
             PATIENTS_FILE => match inputs.patient_at(line) {

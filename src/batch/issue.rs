@@ -188,7 +188,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog, ctx.strings);
     counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
     d.files = files;
-    d.revision = Some(revision);
+    d.revision = Some(Box::new(revision));
     Ok(d)
 }
 

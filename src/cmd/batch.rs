@@ -89,7 +89,7 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
     let report = batch::run(&loaded, findings, &opts, dir, &|done, total| {
         progress.update(done, total);
         if done % 256 == 0 {
-            release_freed_memory();
+            batch::release_freed_memory();
         }
     });
     progress.finish();
@@ -521,17 +521,4 @@ fn peak_memory_mb() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb.div_ceil(1024))
-}
-
-/// Hands the pages the allocator holds free back to the system. glibc keeps
-/// the free space of its per-thread heaps, and rendering leaves it in holes
-/// between live blocks that it never trims by itself: a batch of 18,519
-/// superbills held 682 MB resident with this off, 473 MB with it on, for
-/// no more CPU (README, "Content streams").
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages; it is thread-safe.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }

@@ -1,11 +1,10 @@
 //! `payments.csv`: each payment and how it was applied.
 
 use super::{cell, Csv};
-use crate::hash::HashMap;
-use crate::input::CompactString;
 use crate::input::{Inputs, Payment};
 use crate::ledger::{Allocation, Ledger};
 use crate::money::Cents;
+use crate::superbill::SessionBills;
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -36,8 +35,8 @@ pub const PAYMENTS_HEADER: [&str; 10] = [
 pub fn payments_csv(
     inputs: &Inputs,
     ledger: &Ledger,
-    session_superbill: &HashMap<CompactString, CompactString>,
-    held_superbills: &HashMap<CompactString, CompactString>,
+    session_superbill: &SessionBills,
+    held_superbills: &SessionBills,
     waiting: &[&Payment],
 ) -> Vec<u8> {
     write_payments(
@@ -55,8 +54,8 @@ pub fn write_payments<W: Write>(
     w: W,
     inputs: &Inputs,
     ledger: &Ledger,
-    session_superbill: &HashMap<CompactString, CompactString>,
-    held_superbills: &HashMap<CompactString, CompactString>,
+    session_superbill: &SessionBills,
+    held_superbills: &SessionBills,
     waiting: &[&Payment],
 ) -> std::io::Result<W> {
     // By payment, each payment's in ledger order (a stable sort): one
@@ -108,8 +107,8 @@ struct Rows<'a> {
     ledger: &'a Ledger,
     /// Sorted by payment id.
     allocs: &'a [&'a Allocation],
-    session_superbill: &'a HashMap<CompactString, CompactString>,
-    held_superbills: &'a HashMap<CompactString, CompactString>,
+    session_superbill: &'a SessionBills,
+    held_superbills: &'a SessionBills,
 }
 
 impl Rows<'_> {
@@ -141,7 +140,7 @@ impl Rows<'_> {
         for a in &self.allocs[from..to] {
             let (number, status) = match self.session_superbill.get(&a.session_id) {
                 Some(n) => (
-                    n.as_str(),
+                    n,
                     if a.amount.is_negative() {
                         "refunded"
                     } else {

@@ -25,7 +25,7 @@ pub struct Outcome {
     /// Per input file: the fate of every row read, by line.
     pub fates: Vec<(&'static str, Vec<(u64, Fate)>)>,
     /// Superbill number of each billed session.
-    pub session_superbill: HashMap<CompactString, CompactString>,
+    pub session_superbill: super::SessionBills,
 }
 
 pub struct Request<'a> {
@@ -163,7 +163,7 @@ impl<'a> Plan<'a> {
     pub fn fates(
         &self,
         findings: &Findings,
-        session_superbill: &HashMap<CompactString, CompactString>,
+        session_superbill: &super::SessionBills,
     ) -> Vec<(&'static str, Vec<(u64, Fate)>)> {
         rows::fates(
             &self.loaded.inputs,
@@ -191,17 +191,19 @@ pub fn superbills(
 ) -> Outcome {
     let plan = Plan::new(loaded, validated, req, findings);
     let mut out = Vec::new();
-    let mut session_superbill = HashMap::default();
+    let mut session_superbill = super::SessionBills::default();
     for g in &plan.groups {
         let (sb, f) = plan.build(g);
         findings.extend(f);
-        for l in &sb.lines {
-            session_superbill.insert(l.session_id.as_str().into(), sb.number.as_str().into());
-        }
+        session_superbill.add(
+            &sb.number,
+            sb.lines.iter().map(|l| l.session_id.as_str().into()),
+        );
         if !sb.lines.is_empty() {
             out.push(sb);
         }
     }
+    let session_superbill = session_superbill.done();
     let fates = plan.fates(findings, &session_superbill);
     Outcome {
         superbills: out,

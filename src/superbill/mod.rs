@@ -6,9 +6,11 @@
 //! renderers (`render::superbill`, `export`) read only the model.
 
 mod assemble;
+mod billed;
 pub mod letters;
 mod model;
 mod paid;
 
 pub use assemble::{number, superbills, Group, Outcome, Plan, Request};
+pub use billed::SessionBills;
 pub use model::*;
