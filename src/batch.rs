@@ -231,6 +231,9 @@ pub fn run(
         period: Some(opts.period),
         filing_warnings: true,
     };
+    // Reading a million rows leaves the files' text and its cells freed
+    // but still resident; validation and the plan would sit on top of it.
+    release_freed_memory();
     // `--jobs` threads for everything the batch does side by side.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
@@ -272,14 +275,16 @@ pub fn run(
         )
     });
     interrupted(opts)?;
+    // Validation's scratch goes back before rendering adds its own.
+    release_freed_memory();
 
     // The documents' folders (no symlinks), then every name this run may
     // write, claimed before any is written.
     let folders: Vec<&str> = documents.iter().map(|d| d.folder()).collect();
     out.prepare_folders(&folders)?;
     // A shard writes its patients' documents and its manifest only.
-    let exports: &[&str] = if opts.shard.is_some() { &[] } else { &EXPORTS };
-    let mut names: BTreeSet<String> = exports.iter().map(|n| n.to_string()).collect();
+    let exports_claimed: &[&str] = if opts.shard.is_some() { &[] } else { &EXPORTS };
+    let mut names: BTreeSet<String> = exports_claimed.iter().map(|n| n.to_string()).collect();
     names.insert(MANIFEST_FILE.into());
     for g in &plan.groups {
         let held = !holds.reasons(&g.patient.patient_id).is_empty() && !opts.partial;
@@ -292,6 +297,9 @@ pub fn run(
         }
     }
     out.claim(&names, &me)?;
+    // The folder keeps what it claimed; a copy of every name need not
+    // stay beside it while the superbills render.
+    drop(names);
 
     // A shard writes no exports: the merge composes them, once, from the
     // whole batch (and gives the journal's hint).
@@ -441,10 +449,9 @@ pub fn run(
     // A long month may need journal-xero-2.csv: claimed like the rest.
     let more: BTreeSet<String> = exports
         .keys()
-        .filter(|n| !names.contains(*n))
+        .filter(|n| !exports_claimed.contains(&n.as_str()))
         .cloned()
         .collect();
-    drop(names);
     if !more.is_empty() {
         out.claim(&more, &me)?;
     }

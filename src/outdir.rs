@@ -545,7 +545,7 @@ mod tests {
         fs::write(out.join("a.csv"), b"ours").unwrap();
         dir.owned.insert("old/x.pdf".into());
         dir.owned.insert("a.csv".into());
-        let removed = dir.remove_stale(&BTreeSet::new()).unwrap();
+        let removed = dir.remove_stale(&BTreeSet::<String>::new()).unwrap();
         assert_eq!(removed, ["a.csv"]);
         assert_eq!(fs::read(elsewhere.join("x.pdf")).unwrap(), b"the user's");
     }
