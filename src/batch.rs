@@ -426,9 +426,13 @@ pub fn run(
     let mut history = std::mem::take(&mut out.previous.history);
     let mut corrected = Vec::new();
     for d in done.iter_mut().filter(|d| d.status != Status::Held) {
-        let Some(r) = d.revision.take().map(|r| *r) else {
+        let Some(mut r) = d.revision.take().map(|r| *r) else {
             continue;
         };
+        if let Some(pdf) = d.files.first() {
+            r.sha256 = pdf.sha256.clone();
+            r.source = pdf.source.clone();
+        }
         let h = history.entry(r.number.to_string()).or_default();
         let again = h.last().map(|p| p.revision) == Some(r.revision);
         if d.row.is_some() && r.revision > 1 && !again {

@@ -181,10 +181,12 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         // Same bytes as before; only their permissions may need fixing.
         atomic::restrict(&ctx.out.join(&f.name))?;
     }
-    // The superbill itself is the first document.
+    // The superbill itself is the first document: its hash and source are
+    // the revision's, copied in when the history is written (not held
+    // twice per superbill while the batch renders).
     let mut revision = revision;
-    revision.sha256 = files[0].sha256.clone();
-    revision.source = files[0].source.clone();
+    revision.sha256 = String::new();
+    revision.source = String::new();
     d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog, ctx.strings);
     counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
     d.files = files;
