@@ -140,9 +140,11 @@ struct Done {
     /// One per document kind, in `render::documents` order (the superbill
     /// itself first); empty when held.
     files: Vec<Written>,
-    /// Boxed: it moves into the manifest's history once the exports are
-    /// written, and an empty slot here would weigh as much as a full one
-    /// in every superbill's `Done` (a million sessions: 185,185 of them).
+    /// Boxed: it moves into the manifest's history once every superbill is
+    /// issued, and an empty slot here would weigh as much as a full one in
+    /// every superbill's `Done` (a million sessions: 185,185 of them). Its
+    /// `sha256` and `source` are empty until then: they are the first
+    /// file's, copied in as it moves.
     revision: Option<Box<Revision>>,
 }
 
@@ -394,10 +396,10 @@ pub fn run(
         Some(ledger) => compose_exports(loaded, &plan, &done, &findings, &extra, ledger, &pool)?,
     };
     // What the report needs of the plan, the payments and the sessions;
-    // then the plan, the row fates and the maps of sessions are freed
-    // while the folder is tidied, before the manifest is built: they were
-    // all still held when it was, the run's peak (at a million sessions,
-    // a fifth of it).
+    // then the plan, the row fates, the maps of sessions, the validation
+    // results and the holds are freed while the folder is tidied, before
+    // the manifest is built: they were all still held when it was, the
+    // run's peak (at a million sessions, a fifth of it).
     let credit = plan.ledger.credit.values().copied().sum();
     let held_money = plan.ledger.held.values().copied().sum();
     let received = receipts

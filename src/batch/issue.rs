@@ -243,7 +243,8 @@ pub(super) fn reasons_text(reasons: &[Reason]) -> String {
 
 /// Sets the superbill's revision from this folder's history: the same
 /// content keeps the revision last issued; different content is a
-/// corrected superbill, one revision up. Returns the history entry.
+/// corrected superbill, one revision up. Returns the history entry (the
+/// caller fills in the PDF's hash and source).
 fn revise(previous: &Manifest, sb: &mut Superbill) -> Revision {
     sb.issue.revision = 0;
     let content = sha256_hex(&serde_json::to_vec(&*sb).expect("superbill serialises"));

@@ -14,12 +14,15 @@ pub struct SessionBills {
     numbers: Vec<CompactString>,
     /// (session id, index into `numbers`), sorted by id once `done`.
     sessions: Vec<(CompactString, u32)>,
+    /// Whether `done` sorted them: a lookup before that would miss.
+    sorted: bool,
 }
 
 impl SessionBills {
     /// `sessions` are on superbill `number`. Call [`SessionBills::done`]
     /// before looking anything up.
     pub fn add(&mut self, number: &str, sessions: impl IntoIterator<Item = CompactString>) {
+        self.sorted = false;
         let at = u32::try_from(self.numbers.len()).expect("fewer than 4 billion superbills");
         self.numbers.push(number.into());
         self.sessions.extend(sessions.into_iter().map(|s| (s, at)));
@@ -38,11 +41,16 @@ impl SessionBills {
             same
         });
         self.sessions.shrink_to_fit();
+        self.sorted = true;
         self
     }
 
     /// The number of the superbill `session` is on.
     pub fn get(&self, session: &str) -> Option<&str> {
+        debug_assert!(
+            self.sorted || self.sessions.is_empty(),
+            "lookup before done()"
+        );
         let i = self
             .sessions
             .binary_search_by(|(id, _)| id.as_str().cmp(session))
