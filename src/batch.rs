@@ -451,7 +451,10 @@ pub fn run(
             }
         }
     }
-    let issued = |d: &&Done| d.status != Status::Held && d.row.is_some();
+    let issued: Vec<&Done> = done
+        .iter()
+        .filter(|d| d.status != Status::Held && d.row.is_some())
+        .collect();
     // A long month may need journal-xero-2.csv: claimed like the rest.
     let more: BTreeSet<String> = exports
         .keys()
@@ -462,9 +465,8 @@ pub fn run(
         out.claim(&more, &me)?;
     }
     let removed = {
-        let keep: BTreeSet<&str> = done
+        let keep: BTreeSet<&str> = issued
             .iter()
-            .filter(issued)
             .flat_map(|d| d.files.iter().map(|f| f.name.as_str()))
             .chain(exports.keys().map(String::as_str))
             .chain([MANIFEST_FILE])
@@ -476,13 +478,16 @@ pub fn run(
         }
     };
     interrupted(opts)?;
-    let rows_of = || done.iter().filter(issued).filter_map(|d| d.row.as_ref());
-    let sum = |f: fn(&SummaryRow) -> Cents| rows_of().map(f).sum();
-    let superbills = done.iter().filter(issued).count();
-    let report = Report {
-        superbills,
-        patients: superbills,
-        lines: rows_of().map(|r| r.lines).sum(),
+    let sum =
+        |f: fn(&SummaryRow) -> Cents| issued.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
+    let mut report = Report {
+        superbills: issued.len(),
+        patients: issued.len(),
+        lines: issued
+            .iter()
+            .filter_map(|d| d.row.as_ref())
+            .map(|r| r.lines)
+            .sum(),
         charged: sum(|r| r.charged),
         paid: sum(|r| r.paid),
         balance: sum(|r| r.balance),
@@ -522,45 +527,31 @@ pub fn run(
                 reasons: d.reasons.clone(),
             })
             .collect(),
-        partial: done
+        partial: issued
             .iter()
-            .filter(issued)
             .filter(|d| d.status == Status::Partial)
             .map(|d| d.number.clone())
             .collect(),
         corrected,
         anyone,
         removed,
-        shard_superbills: done
-            .iter()
-            .filter(issued)
-            .filter(|d| !d.files.is_empty())
-            .count(),
+        shard_superbills: issued.iter().filter(|d| !d.files.is_empty()).count(),
     };
     // The manifest is built from what is still held, so the freed pages
     // go back first (they would otherwise count toward the peak beside it).
     freeing.wait();
-    let mut report = report;
     report.files = write_exports(loaded, done, history, exports, opts, &mut out)?;
     out.finish();
     Ok(report)
 }
 
-/// Frees `x` on a thread of its own. A million sessions leave millions of
-/// small allocations; freeing them took seconds of the run's last, single
-/// threaded stretch, and a command line run exits right after anyway.
-/// Should no thread start, `x` is freed here.
-fn free_later<T: Send + 'static>(x: T) {
-    let _ = std::thread::Builder::new()
-        .name("free".into())
-        .spawn(move || drop(x));
-}
-
-/// Frees `x` on a thread of its own while the caller goes on; `wait`
-/// returns once it is freed and the pages are handed back to the system.
-/// Should no thread start, `x` is freed at once.
-struct Freeing(Option<std::thread::JoinHandle<()>>);
-
+/// Frees `x` on a thread of its own while the caller goes on. A million
+/// sessions leave millions of small allocations; freeing them took seconds
+/// of the run's last, single threaded stretch, and a command line run
+/// exits right after anyway. [`Freeing::wait`] returns once `x` is freed
+/// and the pages are handed back to the system; a caller that does not
+/// wait lets the thread finish on its own. Should no thread start, `x` is
+/// freed at once.
 fn free_soon<T: Send + 'static>(x: T) -> Freeing {
     Freeing(
         std::thread::Builder::new()
@@ -569,6 +560,8 @@ fn free_soon<T: Send + 'static>(x: T) -> Freeing {
             .ok(),
     )
 }
+
+struct Freeing(Option<std::thread::JoinHandle<()>>);
 
 impl Freeing {
     fn wait(self) {
@@ -956,7 +949,7 @@ fn write_exports(
             manifest.outputs.insert(f.name, f.sha256);
         }
     }
-    free_later(done);
+    free_soon(done);
     for (name, staged) in outputs {
         interrupted(opts)?;
         let done = staged.commit(&out.path.join(&name))?;
@@ -975,7 +968,7 @@ fn write_exports(
         .into_inner()
         .map_err(|e| Error::io(&path, e.into_error()))?;
     files.push((MANIFEST_FILE.to_string(), staged.commit(&path)?.written));
-    free_later(manifest);
+    free_soon(manifest);
     Ok(files)
 }
 

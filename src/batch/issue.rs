@@ -181,12 +181,6 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         // Same bytes as before; only their permissions may need fixing.
         atomic::restrict(&ctx.out.join(&f.name))?;
     }
-    // The superbill itself is the first document: its hash and source are
-    // the revision's, copied in when the history is written (not held
-    // twice per superbill while the batch renders).
-    let mut revision = revision;
-    revision.sha256 = String::new();
-    revision.source = String::new();
     d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog, ctx.strings);
     counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
     d.files = files;
@@ -274,7 +268,16 @@ fn revise(previous: &Manifest, sb: &mut Superbill) -> Revision {
         paid: sb.total_paid,
     };
     match previous.latest(&sb.number) {
-        Some(old) if old.content == new.content => new = old.clone(),
+        Some(old) if old.content == new.content => {
+            // Its PDF's hash and source are the caller's to fill in (from
+            // the file, when the history is written: not held twice per
+            // superbill while the batch renders).
+            new = Revision {
+                sha256: String::new(),
+                source: String::new(),
+                ..old.clone()
+            }
+        }
         Some(old) => {
             new.revision = old.revision + 1;
             new.reason = change_reason(old, &new).into();
