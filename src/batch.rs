@@ -572,11 +572,14 @@ impl Freeing {
     }
 }
 
-/// Hands the pages the allocator holds free back to the system. glibc keeps
-/// the free space of its per-thread heaps, and rendering leaves it in holes
-/// between live blocks that it never trims by itself: a batch of 18,519
-/// superbills held 682 MB resident with this off, 473 MB with it on, for
-/// no more CPU (README, "Content streams").
+/// Hands the pages glibc's allocator holds free back to the system. glibc
+/// keeps the free space of its per-thread heaps, and rendering leaves it in
+/// holes between live blocks that it never trims by itself: a batch of
+/// 18,519 superbills held 682 MB resident with this off, 473 MB with it on,
+/// for no more CPU (README, "Content streams"). The `superbill` program
+/// allocates with mimalloc, which returns freed pages by itself (this then
+/// trims only what C code took from glibc); a program that keeps glibc's
+/// allocator for the library still needs it.
 pub fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages; it is thread-safe.
@@ -743,32 +746,48 @@ fn produce(
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let mut done = Vec::with_capacity(order.len());
+    // A slice's lines go to the ledger while the next slice renders: on
+    // the main thread between slices they left the workers idle.
+    let mut issued: Vec<Done> = Vec::new();
     for slice in order.chunks(SLICE) {
-        let results: Vec<Result<Done>> = pool.install(|| {
-            slice
-                .par_iter()
-                .map(|(_, g)| {
-                    interrupted(opts)?;
-                    let d = issue::issue(&ctx, g)?;
-                    progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    Ok(d)
-                })
-                .collect()
+        let previous = std::mem::take(&mut issued);
+        let (results, ()) = pool.install(|| {
+            rayon::join(
+                || {
+                    slice
+                        .par_iter()
+                        .map(|(_, g)| {
+                            interrupted(opts)?;
+                            let d = issue::issue(&ctx, g)?;
+                            progress(count.fetch_add(1, Ordering::Relaxed) + 1, total);
+                            Ok(d)
+                        })
+                        .collect::<Vec<Result<Done>>>()
+                },
+                || to_ledger(previous, ledger.as_deref_mut(), &mut done),
+            )
         });
-        for d in results {
-            let mut d = d?;
-            if let Some(s) = ledger.as_mut().filter(|_| d.status != Status::Held) {
-                s.add(&d.lines);
-            }
-            d.lines = Vec::new();
-            if d.status != Status::Held {
-                // Only a held superbill's sessions are looked up later.
-                d.group_sessions = Vec::new();
-            }
-            done.push(d);
-        }
+        // The first error in number order, as one thread would meet it.
+        issued = results.into_iter().collect::<Result<Vec<Done>>>()?;
     }
+    to_ledger(issued, ledger, &mut done);
     Ok(done)
+}
+
+/// Issued superbills, in order: their lines to ledger.csv and the totals,
+/// then kept without them.
+fn to_ledger(issued: Vec<Done>, mut ledger: Option<&mut LedgerStream>, done: &mut Vec<Done>) {
+    for mut d in issued {
+        if let Some(s) = ledger.as_mut().filter(|_| d.status != Status::Held) {
+            s.add(&d.lines);
+        }
+        d.lines = Vec::new();
+        if d.status != Status::Held {
+            // Only a held superbill's sessions are looked up later.
+            d.group_sessions = Vec::new();
+        }
+        done.push(d);
+    }
 }
 
 /// Superbills rendered in parallel between two ledger flushes: enough to

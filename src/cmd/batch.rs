@@ -87,10 +87,7 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
         merge_into: args.merge_into.clone(),
     };
     let report = batch::run(&loaded, findings, &opts, dir, &|done, total| {
-        progress.update(done, total);
-        if done % 256 == 0 {
-            batch::release_freed_memory();
-        }
+        progress.update(done, total)
     });
     progress.finish();
     let report = report?;

@@ -1,4 +1,4 @@
-//! Measures zlib levels 1, 3, 6 and 9 on the streams of superbill PDFs.
+//! Measures zlib levels 1 to 6 and 9 on the streams of superbill PDFs.
 //!
 //! Usage: `zlib-levels REPS DIR...`, each DIR a folder of PDFs written by
 //! `superbill batch` (its `superbills/`). Every FlateDecode stream that is
@@ -22,7 +22,7 @@ enum Class {
     ToUnicode,
 }
 
-const LEVELS: [u32; 4] = [1, 3, 6, 9];
+const LEVELS: [u32; 7] = [1, 2, 3, 4, 5, 6, 9];
 
 fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
     h[from..]
