@@ -731,9 +731,9 @@ fn produce(
         strings: &export::ledger::Strings::default(),
     };
     // In superbill number order, a slice at a time: each slice renders in
-    // parallel, then its ledger lines go to ledger.csv and the totals in
-    // that order and are dropped, so the lines of the whole batch are
-    // never held at once.
+    // parallel, and its ledger lines go to ledger.csv and the totals in
+    // that order (while the next slice renders) and are dropped, so the
+    // lines of at most two slices are held at once.
     let mut order: Vec<(String, &crate::superbill::Group)> = plan
         .groups
         .iter()
@@ -790,8 +790,9 @@ fn to_ledger(issued: Vec<Done>, mut ledger: Option<&mut LedgerStream>, done: &mu
     }
 }
 
-/// Superbills rendered in parallel between two ledger flushes: enough to
-/// keep every thread busy, few enough that their lines weigh little.
+/// Superbills rendered in parallel at a time, their lines flushed to the
+/// ledger during the next slice: enough to keep every thread busy, few
+/// enough that their lines weigh little.
 const SLICE: usize = 2048;
 
 /// ledger.csv and the totals of its lines, made as superbills are issued.
