@@ -478,16 +478,13 @@ pub fn run(
         }
     };
     interrupted(opts)?;
-    let sum =
-        |f: fn(&SummaryRow) -> Cents| issued.iter().filter_map(|d| d.row.as_ref()).map(f).sum();
+    // Every issued superbill has a row (the filter above).
+    let summary: Vec<&SummaryRow> = issued.iter().filter_map(|d| d.row.as_ref()).collect();
+    let sum = |f: fn(&SummaryRow) -> Cents| summary.iter().map(|r| f(r)).sum();
     let mut report = Report {
         superbills: issued.len(),
         patients: issued.len(),
-        lines: issued
-            .iter()
-            .filter_map(|d| d.row.as_ref())
-            .map(|r| r.lines)
-            .sum(),
+        lines: summary.iter().map(|r| r.lines).sum(),
         charged: sum(|r| r.charged),
         paid: sum(|r| r.paid),
         balance: sum(|r| r.balance),
