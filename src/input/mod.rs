@@ -111,43 +111,66 @@ impl Inputs {
                 ),
             )
         })?;
-        let mut reading = records::Reading::new(parse::DateRules {
+        let rules = parse::DateRules {
             tz,
             utc_midnight: practice.utc_midnight.unwrap_or_default(),
-        });
-        // One file at a time: each table is dropped once its records are
-        // made, so a big practice never holds all three tables at once.
-        let mut rows = Vec::new();
+        };
+        // Sessions are read beside patients and then payments: side by side
+        // when the caller's thread pool has two threads (reading a million
+        // sessions was seconds on one core), one after the other when it
+        // has one. Each file's table is dropped once its records are made,
+        // so at most two tables are held at once. Findings join in file
+        // order, as if read one by one.
+        let (first, sessions) = rayon::join(
+            || {
+                let patients = Part::read(
+                    dir,
+                    PATIENTS_FILE,
+                    &records::PATIENT_COLUMNS,
+                    rules,
+                    |t, r, f| records::patients(t, r, f),
+                    |p| p.line,
+                    "patient_id",
+                    None,
+                );
+                let payments = Part::read(
+                    dir,
+                    PAYMENTS_FILE,
+                    &records::PAYMENT_COLUMNS,
+                    rules,
+                    |t, r, f| records::payments(t, r, f),
+                    |p| p.line,
+                    "payment_id",
+                    Some(rules),
+                );
+                (patients, payments)
+            },
+            || {
+                Part::read(
+                    dir,
+                    SESSIONS_FILE,
+                    &records::SESSION_COLUMNS,
+                    rules,
+                    |t, r, f| records::sessions(t, r, f),
+                    |s| s.line,
+                    "session_id",
+                    Some(rules),
+                )
+            },
+        );
+        // The first error in file order, as one thread would meet it.
+        let (patients, payments) = first;
+        let (mut patients, mut sessions, payments) = (patients?, sessions?, payments?);
+        let mut rows = Vec::with_capacity(3);
         let mut row_refs = crate::hash::HashMap::default();
-        let dates = reading.dates;
-        let (t, source) = read_table(dir, PATIENTS_FILE, &records::PATIENT_COLUMNS, findings)?;
-        let patient_lines = ids_by_line(&t, "patient_id");
-        let patients = in_file_order(records::patients(&t, &mut reading, findings), |p| p.line);
-        let recorded = patients.iter().map(|p| p.line).collect();
-        for (line, r) in refs::unrecorded(&t, "patient_id", None, &recorded) {
-            row_refs.insert((PATIENTS_FILE, line), r);
-        }
-        rows.push(FileRows::of(PATIENTS_FILE, source, &t));
-        drop(t);
-        let (t, source) = read_table(dir, SESSIONS_FILE, &records::SESSION_COLUMNS, findings)?;
-        let session_lines = ids_by_line(&t, "session_id");
-        let sessions = in_file_order(records::sessions(&t, &mut reading, findings), |s| s.line);
-        let recorded = sessions.iter().map(|s| s.line).collect();
-        for (line, r) in refs::unrecorded(&t, "session_id", Some(dates), &recorded) {
-            row_refs.insert((SESSIONS_FILE, line), r);
-        }
-        rows.push(FileRows::of(SESSIONS_FILE, source, &t));
-        drop(t);
-        let (t, source) = read_table(dir, PAYMENTS_FILE, &records::PAYMENT_COLUMNS, findings)?;
-        let payments = in_file_order(records::payments(&t, &mut reading, findings), |p| p.line);
-        let recorded = payments.iter().map(|p| p.line).collect();
-        for (line, r) in refs::unrecorded(&t, "payment_id", Some(dates), &recorded) {
-            row_refs.insert((PAYMENTS_FILE, line), r);
-        }
-        rows.push(FileRows::of(PAYMENTS_FILE, source, &t));
-        drop(t);
+        let mut midnights = records::Midnights::default();
+        let patient_lines = std::mem::take(&mut patients.ids);
+        let session_lines = std::mem::take(&mut sessions.ids);
+        let patients = patients.take(findings, &mut rows, &mut row_refs, &mut midnights);
+        let sessions = sessions.take(findings, &mut rows, &mut row_refs, &mut midnights);
+        let payments = payments.take(findings, &mut rows, &mut row_refs, &mut midnights);
         let explicit = practice.utc_midnight.is_some();
-        reading.midnights.report(&reading.dates, explicit, findings);
+        midnights.report(&rules, explicit, findings);
         let mut patient_index = crate::hash::HashMap::default();
         for (i, p) in patients.iter().enumerate() {
             patient_index.entry(p.patient_id.clone()).or_insert(i);
@@ -262,6 +285,73 @@ impl Inputs {
 
     pub fn provider(&self, id: &str) -> Option<&Provider> {
         self.practice.providers.iter().find(|p| p.id == id)
+    }
+}
+
+/// One export read on its own: its records in file order, its rows, the
+/// references of rows that yielded no record, its ids by line, and what
+/// reading it found (joined into the run's findings in file order).
+struct Part<T> {
+    file: &'static str,
+    records: Vec<T>,
+    rows: FileRows,
+    refs: crate::hash::HashMap<u64, refs::RowRef>,
+    ids: crate::hash::HashMap<CompactString, u64>,
+    findings: Findings,
+    midnights: records::Midnights,
+}
+
+impl<T> Part<T> {
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        dir: &Path,
+        file: &'static str,
+        columns: &table::Columns,
+        rules: parse::DateRules,
+        make: impl FnOnce(&Table, &mut records::Reading, &mut Findings) -> Vec<T>,
+        line_of: fn(&T) -> u64,
+        id_col: &str,
+        dated: Option<parse::DateRules>,
+    ) -> Result<Part<T>> {
+        let mut findings = Findings::default();
+        let mut reading = records::Reading::new(rules);
+        let (t, source) = read_table(dir, file, columns, &mut findings)?;
+        // Only patients' and sessions' ids are looked up by line.
+        let ids = if file == PAYMENTS_FILE {
+            Default::default()
+        } else {
+            ids_by_line(&t, id_col)
+        };
+        let records = in_file_order(make(&t, &mut reading, &mut findings), line_of);
+        let recorded = records.iter().map(line_of).collect();
+        let refs = refs::unrecorded(&t, id_col, dated, &recorded);
+        let rows = FileRows::of(file, source, &t);
+        Ok(Part {
+            file,
+            records,
+            rows,
+            refs,
+            ids,
+            findings,
+            midnights: reading.midnights,
+        })
+    }
+
+    /// The records; the rest joins the run's.
+    fn take(
+        self,
+        findings: &mut Findings,
+        rows: &mut Vec<FileRows>,
+        row_refs: &mut crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
+        midnights: &mut records::Midnights,
+    ) -> Vec<T> {
+        findings.extend(self.findings);
+        rows.push(self.rows);
+        for (line, r) in self.refs {
+            row_refs.insert((self.file, line), r);
+        }
+        midnights.join(self.midnights);
+        self.records
     }
 }
 

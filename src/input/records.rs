@@ -80,6 +80,12 @@ pub struct Midnights {
 }
 
 impl Midnights {
+    /// Adds what another file's reading saw (files are read side by side;
+    /// each file's timestamps are its own).
+    pub fn join(&mut self, other: Midnights) {
+        self.seen.extend(other.seen);
+    }
+
     fn saw(&mut self, file: &str, col: &'static str, line: u64) {
         match self.seen.iter_mut().find(|s| s.0 == file && s.1 == col) {
             Some(s) => s.3 += 1,
