@@ -17,6 +17,7 @@
 
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -281,15 +282,16 @@ impl OutDir {
     /// ours, then records the names (before any is written) so that a
     /// killed run's files are known as ours next time.
     pub fn claim(&mut self, names: &BTreeSet<String>, me: &Identity) -> Result<()> {
-        let mut foreign = Vec::new();
-        for name in names {
-            let path = self.path.join(name);
-            match fs::symlink_metadata(&path) {
-                Err(_) => {}
-                Ok(_) if self.owned.contains(name) && self.plain_file(name) => {}
-                Ok(_) => foreign.push(name.clone()),
-            }
-        }
+        // Looked up side by side (in the caller's thread pool): a million
+        // sessions' batch claims 185,000 names, a file system call each.
+        let foreign: Vec<String> = names
+            .par_iter()
+            .filter(|name| match fs::symlink_metadata(self.path.join(name)) {
+                Err(_) => false,
+                Ok(_) => !(self.owned.contains(*name) && self.plain_file(name)),
+            })
+            .cloned()
+            .collect();
         if !foreign.is_empty() {
             let more = foreign.len().saturating_sub(5);
             let mut list: Vec<String> = foreign.into_iter().take(5).collect();
