@@ -30,7 +30,13 @@ const MAX_SUGGESTIONS: usize = 5;
 
 /// `" f33.2 "` -> `"F332"`: the form tables and comparisons use.
 pub fn normalize(code: &str) -> String {
-    code.trim().replace('.', "").to_ascii_uppercase()
+    // One pass, one allocation: validation normalises every diagnosis of
+    // every session, some of them several times.
+    code.trim()
+        .chars()
+        .filter(|&c| c != '.')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// `F332` -> `F33.2`: the form people read and claim forms print.

@@ -552,20 +552,28 @@ impl<'a> PaymentIndex<'a> {
     /// month, and a year of history would make the index twelve times the
     /// size of the month's.
     fn new(inputs: &'a Inputs, ledger: &Ledger, billed: &HashSet<&str>) -> Self {
+        // Every month's allocations and payments are sifted side by side;
+        // the few kept are indexed in order.
+        let mine: Vec<usize> = (0..ledger.allocations.len())
+            .into_par_iter()
+            .filter(|&i| billed.contains(ledger.allocations[i].session_id.as_str()))
+            .collect();
         let mut by_session: HashMap<CompactString, Vec<usize>> = HashMap::default();
         let mut paying: HashSet<&str> = HashSet::default();
-        for (i, a) in ledger.allocations.iter().enumerate() {
-            if billed.contains(a.session_id.as_str()) {
-                by_session.entry(a.session_id.clone()).or_default().push(i);
-                paying.insert(&a.payment_id);
-            }
+        for i in mine {
+            let a = &ledger.allocations[i];
+            by_session.entry(a.session_id.clone()).or_default().push(i);
+            paying.insert(&a.payment_id);
         }
+        let payments: Vec<&'a crate::input::Payment> = inputs
+            .payments
+            .par_iter()
+            .filter(|p| paying.contains(p.payment_id.as_str()))
+            .collect();
         PaymentIndex {
             by_session,
-            payments: inputs
-                .payments
-                .iter()
-                .filter(|p| paying.contains(p.payment_id.as_str()))
+            payments: payments
+                .into_iter()
                 .map(|p| (p.payment_id.as_str(), p))
                 .collect(),
         }
