@@ -505,3 +505,44 @@ mod line_tests {
         assert_eq!(at(10), None);
     }
 }
+
+#[cfg(test)]
+mod side_by_side_tests {
+    use super::*;
+
+    /// Read with `threads` threads: the findings in order, and the lines
+    /// of the records of each file.
+    fn read(threads: usize) -> (Vec<crate::findings::Finding>, [Vec<u64>; 3]) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/cedar-ridge-messy");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let mut findings = Findings::default();
+        let inputs = pool.install(|| Inputs::load(&dir, &mut findings)).unwrap();
+        let lines = [
+            inputs.patients.iter().map(|p| p.line).collect(),
+            inputs.sessions.iter().map(|s| s.line).collect(),
+            inputs.payments.iter().map(|p| p.line).collect(),
+        ];
+        (findings.items, lines)
+    }
+
+    #[test]
+    fn files_read_side_by_side_give_what_one_thread_gives() {
+        let (one, one_lines) = read(1);
+        let (two, two_lines) = read(2);
+        // The messy sample has findings in every file: their order is
+        // the one-thread order, file by file.
+        for file in [PATIENTS_FILE, SESSIONS_FILE, PAYMENTS_FILE] {
+            assert!(one.iter().any(|f| f.file == file), "no finding in {file}");
+        }
+        assert_eq!(one, two);
+        assert_eq!(one_lines, two_lines);
+        let files: Vec<&str> = one.iter().map(|f| f.file.as_str()).collect();
+        let first = |file: &str| files.iter().position(|f| *f == file).unwrap();
+        let last = |file: &str| files.iter().rposition(|f| *f == file).unwrap();
+        assert!(last(PATIENTS_FILE) < first(SESSIONS_FILE));
+        assert!(last(SESSIONS_FILE) < first(PAYMENTS_FILE));
+    }
+}
