@@ -237,10 +237,7 @@ pub fn run(
     // but still resident; validation and the plan would sit on top of it.
     release_freed_memory();
     // `--jobs` threads for everything the batch does side by side.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))?;
+    let pool = workers(opts.jobs)?;
     let validated = pool.install(|| {
         crate::preflight::run(
             &loaded.inputs,
@@ -315,10 +312,9 @@ pub fn run(
     // The folder keeps what it claimed; a copy of every name need not
     // stay beside it while the superbills render.
     drop(names);
-    let mut ledger = match money {
-        None => None,
-        Some(money) => Some(LedgerStream::new(&out.path, opts.dry_run, money)?),
-    };
+    let mut ledger = money
+        .map(|money| LedgerStream::new(&out.path, opts.dry_run, money))
+        .transpose()?;
     let mut done = produce(
         loaded,
         &plan,
@@ -550,6 +546,14 @@ pub fn run(
     report.files = write_exports(loaded, done, history, exports, opts, &mut out)?;
     out.finish();
     Ok(report)
+}
+
+/// `jobs` threads for what the batch does side by side (at least one).
+pub fn workers(jobs: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))
 }
 
 /// Frees `x` on a thread of its own while the caller goes on. A million

@@ -63,13 +63,9 @@ pub(super) fn execute(args: &BatchArgs, shards: Option<Shards>) -> Result<i32> {
     };
     let mut findings = Findings::default();
     // Read with `--jobs` threads too: the practice's files side by side.
-    let loaded = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start worker threads: {e}")))
-        .and_then(|pool| {
-            pool.install(|| crate::practice::load(&args.practice.practice, &mut findings))
-        });
+    let loaded = batch::workers(jobs).and_then(|pool| {
+        pool.install(|| crate::practice::load(&args.practice.practice, &mut findings))
+    });
     let loaded = match loaded {
         Ok(l) => l,
         Err(e) => {

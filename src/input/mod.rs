@@ -123,51 +123,23 @@ impl Inputs {
         // patients' table does not grow with the months. Findings join in
         // file order, as if read one by one.
         let (patients, sessions) = rayon::join(
-            || {
-                Part::read(
-                    dir,
-                    PATIENTS_FILE,
-                    &records::PATIENT_COLUMNS,
-                    rules,
-                    records::patients,
-                    |p| p.line,
-                    "patient_id",
-                    None,
-                )
-            },
-            || {
-                Part::read(
-                    dir,
-                    SESSIONS_FILE,
-                    &records::SESSION_COLUMNS,
-                    rules,
-                    records::sessions,
-                    |s| s.line,
-                    "session_id",
-                    Some(rules),
-                )
-            },
+            || Part::read(dir, rules, &PATIENTS),
+            || Part::read(dir, rules, &SESSIONS),
         );
         // The first error in file order, as one thread would meet it.
-        let (mut patients, mut sessions) = (patients?, sessions?);
-        let payments = Part::read(
-            dir,
-            PAYMENTS_FILE,
-            &records::PAYMENT_COLUMNS,
-            rules,
-            records::payments,
-            |p| p.line,
-            "payment_id",
-            Some(rules),
-        )?;
-        let mut rows = Vec::with_capacity(3);
-        let mut row_refs = crate::hash::HashMap::default();
-        let mut midnights = records::Midnights::default();
-        let patient_lines = std::mem::take(&mut patients.ids);
-        let session_lines = std::mem::take(&mut sessions.ids);
-        let patients = patients.take(findings, &mut rows, &mut row_refs, &mut midnights);
-        let sessions = sessions.take(findings, &mut rows, &mut row_refs, &mut midnights);
-        let payments = payments.take(findings, &mut rows, &mut row_refs, &mut midnights);
+        let (patients, sessions) = (patients?, sessions?);
+        let payments = Part::read(dir, rules, &PAYMENTS)?;
+        let mut joined = Joined::default();
+        let (patients, patient_lines) = joined.add(patients);
+        let (sessions, session_lines) = joined.add(sessions);
+        let (payments, _) = joined.add(payments);
+        let Joined {
+            findings: read,
+            rows,
+            refs: row_refs,
+            midnights,
+        } = joined;
+        findings.extend(read);
         let explicit = practice.utc_midnight.is_some();
         midnights.report(&rules, explicit, findings);
         let mut patient_index = crate::hash::HashMap::default();
@@ -287,9 +259,48 @@ impl Inputs {
     }
 }
 
+/// What reading one export needs to know of it.
+struct Export<T> {
+    file: &'static str,
+    columns: table::Columns,
+    /// Whether a row that yields no record is still read for its date.
+    dated: bool,
+    /// Whether its ids are looked up by line (a payment's are not).
+    ids_by_line: bool,
+    make: fn(&Table, &mut records::Reading, &mut Findings) -> Vec<T>,
+    line_of: fn(&T) -> u64,
+}
+
+const PATIENTS: Export<Patient> = Export {
+    file: PATIENTS_FILE,
+    columns: records::PATIENT_COLUMNS,
+    dated: false,
+    ids_by_line: true,
+    make: records::patients,
+    line_of: |p| p.line,
+};
+
+const SESSIONS: Export<Session> = Export {
+    file: SESSIONS_FILE,
+    columns: records::SESSION_COLUMNS,
+    dated: true,
+    ids_by_line: true,
+    make: records::sessions,
+    line_of: |s| s.line,
+};
+
+const PAYMENTS: Export<Payment> = Export {
+    file: PAYMENTS_FILE,
+    columns: records::PAYMENT_COLUMNS,
+    dated: true,
+    ids_by_line: false,
+    make: records::payments,
+    line_of: |p| p.line,
+};
+
 /// One export read on its own: its records in file order, its rows, the
 /// references of rows that yielded no record, its ids by line, and what
-/// reading it found (joined into the run's findings in file order).
+/// reading it found (joined into the run's in file order, [`Joined`]).
 struct Part<T> {
     file: &'static str,
     records: Vec<T>,
@@ -301,32 +312,26 @@ struct Part<T> {
 }
 
 impl<T> Part<T> {
-    #[allow(clippy::too_many_arguments)]
-    fn read(
-        dir: &Path,
-        file: &'static str,
-        columns: &table::Columns,
-        rules: parse::DateRules,
-        make: impl FnOnce(&Table, &mut records::Reading, &mut Findings) -> Vec<T>,
-        line_of: fn(&T) -> u64,
-        id_col: &str,
-        dated: Option<parse::DateRules>,
-    ) -> Result<Part<T>> {
+    fn read(dir: &Path, rules: parse::DateRules, export: &Export<T>) -> Result<Part<T>> {
         let mut findings = Findings::default();
         let mut reading = records::Reading::new(rules);
-        let (t, source) = read_table(dir, file, columns, &mut findings)?;
-        // Only patients' and sessions' ids are looked up by line.
-        let ids = if file == PAYMENTS_FILE {
-            Default::default()
-        } else {
+        let (t, source) = read_table(dir, export.file, &export.columns, &mut findings)?;
+        // The first column is the record's id.
+        let id_col = export.columns.required[0];
+        let ids = if export.ids_by_line {
             ids_by_line(&t, id_col)
+        } else {
+            Default::default()
         };
-        let records = in_file_order(make(&t, &mut reading, &mut findings), line_of);
-        let recorded = records.iter().map(line_of).collect();
-        let refs = refs::unrecorded(&t, id_col, dated, &recorded);
-        let rows = FileRows::of(file, source, &t);
+        let records = in_file_order(
+            (export.make)(&t, &mut reading, &mut findings),
+            export.line_of,
+        );
+        let recorded = records.iter().map(export.line_of).collect();
+        let refs = refs::unrecorded(&t, id_col, export.dated.then_some(rules), &recorded);
+        let rows = FileRows::of(export.file, source, &t);
         Ok(Part {
-            file,
+            file: export.file,
             records,
             rows,
             refs,
@@ -335,22 +340,27 @@ impl<T> Part<T> {
             midnights: reading.midnights,
         })
     }
+}
 
-    /// The records; the rest joins the run's.
-    fn take(
-        self,
-        findings: &mut Findings,
-        rows: &mut Vec<FileRows>,
-        row_refs: &mut crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
-        midnights: &mut records::Midnights,
-    ) -> Vec<T> {
-        findings.extend(self.findings);
-        rows.push(self.rows);
-        for (line, r) in self.refs {
-            row_refs.insert((self.file, line), r);
+/// What the exports' reading found, joined in file order.
+#[derive(Default)]
+struct Joined {
+    findings: Findings,
+    rows: Vec<FileRows>,
+    refs: crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
+    midnights: records::Midnights,
+}
+
+impl Joined {
+    /// Joins one export's reading; its records and its ids by line.
+    fn add<T>(&mut self, part: Part<T>) -> (Vec<T>, crate::hash::HashMap<CompactString, u64>) {
+        self.findings.extend(part.findings);
+        self.rows.push(part.rows);
+        for (line, r) in part.refs {
+            self.refs.insert((part.file, line), r);
         }
-        midnights.join(self.midnights);
-        self.records
+        self.midnights.join(part.midnights);
+        (part.records, part.ids)
     }
 }
 

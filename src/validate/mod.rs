@@ -110,24 +110,12 @@ pub fn run(
     // Three checks of whole files that read no finding: side by side (a
     // million payments kept one core busy for a second or more), their
     // findings joined in the order one core would have made them.
-    let (patients, (payments, (duplicates, repeats))) = rayon::join(
-        || {
-            let mut f = Findings::default();
-            records::patients(inputs, cat, opts, &mut f);
-            f
-        },
+    let ((patients, ()), ((payments, ()), (duplicates, repeats))) = rayon::join(
+        || found(|f| records::patients(inputs, cat, opts, f)),
         || {
             rayon::join(
-                || {
-                    let mut f = Findings::default();
-                    records::payments(inputs, opts, &mut f);
-                    f
-                },
-                || {
-                    let mut f = Findings::default();
-                    let repeats = records::duplicate_sessions(inputs, &mut f);
-                    (f, repeats)
-                },
+                || found(|f| records::payments(inputs, opts, f)),
+                || found(|f| records::duplicate_sessions(inputs, f)),
             )
         },
     );
@@ -199,6 +187,13 @@ pub fn run(
     records::sessions_of_bad_patients(inputs, &checked, findings);
     findings.sort();
     Validated { checked }
+}
+
+/// A check run on its own: what it found, and what it returned.
+fn found<R>(check: impl FnOnce(&mut Findings) -> R) -> (Findings, R) {
+    let mut f = Findings::default();
+    let r = check(&mut f);
+    (f, r)
 }
 
 #[cfg(test)]
