@@ -79,44 +79,11 @@ impl<'a> Plan<'a> {
         // while the other core waited).
         let ((groups, billed), ledger) = rayon::join(
             || {
-                let mut mine: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-                for (i, s) in inputs.sessions.iter().enumerate() {
-                    if validated.checked[i]
-                        && s.status == Status::Completed
-                        && req.period.contains(s.date)
-                        && ok(SESSIONS_FILE, s.line)
-                        && req.patient.is_none_or(|p| p == s.patient_id)
-                    {
-                        mine.entry(&s.patient_id).or_default().push(i);
-                    }
-                }
-                let groups: Vec<Group> = mine
-                    .into_iter()
-                    .filter_map(|(pid, mut sessions)| {
-                        let key = |i: &usize| {
-                            (
-                                inputs.sessions[*i].date,
-                                inputs.sessions[*i].session_id.as_str(),
-                            )
-                        };
-                        sessions.sort_by(|a, b| key(a).cmp(&key(b)));
-                        Some(Group {
-                            patient: inputs.patient(pid)?,
-                            sessions,
-                        })
-                    })
-                    .collect();
+                let groups = groups(inputs, validated, req, &ok);
                 let billed = PaymentIndex::billed(inputs, &groups);
                 (groups, billed)
             },
-            || {
-                let earlier = earlier_errors(loaded, req);
-                let charges = charges(loaded, req, &|file: &str, line: u64| {
-                    ok(file, line) && !(file == SESSIONS_FILE && earlier.contains(&line))
-                });
-                let paid_by = req.period.to.max(req.as_of);
-                ledger::apply(&charges, payments_ok(inputs, &charges, paid_by, &ok))
-            },
+            || ledger_of(loaded, req, &ok),
         );
         let idx = PaymentIndex::new(inputs, &ledger, &billed);
         Plan {
@@ -223,6 +190,52 @@ pub fn superbills(
         fates,
         session_superbill,
     }
+}
+
+/// One group per patient with sessions to bill in the period, in patient
+/// order, each group's sessions by date.
+fn groups<'a>(
+    inputs: &'a Inputs,
+    validated: &Validated,
+    req: &Request,
+    ok: &dyn Fn(&str, u64) -> bool,
+) -> Vec<Group<'a>> {
+    let mut mine: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, s) in inputs.sessions.iter().enumerate() {
+        if validated.checked[i]
+            && s.status == Status::Completed
+            && req.period.contains(s.date)
+            && ok(SESSIONS_FILE, s.line)
+            && req.patient.is_none_or(|p| p == s.patient_id)
+        {
+            mine.entry(&s.patient_id).or_default().push(i);
+        }
+    }
+    mine.into_iter()
+        .filter_map(|(pid, mut sessions)| {
+            let key = |i: &usize| {
+                (
+                    inputs.sessions[*i].date,
+                    inputs.sessions[*i].session_id.as_str(),
+                )
+            };
+            sessions.sort_by(|a, b| key(a).cmp(&key(b)));
+            Some(Group {
+                patient: inputs.patient(pid)?,
+                sessions,
+            })
+        })
+        .collect()
+}
+
+/// Every month's charges with the payments applied to them.
+fn ledger_of(loaded: &Loaded, req: &Request, ok: &(dyn Fn(&str, u64) -> bool + Sync)) -> Ledger {
+    let earlier = earlier_errors(loaded, req);
+    let charges = charges(loaded, req, &|file: &str, line: u64| {
+        ok(file, line) && !(file == SESSIONS_FILE && earlier.contains(&line))
+    });
+    let paid_by = req.period.to.max(req.as_of);
+    ledger::apply(&charges, payments_ok(&loaded.inputs, &charges, paid_by, ok))
 }
 
 /// Every error-free completed session up to the period's end carries a
