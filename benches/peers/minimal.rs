@@ -1,21 +1,17 @@
 //! The minimal-writer bound: the least a PDF writer can do for the same
 //! pages. It takes a display list (already laid out, already measured) and
-//! formats the content stream straight into bytes, deflates it at the level
-//! our renderer uses for page content (zlib 6, src/render/pdf/flate.rs,
-//! with one compressor reset between streams, as ours),
-//! and writes the objects, the cross-reference table and the trailer. Fonts
+//! formats the content stream straight into bytes, deflates it with our
+//! renderer's own page-content compression (`flate::deflate` at
+//! `flate::PER_DOCUMENT`: libdeflate level 1, one compressor per thread
+//! reused, src/render/pdf/flate.rs), and writes the objects, the cross-reference table and the trailer. Fonts
 //! are the built-in Helvetica pair; images are the XObjects our renderer
 //! prepared once per batch, written as they are encoded. No printpdf, no
 //! lopdf, no object model: this is the floor our renderer is measured
 //! against.
 
 use super::display::{Doc, Image, Images, Op};
-use flate2::{Compress, Compression, FlushCompress, Status};
-use std::cell::RefCell;
 use std::io::Write;
-
-/// Page content is compressed at this zlib level, as ours is.
-const LEVEL: u32 = 6;
+use superbill::render::pdf::flate;
 
 /// A PDF under construction: bytes and the offset of each object.
 struct Out {
@@ -112,30 +108,6 @@ fn content(ops: &[Op], buf: &mut Vec<u8>, used: &mut [bool]) {
     }
 }
 
-thread_local! {
-    /// One compressor, reset between streams, as our renderer keeps one
-    /// (src/render/pdf/flate.rs): a new one per page would charge the floor
-    /// with setting up zlib's tables, which a careful writer avoids.
-    static ZLIB: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(LEVEL), true));
-}
-
-fn deflate(data: &[u8], mut out: Vec<u8>) -> Vec<u8> {
-    ZLIB.with(|z| {
-        let mut z = z.borrow_mut();
-        z.reset();
-        loop {
-            let read = z.total_in() as usize;
-            let status = z
-                .compress_vec(&data[read..], &mut out, FlushCompress::Finish)
-                .expect("deflate into memory");
-            if status == Status::StreamEnd {
-                return out;
-            }
-            out.reserve(out.capacity().max(64));
-        }
-    })
-}
-
 fn image_dict(img: &Image, smask: Option<usize>) -> String {
     let mut d = format!(
         "/Type/XObject/Subtype/Image/Width {}/Height {}/ColorSpace/{}/BitsPerComponent 8",
@@ -160,7 +132,7 @@ pub fn write(doc: &Doc, images: &Images) -> Vec<u8> {
     for p in &doc.pages {
         raw.clear();
         content(&p.ops, &mut raw, &mut used);
-        streams.push(deflate(&raw, Vec::with_capacity(raw.len() / 3 + 64)));
+        streams.push(flate::deflate(&raw, flate::PER_DOCUMENT));
     }
 
     // Objects: 1 catalog, 2 page tree, 3 and 4 the fonts, then per page

@@ -1,19 +1,25 @@
-//! Measures zlib levels 1 to 6 and 9 on the streams of superbill PDFs.
+//! Measures deflate levels of zlib-rs and of libdeflate on the streams of
+//! superbill PDFs.
 //!
 //! Usage: `zlib-levels REPS DIR...`, each DIR a folder of PDFs written by
 //! `superbill batch` (its `superbills/`). Every FlateDecode stream that is
 //! not an image is inflated and classed: page content, font program
-//! (`/Length1`), ToUnicode map (`begincmap`). For each class and level it
-//! compresses each superbill's streams, one superbill at a time as the
-//! renderer does, REPS times with the levels interleaved (rotated so none
-//! always runs first), and reports the total bytes and the median thread
-//! CPU time (time spent descheduled on a loaded machine does not count) per
-//! superbill that has such streams. It also says which level reproduces
-//! the bytes as written, a check that the backend is the one superbill
-//! uses.
+//! (`/Length1`), ToUnicode map (`begincmap`). For each class and codec
+//! (zlib-rs through flate2 at levels 1 to 6 and 9, one compressor per
+//! level reset between streams as superbill's `flate` module does; and
+//! libdeflate at levels 1 to 4, 6, 9 and 12, one compressor per level
+//! reused) it compresses each superbill's streams, one superbill at a time
+//! as the renderer does, REPS times with the codecs interleaved (rotated so
+//! none always runs first), and reports the total bytes and the median
+//! thread CPU time (time spent descheduled on a loaded machine does not
+//! count) per superbill that has such streams. It also says which codec
+//! reproduces the bytes as written, a check that it measures what
+//! superbill runs.
 
-use flate2::{read::ZlibDecoder, write::ZlibEncoder, Compression};
-use std::io::{Read, Write};
+use flate2::{read::ZlibDecoder, Compress, Compression, FlushCompress, Status};
+use libdeflater::{CompressionLvl, Compressor};
+use std::cell::RefCell;
+use std::io::Read;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Class {
@@ -22,7 +28,41 @@ enum Class {
     ToUnicode,
 }
 
-const LEVELS: [u32; 7] = [1, 2, 3, 4, 5, 6, 9];
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Codec {
+    ZlibRs(u32),
+    Libdeflate(i32),
+}
+
+const CODECS: [Codec; 14] = [
+    Codec::ZlibRs(1),
+    Codec::ZlibRs(2),
+    Codec::ZlibRs(3),
+    Codec::ZlibRs(4),
+    Codec::ZlibRs(5),
+    Codec::ZlibRs(6),
+    Codec::ZlibRs(9),
+    Codec::Libdeflate(1),
+    Codec::Libdeflate(2),
+    Codec::Libdeflate(3),
+    Codec::Libdeflate(4),
+    Codec::Libdeflate(6),
+    Codec::Libdeflate(9),
+    Codec::Libdeflate(12),
+];
+
+/// The codec the table compares with: zlib-rs at level 6, superbill's
+/// page content level before libdeflate.
+const BASE: usize = 5;
+
+impl std::fmt::Display for Codec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Codec::ZlibRs(l) => write!(f, "zlib-rs {l}"),
+            Codec::Libdeflate(l) => write!(f, "libdeflate {l}"),
+        }
+    }
+}
 
 fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
     h[from..]
@@ -75,10 +115,52 @@ fn streams(pdf: &[u8]) -> Vec<(Class, Vec<u8>, Vec<u8>)> {
     out
 }
 
-fn deflate(b: &[u8], level: u32) -> Vec<u8> {
-    let mut z = ZlibEncoder::new(Vec::new(), Compression::new(level));
-    z.write_all(b).unwrap();
-    z.finish().unwrap()
+thread_local! {
+    static ZLIB: RefCell<Vec<(u32, Compress)>> = const { RefCell::new(Vec::new()) };
+    static WHOLE: RefCell<Vec<(i32, Compressor)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn deflate(b: &[u8], codec: Codec) -> Vec<u8> {
+    match codec {
+        Codec::ZlibRs(level) => ZLIB.with(|c| {
+            let mut all = c.borrow_mut();
+            let at = all
+                .iter()
+                .position(|(l, _)| *l == level)
+                .unwrap_or_else(|| {
+                    all.push((level, Compress::new(Compression::new(level), true)));
+                    all.len() - 1
+                });
+            let z = &mut all[at].1;
+            z.reset();
+            let mut out = Vec::with_capacity(b.len() / 3 + 64);
+            loop {
+                let read = z.total_in() as usize;
+                let status = z
+                    .compress_vec(&b[read..], &mut out, FlushCompress::Finish)
+                    .unwrap();
+                if status == Status::StreamEnd {
+                    return out;
+                }
+                out.reserve(out.capacity().max(64));
+            }
+        }),
+        Codec::Libdeflate(level) => WHOLE.with(|c| {
+            let mut all = c.borrow_mut();
+            let at = all
+                .iter()
+                .position(|(l, _)| *l == level)
+                .unwrap_or_else(|| {
+                    all.push((level, Compressor::new(CompressionLvl::new(level).unwrap())));
+                    all.len() - 1
+                });
+            let z = &mut all[at].1;
+            let mut out = vec![0; z.zlib_compress_bound(b.len())];
+            let n = z.zlib_compress(b, &mut out).unwrap();
+            out.truncate(n);
+            out
+        }),
+    }
 }
 
 /// CPU time of this thread, in seconds.
@@ -132,24 +214,34 @@ fn main() {
             let count = mine().count();
             let plain: usize = mine().map(|s| s.1.len()).sum();
             let written: usize = mine().map(|s| s.2.len()).sum();
-            let as_written = LEVELS
+            let as_written = CODECS
                 .iter()
-                .find(|&&l| mine().all(|s| deflate(&s.1, l) == s.2))
-                .map_or("none of them".to_string(), |l| format!("level {l}"));
+                .find(|&&c| mine().all(|s| deflate(&s.1, c) == s.2))
+                .map_or("none of them".to_string(), |c| c.to_string());
             println!(
                 "  {class:?}: {count} streams in {} PDFs, {plain} bytes plain, {written} as written ({as_written} reproduces them)",
                 sel.len()
             );
-            let mut times = vec![Vec::new(); LEVELS.len()];
-            let mut sizes = vec![0usize; LEVELS.len()];
+            // Every codec reads back with zlib's inflater.
+            for c in CODECS {
+                for s in sel.iter().flatten().take(100) {
+                    let mut back = Vec::new();
+                    ZlibDecoder::new(&deflate(s, c)[..])
+                        .read_to_end(&mut back)
+                        .unwrap();
+                    assert!(back == *s, "{c} reads back");
+                }
+            }
+            let mut times = vec![Vec::new(); CODECS.len()];
+            let mut sizes = vec![0usize; CODECS.len()];
             for r in 0..reps {
-                for k in 0..LEVELS.len() {
-                    let i = (k + r) % LEVELS.len();
+                for k in 0..CODECS.len() {
+                    let i = (k + r) % CODECS.len();
                     let t = cpu();
                     let total: usize = sel
                         .iter()
                         .flatten()
-                        .map(|s| deflate(s, LEVELS[i]).len())
+                        .map(|s| deflate(s, CODECS[i]).len())
                         .sum();
                     times[i].push(cpu() - t);
                     sizes[i] = total;
@@ -162,16 +254,15 @@ fn main() {
                     v[v.len() / 2]
                 })
                 .collect();
-            let nine = LEVELS.len() - 1;
-            println!("  | level | bytes | vs level 9 | CPU per PDF | vs level 9 |");
-            println!("  |---:|---:|---:|---:|---:|");
-            for (i, l) in LEVELS.iter().enumerate() {
+            println!("  | codec | bytes | vs zlib-rs 6 | CPU per PDF | vs zlib-rs 6 |");
+            println!("  |---|---:|---:|---:|---:|");
+            for (i, c) in CODECS.iter().enumerate() {
                 println!(
-                    "  | {l} | {} | {:+.2}% | {:.0} us | {:.2}x |",
+                    "  | {c} | {} | {:+.2}% | {:.0} us | {:.2}x |",
                     sizes[i],
-                    (sizes[i] as f64 / sizes[nine] as f64 - 1.0) * 100.0,
+                    (sizes[i] as f64 / sizes[BASE] as f64 - 1.0) * 100.0,
                     median[i] / sel.len() as f64 * 1e6,
-                    median[i] / median[nine]
+                    median[i] / median[BASE]
                 );
             }
         }

@@ -1,25 +1,34 @@
 //! Stream compression, each stream once, at a level chosen by measurement.
 //!
 //! lopdf's `Document::compress` deflates at zlib's maximum level, which
-//! was the largest single cost of a batch. Measured on the page content
-//! streams of real superbills (README, "Performance"), level 6 writes
-//! content no larger than level 9 (0.2% smaller) in about half the time;
-//! levels 1 and 3 are faster still but 41% and 5% larger. So streams
-//! compressed for every document use [`PER_DOCUMENT`]; data compressed once
-//! per batch and reused by every document (images) keeps the maximum
-//! level, [`ONCE_PER_BATCH`], whose cost is paid once. A stream that already
-//! has a filter (an image, a font subset prepared elsewhere) is left as it
-//! is: nothing is compressed twice.
+//! was the largest single cost of a batch. Whole streams (page content,
+//! images) are deflated here with libdeflate, which compresses a buffer
+//! in one call: on the page content of real superbills (README, "Stream
+//! compression level") its level 1 takes 0.39x the time of zlib-rs at
+//! level 6 (the level used before) for 5% more bytes (about 2% of a
+//! superbill's file), where zlib's own level 1 writes 37% more. So
+//! streams compressed for every document use [`PER_DOCUMENT`]; data
+//! compressed once per batch and reused by every document (images) takes
+//! libdeflate's maximum, [`ONCE_PER_BATCH`], whose cost is paid once. A
+//! stream that already has a filter (an image, a font subset prepared
+//! elsewhere) is left as it is: nothing is compressed twice.
+//!
+//! The font programs join deflated and stored runs into one stream
+//! (`fonts::program`), which needs a streaming compressor: they keep
+//! zlib-rs through flate2, with this module's [`with_compressor`].
 
-use flate2::{Compress, Compression, FlushCompress, Status};
+use flate2::{Compress, Compression};
+use libdeflater::{CompressionLvl, Compressor};
 use lopdf::{Document, Object, Stream};
 use std::cell::RefCell;
 
-/// The zlib level of streams compressed for every document (page content).
-pub const PER_DOCUMENT: u32 = 6;
+/// The libdeflate level of streams compressed for every document (page
+/// content).
+pub const PER_DOCUMENT: i32 = 1;
 
-/// The zlib level of data compressed once per batch and reused (images).
-pub const ONCE_PER_BATCH: u32 = 9;
+/// The libdeflate level of data compressed once per batch and reused
+/// (images): its maximum.
+pub const ONCE_PER_BATCH: i32 = 12;
 
 /// A stream is compressed only when that saves more than this many bytes:
 /// the `/Filter/FlateDecode` entry costs about as much (lopdf's own rule,
@@ -27,17 +36,21 @@ pub const ONCE_PER_BATCH: u32 = 9;
 const MIN_SAVING: usize = 19;
 
 thread_local! {
-    /// One compressor per level, format and thread, reset between streams.
-    /// Setting one up allocates and clears about 300 KB of tables and
-    /// window, more than deflating a page's few kilobytes of content costs
-    /// (a profile of the renderer: 12% of its CPU, half of it page faults);
-    /// a reset clears only the hash heads. The output is the same byte for
-    /// byte: a reset stream starts from the state a new one has.
+    /// One zlib-rs compressor per level, format and thread, reset between
+    /// streams. Setting one up allocates and clears about 300 KB of tables
+    /// and window, more than deflating a page's few kilobytes of content
+    /// costs (a profile of the renderer: 12% of its CPU, half of it page
+    /// faults); a reset clears only the hash heads. The output is the same
+    /// byte for byte: a reset stream starts from the state a new one has.
     static COMPRESSORS: RefCell<Vec<((u32, bool), Compress)>> = const { RefCell::new(Vec::new()) };
+
+    /// One libdeflate compressor per level and thread, for the same reason
+    /// (it keeps its tables between calls; each call starts afresh).
+    static WHOLE: RefCell<Vec<(i32, Compressor)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's compressor for `level` (with the zlib
-/// header and check value, or raw deflate), reset.
+/// Runs `f` with this thread's zlib-rs compressor for zlib `level` (with
+/// the zlib header and check value, or raw deflate), reset.
 pub fn with_compressor<T>(level: u32, zlib_header: bool, f: impl FnOnce(&mut Compress) -> T) -> T {
     COMPRESSORS.with(|cell| {
         let mut all = cell.borrow_mut();
@@ -56,34 +69,38 @@ pub fn with_compressor<T>(level: u32, zlib_header: bool, f: impl FnOnce(&mut Com
     })
 }
 
-/// `bytes` deflated (zlib format) at `level`.
-pub fn deflate(bytes: &[u8], level: u32) -> Vec<u8> {
-    with_compressor(level, true, |z| {
-        let mut out = Vec::with_capacity(bytes.len() / 3 + 64);
-        loop {
-            let read = z.total_in() as usize;
-            // Deflating into memory fails only on a programming error.
-            let status = z
-                .compress_vec(&bytes[read..], &mut out, FlushCompress::Finish)
-                .expect("deflate into memory");
-            if status == Status::StreamEnd {
-                return out;
+/// `bytes` deflated (zlib format) by libdeflate at `level` (1 to 12).
+pub fn deflate(bytes: &[u8], level: i32) -> Vec<u8> {
+    WHOLE.with(|cell| {
+        let mut all = cell.borrow_mut();
+        let at = match all.iter().position(|(l, _)| *l == level) {
+            Some(at) => at,
+            None => {
+                let lvl = CompressionLvl::new(level).expect("a libdeflate level, 0 to 12");
+                all.push((level, Compressor::new(lvl)));
+                all.len() - 1
             }
-            // Out of room: more, and go on where it stopped.
-            out.reserve(out.capacity().max(64));
-        }
+        };
+        let z = &mut all[at].1;
+        let mut out = vec![0; z.zlib_compress_bound(bytes.len())];
+        // The bound always has room: compressing into memory cannot fail.
+        let n = z
+            .zlib_compress(bytes, &mut out)
+            .expect("room for the bound");
+        out.truncate(n);
+        out
     })
 }
 
 /// `bytes` deflated at `level` if that is worth a filter, else `None`.
-pub fn compress(bytes: &[u8], level: u32) -> Option<Vec<u8>> {
+pub fn compress(bytes: &[u8], level: i32) -> Option<Vec<u8>> {
     let z = deflate(bytes, level);
     (z.len() + MIN_SAVING < bytes.len()).then_some(z)
 }
 
 /// Compresses `stream` at `level` unless it already has a filter or does
 /// not allow compression. Returns whether it compressed it.
-pub fn compress_stream(stream: &mut Stream, level: u32) -> bool {
+pub fn compress_stream(stream: &mut Stream, level: i32) -> bool {
     if !stream.allows_compression || stream.dict.has(b"Filter") {
         return false;
     }
@@ -179,17 +196,18 @@ mod tests {
         assert!(!get(keep).dict.has(b"Filter"));
     }
 
-    /// What a new encoder writes, the reference for the reused one.
-    fn fresh(bytes: &[u8], level: u32) -> Vec<u8> {
-        use std::io::Write;
-        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::new(level));
-        z.write_all(bytes).unwrap();
-        z.finish().unwrap()
+    /// What a new compressor writes, the reference for the reused one.
+    fn fresh(bytes: &[u8], level: i32) -> Vec<u8> {
+        let mut z = Compressor::new(CompressionLvl::new(level).unwrap());
+        let mut out = vec![0; z.zlib_compress_bound(bytes.len())];
+        let n = z.zlib_compress(bytes, &mut out).unwrap();
+        out.truncate(n);
+        out
     }
 
     #[test]
     fn a_reused_compressor_writes_what_a_new_one_writes() {
-        // Incompressible bytes too, so the output outgrows its first guess.
+        // Incompressible bytes too, where the output is the bound's size.
         let mut noise = Vec::new();
         let mut x = 0x2545_f491_u32;
         for _ in 0..100_000 {
@@ -208,8 +226,28 @@ mod tests {
                     "level {level}, {} bytes",
                     bytes.len()
                 );
+                // zlib's inflater reads it back: what PDF readers use.
                 assert_eq!(&inflate(&z), bytes);
             }
+        }
+    }
+
+    #[test]
+    fn a_reset_zlib_compressor_writes_what_a_new_one_writes() {
+        use std::io::Write;
+        let plain = content();
+        for level in [6, 9, 6] {
+            let reused = with_compressor(level, true, |z| {
+                let mut out = Vec::with_capacity(plain.len() + 64);
+                let status = z
+                    .compress_vec(&plain, &mut out, flate2::FlushCompress::Finish)
+                    .unwrap();
+                assert_eq!(status, flate2::Status::StreamEnd);
+                out
+            });
+            let mut z = flate2::write::ZlibEncoder::new(Vec::new(), Compression::new(level));
+            z.write_all(&plain).unwrap();
+            assert_eq!(reused, z.finish().unwrap(), "level {level}");
         }
     }
 

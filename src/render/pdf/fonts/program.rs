@@ -303,11 +303,12 @@ pub fn zlib(bytes: &[u8]) -> Vec<u8> {
     out.finish()
 }
 
-/// The level of the bytes deflated for each subset, as for everything
-/// compressed per document (see [`crate::render::pdf::flate`]).
-const PER_SUBSET: u32 = crate::render::pdf::flate::PER_DOCUMENT;
-/// The level of the shared block, deflated once per batch.
-pub(super) const ONCE_PER_FACE: u32 = crate::render::pdf::flate::ONCE_PER_BATCH;
+/// The zlib level of the bytes deflated for each subset (zlib-rs: these
+/// streams join runs, see [`crate::render::pdf::flate`]).
+const PER_SUBSET: u32 = 6;
+/// The zlib level of the shared block, deflated once per batch: zlib's
+/// maximum.
+pub(super) const ONCE_PER_FACE: u32 = 9;
 
 /// Appends `bytes` to `out` as raw deflate blocks ending byte-aligned
 /// (a sync flush), not final: a run another can follow.
