@@ -25,7 +25,8 @@
 //!    core 1; ReportLab: its own thread). Medians of the rounds.
 //!
 //! `SUPERBILL_BENCH_KEEP=1` keeps the PDFs of all three and the display
-//! lists (the folder is printed).
+//! lists (the folder is printed). `SUPERBILL_BENCH_PROFILE=N` runs only
+//! ours and the minimal writer, N rounds each, for a profiler.
 //!
 //! Without python3 and reportlab (`pip install reportlab`) the ReportLab
 //! peer is skipped with a message. Run without `--bench` (as `cargo test
@@ -91,6 +92,18 @@ fn main() {
         superbills.len() - docs.len()
     );
     assert!(!docs.is_empty(), "no superbill to compare");
+    // For a profiler (`perf record`): ours and the minimal writer only,
+    // N rounds each, no peer started and nothing printed.
+    if let Some(n) = std::env::var("SUPERBILL_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        for _ in 0..n {
+            time_ours(&renderer, &ours);
+            time_minimal(&docs, &images);
+        }
+        return;
+    }
 
     let work = tmp.path().join("peers");
     let dirs = ["ours", "minimal", "reportlab"].map(|d| {

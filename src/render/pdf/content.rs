@@ -21,8 +21,8 @@
 //! [`Content::text_at`]), and numbers are rounded to a thousandth (see
 //! [`push_num`]). Operators one per line, each operand followed by a
 //! space; built-in text as WinAnsi bytes in
-//! a literal string, or a hex string when a byte would need escaping;
-//! glyph ids as one four-digit hex string per glyph.
+//! a literal string (escaped where it must be; printpdf wrote a hex string
+//! then); glyph ids as one four-digit hex string per glyph.
 
 use printpdf::BuiltinFont;
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,36 +212,25 @@ impl Content {
     }
 
     /// `(text) Tj` with a built-in font: WinAnsi bytes exactly as printpdf
-    /// encodes them (`?` for a character WinAnsi lacks), as a literal
-    /// string, or as a hex string when a byte is not printable ASCII or is
-    /// one of `(`, `)`, `\`, `%`.
-    pub fn show_win_ansi(&mut self, text: impl Iterator<Item = char> + Clone) {
+    /// encodes them (`?` for a character WinAnsi lacks), in a literal
+    /// string: `(`, `)` and `\\` escaped with a backslash, every other byte
+    /// as it is. printpdf wrote a hex
+    /// string whenever a byte was not printable ASCII, twice the bytes to
+    /// write and deflate for a name with an accent or a line with `©`.
+    pub fn show_win_ansi(&mut self, text: impl Iterator<Item = char>) {
         self.start_op();
-        let plain = text
-            .clone()
-            .map(|c| win_ansi_byte(c).unwrap_or(b'?'))
-            .all(|b| !needs_hex(b));
-        if plain {
-            self.bytes.push(b'(');
-            self.bytes
-                .extend(text.map(|c| win_ansi_byte(c).unwrap_or(b'?')));
-            self.bytes.extend_from_slice(b") Tj");
-        } else {
-            self.bytes.push(b'<');
-            for c in text {
-                let b = win_ansi_byte(c).unwrap_or(b'?');
-                self.bytes.push(HEX[usize::from(b >> 4)]);
-                self.bytes.push(HEX[usize::from(b & 0xF)]);
-            }
-            self.bytes.extend_from_slice(b"> Tj");
+        self.bytes.push(b'(');
+        for c in text {
+            push_literal_byte(&mut self.bytes, win_ansi_byte(c).unwrap_or(b'?'));
         }
+        self.bytes.extend_from_slice(b") Tj");
     }
 
     /// `s` in a built-in font, as [`Content::show_win_ansi`] writes it,
     /// control characters (tabs, newlines in data) as spaces. Most text is
     /// printable ASCII with nothing to escape: its bytes go in as they are.
     pub fn show_str(&mut self, s: &str) {
-        if s.bytes().any(needs_hex) {
+        if s.bytes().any(needs_care) {
             self.show_win_ansi(s.chars().map(|c| if c.is_control() { ' ' } else { c }));
             return;
         }
@@ -331,8 +320,20 @@ impl Content {
     }
 }
 
-fn needs_hex(b: u8) -> bool {
-    !(32..=126).contains(&b) || matches!(b, b'(' | b')' | b'\\' | b'%')
+/// Whether a byte of UTF-8 text cannot go into a literal string as it is:
+/// not printable ASCII (a WinAnsi byte differs from UTF-8's), or one of
+/// the three a literal string escapes.
+fn needs_care(b: u8) -> bool {
+    !(32..=126).contains(&b) || matches!(b, b'(' | b')' | b'\\')
+}
+
+/// One WinAnsi byte into a literal string. WinAnsi has no control
+/// bytes (`win_ansi_byte` gives none), so no line end needs an escape.
+fn push_literal_byte(out: &mut Vec<u8>, b: u8) {
+    if matches!(b, b'(' | b')' | b'\\') {
+        out.push(b'\\');
+    }
+    out.push(b);
 }
 
 /// Appends `v` rounded to a thousandth, without trailing zeros (`-0`, NaN
@@ -548,21 +549,49 @@ mod tests {
     }
 
     #[test]
-    fn builtin_text_is_win_ansi_literal_or_hex() {
+    fn builtin_text_is_win_ansi_in_a_literal_string() {
         assert_eq!(shown("Jane Doe"), b"(Jane Doe) Tj");
-        // A byte beyond printable ASCII, or one a literal would have to
-        // escape, makes the string hex (as printpdf wrote it).
-        assert_eq!(shown("café"), b"<636166E9> Tj");
-        assert_eq!(shown("O\u{2019}N"), b"<4F924E> Tj");
-        assert_eq!(shown("\u{20AC}5\u{2013}\u{2026}"), b"<80359685> Tj");
-        assert_eq!(shown("a(b)"), b"<61286229> Tj");
-        assert_eq!(shown("1\\2"), b"<315C32> Tj");
-        assert_eq!(shown("5%"), b"<3525> Tj");
+        // WinAnsi bytes beyond ASCII go in as they are; the three bytes a
+        // literal string gives meaning to are escaped; `%` is only a
+        // comment outside a string.
+        assert_eq!(shown("café"), b"(caf\xE9) Tj");
+        assert_eq!(shown("O\u{2019}N"), b"(O\x92N) Tj");
+        assert_eq!(shown("\u{20AC}5\u{2013}\u{2026}"), b"(\x805\x96\x85) Tj");
+        assert_eq!(shown("a(b)"), b"(a\\(b\\)) Tj");
+        assert_eq!(shown("1\\2"), b"(1\\\\2) Tj");
+        assert_eq!(shown("5%"), b"(5%) Tj");
+        assert_eq!(shown("\u{a9} 2026"), b"(\xA9 2026) Tj");
         // What WinAnsi lacks is `?`, as printpdf wrote it; such text takes
         // the embedded path in the canvas when fonts allow.
-        assert_eq!(shown("Dvořák"), b"<44766F3FE16B> Tj");
-        assert_eq!(shown("王"), b"(?) Tj");
+        assert_eq!(shown("Dvo\u{159}\u{e1}k"), b"(Dvo?\xE1k) Tj");
+        assert_eq!(shown("\u{738b}"), b"(?) Tj");
         assert_eq!(shown("\u{81}\u{7F}"), b"(??) Tj");
+    }
+
+    #[test]
+    fn literal_strings_read_back_as_the_win_ansi_bytes() {
+        // lopdf's content parser reads each string back as the bytes meant.
+        for t in [
+            "caf\u{e9} (x) \\ 5% \u{a9}",
+            "a(b",
+            ")(",
+            "\u{20AC}\u{2026}",
+        ] {
+            let mut c = Content::new();
+            c.begin_text();
+            c.show_str(t);
+            c.end_text();
+            let ops = lopdf::content::Content::decode(c.bytes())
+                .unwrap()
+                .operations;
+            let shown = ops.iter().find(|o| o.operator == "Tj").unwrap();
+            let want: Vec<u8> = t.chars().map(|ch| win_ansi_byte(ch).unwrap()).collect();
+            assert_eq!(
+                shown.operands[0].as_str().unwrap(),
+                want.as_slice(),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
