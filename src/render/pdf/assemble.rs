@@ -180,9 +180,18 @@ pub fn assemble_labelled(
     // Page content at the measured level; images and anything else already
     // compressed stay as they are.
     super::flate::compress_document(&mut lo);
-    let mut out = Vec::new();
-    lo.save_to(&mut out)
+    let out = super::save::save(&mut lo)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;
+    // Every document a debug build renders (all the tests) is checked
+    // against lopdf's own writer.
+    debug_assert!(
+        {
+            let mut want = Vec::new();
+            lo.save_to(&mut want).is_ok() && want == out
+        },
+        "{}: save::save differs from lopdf's save_to",
+        meta.label
+    );
     Ok(out)
 }
 

@@ -29,3 +29,4 @@ pub mod glyphs;
 pub mod image;
 pub mod pager;
 pub mod rows;
+pub mod save;
