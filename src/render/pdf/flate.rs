@@ -49,20 +49,30 @@ thread_local! {
     static WHOLE: RefCell<Vec<(i32, Compressor)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The entry of `all` under `key`, made by `make` the first time.
+fn find_or_make<K: PartialEq, T>(
+    all: &mut Vec<(K, T)>,
+    key: K,
+    make: impl FnOnce() -> T,
+) -> &mut T {
+    let at = match all.iter().position(|(k, _)| *k == key) {
+        Some(at) => at,
+        None => {
+            all.push((key, make()));
+            all.len() - 1
+        }
+    };
+    &mut all[at].1
+}
+
 /// Runs `f` with this thread's zlib-rs compressor for zlib `level` (with
 /// the zlib header and check value, or raw deflate), reset.
 pub fn with_compressor<T>(level: u32, zlib_header: bool, f: impl FnOnce(&mut Compress) -> T) -> T {
     COMPRESSORS.with(|cell| {
         let mut all = cell.borrow_mut();
-        let key = (level, zlib_header);
-        let at = match all.iter().position(|(k, _)| *k == key) {
-            Some(at) => at,
-            None => {
-                all.push((key, Compress::new(Compression::new(level), zlib_header)));
-                all.len() - 1
-            }
-        };
-        let z = &mut all[at].1;
+        let z = find_or_make(&mut all, (level, zlib_header), || {
+            Compress::new(Compression::new(level), zlib_header)
+        });
         // Also after a stream left unfinished (a panic mid-way).
         z.reset();
         f(z)
@@ -73,15 +83,9 @@ pub fn with_compressor<T>(level: u32, zlib_header: bool, f: impl FnOnce(&mut Com
 pub fn deflate(bytes: &[u8], level: i32) -> Vec<u8> {
     WHOLE.with(|cell| {
         let mut all = cell.borrow_mut();
-        let at = match all.iter().position(|(l, _)| *l == level) {
-            Some(at) => at,
-            None => {
-                let lvl = CompressionLvl::new(level).expect("a libdeflate level, 0 to 12");
-                all.push((level, Compressor::new(lvl)));
-                all.len() - 1
-            }
-        };
-        let z = &mut all[at].1;
+        let z = find_or_make(&mut all, level, || {
+            Compressor::new(CompressionLvl::new(level).expect("a libdeflate level, 0 to 12"))
+        });
         let mut out = vec![0; z.zlib_compress_bound(bytes.len())];
         // The bound always has room: compressing into memory cannot fail.
         let n = z

@@ -266,11 +266,8 @@ fn write_literal(out: &mut Vec<u8>, text: &[u8]) {
     for (i, &b) in text.iter().enumerate() {
         match b {
             b'(' => open.push(i),
-            b')' => {
-                if open.pop().is_none() {
-                    escape[i] = true;
-                }
-            }
+            // Closes the last open one, or stands alone.
+            b')' if open.pop().is_none() => escape[i] = true,
             b'\\' | b'\r' => escape[i] = true,
             _ => {}
         }
