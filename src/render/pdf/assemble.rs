@@ -14,6 +14,7 @@ use super::canvas::{PAGE_H, PAGE_W};
 use super::content::Content;
 use super::fonts::{embed, FontMode, FontSet};
 use super::image::PreparedImage;
+use super::save::Shared;
 use printpdf::{BuiltinFont, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Pt, Rect};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -151,7 +152,8 @@ pub fn assemble_labelled(
     }
     set_contents(&mut lo, pages)
         .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
-    add_images(&mut lo, images).map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
+    let shared = add_images(&mut lo, images)
+        .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     embed::add_to_document(&mut lo, &prepared)
         .map_err(|m| crate::Error::Other(format!("{}: {m}", meta.label)))?;
     if !labels.is_empty() {
@@ -180,12 +182,15 @@ pub fn assemble_labelled(
     // Page content at the measured level; images and anything else already
     // compressed stay as they are.
     super::flate::compress_document(&mut lo);
-    let out = super::save::save(&mut lo)
+    let out = super::save::save(&mut lo, &shared)
         .map_err(|e| crate::Error::Other(format!("{}: {e}", meta.label)))?;
     // Every document a debug build renders (all the tests) is checked
-    // against lopdf's own writer.
+    // against lopdf's own writer, the images copied in.
     debug_assert!(
         {
+            for s in &shared {
+                lo.objects.insert(s.id, s.to_object());
+            }
             let mut want = Vec::new();
             lo.save_to(&mut want).is_ok() && want == out
         },
@@ -218,13 +223,17 @@ fn set_contents(lo: &mut lopdf::Document, pages: Vec<Content>) -> Result<(), Str
     Ok(())
 }
 
-/// Copies the prepared images into `lo` and names them in the XObject
+/// Numbers the prepared images in `lo` and names them in the XObject
 /// dictionary printpdf shares between the pages (it is there, empty, as
 /// printpdf was given no images: converting them through its model cost
-/// more per document than the copy).
-fn add_images(lo: &mut lopdf::Document, images: &[(&str, &PreparedImage)]) -> Result<(), String> {
+/// more per document than a copy). The images themselves are not copied
+/// in: [`super::save::save`] writes them from the renderer's one copy.
+fn add_images<'a>(
+    lo: &mut lopdf::Document,
+    images: &[(&str, &'a PreparedImage)],
+) -> Result<Vec<Shared<'a>>, String> {
     if images.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let first = *lo.get_pages().values().next().ok_or("PDF has no page")?;
     let resources = lo
@@ -238,13 +247,26 @@ fn add_images(lo: &mut lopdf::Document, images: &[(&str, &PreparedImage)]) -> Re
         .and_then(lopdf::Object::as_reference)
         .map_err(|e| format!("page XObject dictionary: {e}"))?;
     let mut named = Vec::with_capacity(images.len());
+    let mut streams = Vec::with_capacity(2 * images.len());
     for (name, img) in images {
-        let mut image = img.image.clone();
-        if let Some(mask) = &img.mask {
-            let mask_id = lo.add_object(mask.clone());
-            image.dict.set("SMask", lopdf::Object::Reference(mask_id));
-        }
-        named.push((name.to_string(), lo.add_object(image)));
+        // Numbered as adding them would number them: the mask, then the
+        // image.
+        let smask = img.mask.as_ref().map(|mask| {
+            let id = lo.new_object_id();
+            streams.push(Shared {
+                id,
+                stream: mask,
+                smask: None,
+            });
+            id
+        });
+        let id = lo.new_object_id();
+        streams.push(Shared {
+            id,
+            stream: &img.image,
+            smask,
+        });
+        named.push((name.to_string(), id));
     }
     let dict = lo
         .get_dictionary_mut(shared)
@@ -252,7 +274,7 @@ fn add_images(lo: &mut lopdf::Document, images: &[(&str, &PreparedImage)]) -> Re
     for (name, id) in named {
         dict.set(name, lopdf::Object::Reference(id));
     }
-    Ok(())
+    Ok(streams)
 }
 
 /// The document information (title, author, subject...) as literal

@@ -11,30 +11,69 @@
 //! lopdf's own), so lopdf stays the reference.
 
 use lopdf::xref::XrefType;
-use lopdf::{Dictionary, Document, Object, StringFormat};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 
-/// `doc` as PDF bytes, as `doc.save_to` writes them. A document set to
-/// end in a cross-reference stream (lopdf's default for a new document;
-/// printpdf's are set to a table) is left to lopdf.
-pub fn save(doc: &mut Document) -> Result<Vec<u8>, std::io::Error> {
+/// A stream kept outside the document and written as object `id`, with
+/// `/SMask` set to `smask` if given: an image every document shares is
+/// written from the one copy, not cloned into each document (as
+/// `Dictionary::set` would: in place if the key is there, else last).
+pub struct Shared<'a> {
+    pub id: ObjectId,
+    pub stream: &'a Stream,
+    pub smask: Option<ObjectId>,
+}
+
+impl Shared<'_> {
+    pub fn to_object(&self) -> Object {
+        let mut stream = self.stream.clone();
+        if let Some(mask) = self.smask {
+            stream.dict.set("SMask", Object::Reference(mask));
+        }
+        Object::Stream(stream)
+    }
+}
+
+enum Item<'a> {
+    Own(&'a Object),
+    Shared(&'a Shared<'a>),
+}
+
+/// `doc` with `shared` as PDF bytes, as `doc.save_to` writes them once
+/// the shared streams are added to it. A document set to end in a
+/// cross-reference stream (lopdf's default for a new document; printpdf's
+/// are set to a table) is left to lopdf.
+pub fn save(doc: &mut Document, shared: &[Shared]) -> Result<Vec<u8>, std::io::Error> {
     if !matches!(
         doc.reference_table.cross_reference_type,
         XrefType::CrossReferenceTable
     ) {
+        for s in shared {
+            doc.objects.insert(s.id, s.to_object());
+        }
         let mut out = Vec::new();
         doc.save_to(&mut out)?;
         return Ok(out);
     }
-    let streams: usize = doc
+    let mut items: Vec<(ObjectId, Item)> = doc
         .objects
-        .values()
-        .map(|o| match o {
-            Object::Stream(s) => s.content.len(),
+        .iter()
+        .map(|(id, o)| (*id, Item::Own(o)))
+        .chain(shared.iter().map(|s| (s.id, Item::Shared(s))))
+        .collect();
+    // The document's own objects come sorted; a shared one takes the
+    // place of an own one with its number, as an insert would.
+    items.sort_by_key(|(id, item)| (*id, matches!(item, Item::Own(_))));
+    items.dedup_by_key(|(id, _)| *id);
+    let streams: usize = items
+        .iter()
+        .map(|(_, item)| match item {
+            Item::Own(Object::Stream(s)) => s.content.len(),
+            Item::Shared(s) => s.stream.content.len(),
             _ => 0,
         })
         .sum();
     // Streams, plus about 100 bytes of dictionary and xref per object.
-    let mut out = Vec::with_capacity(streams + 128 * doc.objects.len() + 512);
+    let mut out = Vec::with_capacity(streams + 128 * items.len() + 512);
     out.extend_from_slice(b"%PDF-");
     out.extend_from_slice(doc.version.as_bytes());
     out.push(b'\n');
@@ -46,29 +85,49 @@ pub fn save(doc: &mut Document) -> Result<Vec<u8>, std::io::Error> {
         out.push(b'\n');
     }
     // (object number, generation, offset) in object number order.
-    let mut xref: Vec<(u32, u16, usize)> = Vec::with_capacity(doc.objects.len());
-    for (&(id, generation), object) in &doc.objects {
-        if skipped(object) {
-            continue;
+    let mut xref: Vec<(u32, u16, usize)> = Vec::with_capacity(items.len());
+    for ((id, generation), item) in &items {
+        if let Item::Own(object) = item {
+            if skipped(object) {
+                continue;
+            }
         }
-        xref.push((id, generation, out.len()));
-        uint(&mut out, u64::from(id));
+        xref.push((*id, *generation, out.len()));
+        uint(&mut out, u64::from(*id));
         out.push(b' ');
-        uint(&mut out, u64::from(generation));
+        uint(&mut out, u64::from(*generation));
         out.extend_from_slice(b" obj\n");
-        if needs_separator(object) {
-            out.push(b' ');
-        }
-        write_object(&mut out, object);
-        if needs_end_separator(object) {
-            out.push(b' ');
+        match item {
+            Item::Own(object) => {
+                if needs_separator(object) {
+                    out.push(b' ');
+                }
+                write_object(&mut out, object);
+                if needs_end_separator(object) {
+                    out.push(b' ');
+                }
+            }
+            Item::Shared(s) => {
+                let smask = s.smask.map(Object::Reference);
+                write_dictionary_with(
+                    &mut out,
+                    &s.stream.dict,
+                    smask.as_ref().map(|m| (&b"SMask"[..], m)),
+                );
+                write_stream_body(&mut out, &s.stream.content);
+                out.push(b' ');
+            }
         }
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref_start = out.len();
-    write_xref(&mut out, &xref, doc.max_id + 1);
+    let size = doc
+        .max_id
+        .max(shared.iter().map(|s| s.id.0).max().unwrap_or(0))
+        + 1;
+    write_xref(&mut out, &xref, size);
     out.extend_from_slice(b"trailer\n");
-    write_trailer(&mut out, &doc.trailer, i64::from(doc.max_id + 1));
+    write_trailer(&mut out, &doc.trailer, i64::from(size));
     out.extend_from_slice(b"\nstartxref\n");
     uint(&mut out, xref_start as u64);
     out.extend_from_slice(b"\n%%EOF");
@@ -137,17 +196,25 @@ fn write_section(out: &mut Vec<u8>, start: u32, entries: &[Option<(u16, usize)>]
     }
 }
 
-/// The trailer with `/Size` set to `size` (in place if it is there, else
-/// last), as lopdf's `write_trailer` sets it before writing.
+/// The trailer with `/Size` set to `size`, as lopdf's `write_trailer`
+/// sets it before writing.
 fn write_trailer(out: &mut Vec<u8>, trailer: &Dictionary, size: i64) {
-    let size = Object::Integer(size);
+    write_dictionary_with(out, trailer, Some((b"Size", &Object::Integer(size))));
+}
+
+/// `dict` with `set` as `Dictionary::set` would leave it: the value
+/// replaced in place if the key is there, else added last.
+fn write_dictionary_with(out: &mut Vec<u8>, dict: &Dictionary, set: Option<(&[u8], &Object)>) {
     out.extend_from_slice(b"<<");
-    for (key, value) in trailer {
-        let value = if key == b"Size" { &size } else { value };
+    for (key, value) in dict {
+        let value = match set {
+            Some((k, v)) if k == key.as_slice() => v,
+            _ => value,
+        };
         entry(out, key, value);
     }
-    if !trailer.has(b"Size") {
-        entry(out, b"Size", &size);
+    if let Some((k, v)) = set.filter(|(k, _)| !dict.has(k)) {
+        entry(out, k, v);
     }
     out.extend_from_slice(b">>");
 }
@@ -209,9 +276,7 @@ fn write_object(out: &mut Vec<u8>, object: &Object) {
         Object::Dictionary(dict) => write_dictionary(out, dict),
         Object::Stream(stream) => {
             write_dictionary(out, &stream.dict);
-            out.extend_from_slice(b"stream\n");
-            out.extend_from_slice(&stream.content);
-            out.extend_from_slice(b"\nendstream");
+            write_stream_body(out, &stream.content);
         }
         Object::Reference((id, generation)) => {
             uint(out, u64::from(*id));
@@ -223,11 +288,13 @@ fn write_object(out: &mut Vec<u8>, object: &Object) {
 }
 
 fn write_dictionary(out: &mut Vec<u8>, dict: &Dictionary) {
-    out.extend_from_slice(b"<<");
-    for (key, value) in dict {
-        entry(out, key, value);
-    }
-    out.extend_from_slice(b">>");
+    write_dictionary_with(out, dict, None);
+}
+
+fn write_stream_body(out: &mut Vec<u8>, content: &[u8]) {
+    out.extend_from_slice(b"stream\n");
+    out.extend_from_slice(content);
+    out.extend_from_slice(b"\nendstream");
 }
 
 /// `/Name`, white space, delimiters, `#` and bytes outside `!`..`~` as
@@ -360,16 +427,69 @@ mod tests {
         ]));
         doc.add_object(Object::Name(b"Alone".to_vec()));
         doc.trailer.set("Root", Object::Reference(a));
-        assert_eq!(save(&mut doc.clone()).unwrap(), lopdf_bytes(&doc));
+        assert_eq!(save(&mut doc.clone(), &[]).unwrap(), lopdf_bytes(&doc));
         // With /Size already in the trailer, it keeps its place.
         doc.trailer.set("Size", 1);
         doc.trailer.set("After", 2);
-        assert_eq!(save(&mut doc.clone()).unwrap(), lopdf_bytes(&doc));
+        assert_eq!(save(&mut doc.clone(), &[]).unwrap(), lopdf_bytes(&doc));
         // A cross-reference stream is lopdf's to write.
         doc.reference_table.cross_reference_type = XrefType::CrossReferenceStream;
-        let stream = save(&mut doc.clone()).unwrap();
+        let stream = save(&mut doc.clone(), &[]).unwrap();
         assert!(stream.windows(5).any(|w| w == b"/XRef"));
         assert_eq!(stream, lopdf_bytes(&doc));
+    }
+
+    #[test]
+    fn shared_streams_are_written_as_if_added() {
+        let mut doc = Document::with_version("1.7");
+        doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
+        let root = doc.add_object(dictionary! { "Type" => "Catalog" });
+        let mask = Stream::new(dictionary! { "Subtype" => "Image" }, b"mask".to_vec());
+        let image = Stream::new(dictionary! { "Subtype" => "Image" }, b"image".to_vec());
+        // Already naming a mask: replaced in place.
+        let masked = Stream::new(
+            dictionary! { "SMask" => Object::Null, "W" => 1 },
+            b"other".to_vec(),
+        );
+        let mask_id = doc.new_object_id();
+        let image_id = doc.new_object_id();
+        let masked_id = doc.new_object_id();
+        // Objects added after the shared ones are numbered after them.
+        doc.add_object(Object::Integer(9));
+        doc.trailer.set("Root", Object::Reference(root));
+        let shared = [
+            Shared {
+                id: mask_id,
+                stream: &mask,
+                smask: None,
+            },
+            Shared {
+                id: image_id,
+                stream: &image,
+                smask: Some(mask_id),
+            },
+            Shared {
+                id: masked_id,
+                stream: &masked,
+                smask: Some(mask_id),
+            },
+        ];
+        let mut full = doc.clone();
+        for s in &shared {
+            full.objects.insert(s.id, s.to_object());
+        }
+        let got = save(&mut doc.clone(), &shared).unwrap();
+        assert_eq!(got, lopdf_bytes(&full));
+        let text = String::from_utf8_lossy(&got);
+        assert!(
+            text.contains("/Subtype/Image/Length 5/SMask 2 0 R>>stream\nimage"),
+            "{text}"
+        );
+        assert!(text.contains("<</SMask 2 0 R/W 1/Length 5>>"), "{text}");
+        // And through lopdf, for a document that ends in a stream.
+        doc.reference_table.cross_reference_type = XrefType::CrossReferenceStream;
+        full.reference_table.cross_reference_type = XrefType::CrossReferenceStream;
+        assert_eq!(save(&mut doc, &shared).unwrap(), lopdf_bytes(&full));
     }
 
     #[test]
