@@ -77,13 +77,17 @@ pub fn save(doc: &mut Document, shared: &[Shared]) -> Result<Vec<u8>, std::io::E
     out.extend_from_slice(b"%PDF-");
     out.extend_from_slice(doc.version.as_bytes());
     out.push(b'\n');
-    // lopdf refuses a mark with an ASCII byte; every document here has
-    // printpdf's, which has none.
-    if doc.binary_mark.iter().all(|&b| b >= 128) {
-        out.push(b'%');
-        out.extend_from_slice(&doc.binary_mark);
-        out.push(b'\n');
+    // A mark with an ASCII byte is refused, as lopdf refuses it (every
+    // document here has printpdf's, which has none).
+    if !doc.binary_mark.iter().all(|&b| b >= 128) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "Invalid binary mark",
+        ));
     }
+    out.push(b'%');
+    out.extend_from_slice(&doc.binary_mark);
+    out.push(b'\n');
     // (object number, generation, offset) in object number order.
     let mut xref: Vec<(u32, u16, usize)> = Vec::with_capacity(items.len());
     for ((id, generation), item) in &items {
@@ -432,6 +436,11 @@ mod tests {
         doc.trailer.set("Size", 1);
         doc.trailer.set("After", 2);
         assert_eq!(save(&mut doc.clone(), &[]).unwrap(), lopdf_bytes(&doc));
+        // A binary mark with an ASCII byte is an error for both.
+        let mut ascii = doc.clone();
+        ascii.binary_mark = b"abcd".to_vec();
+        assert!(save(&mut ascii.clone(), &[]).is_err());
+        assert!(ascii.save_to(&mut Vec::new()).is_err());
         // A cross-reference stream is lopdf's to write.
         doc.reference_table.cross_reference_type = XrefType::CrossReferenceStream;
         let stream = save(&mut doc.clone(), &[]).unwrap();
