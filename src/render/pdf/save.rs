@@ -5,9 +5,10 @@
 //! lopdf writes through `&mut dyn Write` a byte or a `write!` at a time
 //! (each name byte, each hex digit, each xref entry formatted), into a
 //! buffer that grows as it goes: 11% of the renderer's CPU in a profile of
-//! the superbill, more than laying the page out. Here the buffer is sized
-//! once and names, numbers and entries are appended as slices. The output
-//! is the same byte for byte (tests compare every kind of document with
+//! the superbill. Here the buffer is sized once and names, numbers and
+//! entries are appended as slices, and the images every document shares
+//! are written from their one copy ([`Shared`]). The output is the same
+//! byte for byte (debug builds compare every rendered document with
 //! lopdf's own), so lopdf stays the reference.
 
 use lopdf::xref::XrefType;
@@ -119,6 +120,8 @@ pub fn save(doc: &mut Document, shared: &[Shared]) -> Result<Vec<u8>, std::io::E
                     smask.as_ref().map(|m| (&b"SMask"[..], m)),
                 );
                 write_stream_body(&mut out, &s.stream.content);
+                // lopdf ends a stream object, like a name or a number,
+                // with a space before the line break.
                 out.push(b' ');
             }
         }
