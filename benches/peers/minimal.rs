@@ -3,7 +3,8 @@
 //! formats the content stream straight into bytes, deflates it with our
 //! renderer's own page-content compression (`flate::deflate` at
 //! `flate::PER_DOCUMENT`: libdeflate level 1, one compressor per thread
-//! reused, src/render/pdf/flate.rs), and writes the objects, the cross-reference table and the trailer. Fonts
+//! reused, src/render/pdf/flate.rs), and writes the objects, the
+//! cross-reference table and the trailer. Fonts
 //! are the built-in Helvetica pair; images are the XObjects our renderer
 //! prepared once per batch, written as they are encoded. No printpdf, no
 //! lopdf, no object model: this is the floor our renderer is measured

@@ -120,18 +120,31 @@ thread_local! {
     static WHOLE: RefCell<Vec<(i32, Compressor)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// The entry of `all` under `key`, made by `make` the first time (as
+/// superbill's `flate` keeps its compressors; this crate measures without
+/// depending on superbill, so it has its own).
+fn find_or_make<K: PartialEq, T>(
+    all: &mut Vec<(K, T)>,
+    key: K,
+    make: impl FnOnce() -> T,
+) -> &mut T {
+    let at = match all.iter().position(|(k, _)| *k == key) {
+        Some(at) => at,
+        None => {
+            all.push((key, make()));
+            all.len() - 1
+        }
+    };
+    &mut all[at].1
+}
+
 fn deflate(b: &[u8], codec: Codec) -> Vec<u8> {
     match codec {
         Codec::ZlibRs(level) => ZLIB.with(|c| {
             let mut all = c.borrow_mut();
-            let at = all
-                .iter()
-                .position(|(l, _)| *l == level)
-                .unwrap_or_else(|| {
-                    all.push((level, Compress::new(Compression::new(level), true)));
-                    all.len() - 1
-                });
-            let z = &mut all[at].1;
+            let z = find_or_make(&mut all, level, || {
+                Compress::new(Compression::new(level), true)
+            });
             z.reset();
             let mut out = Vec::with_capacity(b.len() / 3 + 64);
             loop {
@@ -147,14 +160,9 @@ fn deflate(b: &[u8], codec: Codec) -> Vec<u8> {
         }),
         Codec::Libdeflate(level) => WHOLE.with(|c| {
             let mut all = c.borrow_mut();
-            let at = all
-                .iter()
-                .position(|(l, _)| *l == level)
-                .unwrap_or_else(|| {
-                    all.push((level, Compressor::new(CompressionLvl::new(level).unwrap())));
-                    all.len() - 1
-                });
-            let z = &mut all[at].1;
+            let z = find_or_make(&mut all, level, || {
+                Compressor::new(CompressionLvl::new(level).unwrap())
+            });
             let mut out = vec![0; z.zlib_compress_bound(b.len())];
             let n = z.zlib_compress(b, &mut out).unwrap();
             out.truncate(n);

@@ -128,10 +128,9 @@ pub fn save(doc: &mut Document, shared: &[Shared]) -> Result<Vec<u8>, std::io::E
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref_start = out.len();
-    let size = doc
-        .max_id
-        .max(shared.iter().map(|s| s.id.0).max().unwrap_or(0))
-        + 1;
+    // Shared ids come from `new_object_id`, so `max_id` counts them (an
+    // insert would not raise it either).
+    let size = doc.max_id + 1;
     write_xref(&mut out, &xref, size);
     out.extend_from_slice(b"trailer\n");
     write_trailer(&mut out, &doc.trailer, i64::from(size));
