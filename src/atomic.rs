@@ -24,11 +24,15 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
 }
 
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
+    create_private_dir(folder_of(path))?;
+    write_into_folder(path, bytes)
+}
+
+/// As [`write`], into a folder that exists (a batch's folders are
+/// prepared before it writes): no look at the folder per file, a tenth of
+/// what writing a superbill cost the batch besides the write itself.
+pub fn write_into_folder(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".superbill-")
         .suffix(".tmp")
@@ -38,6 +42,12 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     // tempfile creates files 0600 on Unix already; the rename keeps that.
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// A file written as it is produced: into a temp file in the target's

@@ -734,6 +734,7 @@ fn produce(
         dry_run: opts.dry_run,
         previous: &out.previous,
         out: &out.path,
+        fresh: out.fresh(),
         partial: opts.partial,
         credit: &plan.ledger.credit,
         held_money: &plan.ledger.held,

@@ -143,6 +143,8 @@ pub struct OutDir {
     pub previous: Manifest,
     /// Relative paths of files the tool wrote here before.
     owned: BTreeSet<String>,
+    /// Nothing of ours was here when the folder was opened.
+    fresh: bool,
     /// Folders this run created, outermost first.
     created: Vec<PathBuf>,
     lock: Option<fs::File>,
@@ -169,6 +171,7 @@ impl OutDir {
             path: path.to_path_buf(),
             previous: Manifest::default(),
             owned: BTreeSet::new(),
+            fresh: false,
             created: Vec::new(),
             lock: None,
             dry_run,
@@ -248,7 +251,17 @@ impl OutDir {
                     .extend(p.files.into_iter().filter(|n| safe_name(n)));
             }
         }
+        self.fresh = self.owned.is_empty();
         Ok(())
+    }
+
+    /// Whether the folder held nothing of ours when opened: then no file
+    /// is at a name this run claimed ([`OutDir::claim`] refuses names taken
+    /// by files the tool did not write), and a document is written without
+    /// first reading what is there (a failed open per file of a first run:
+    /// a fifth of the cost of writing a superbill).
+    pub fn fresh(&self) -> bool {
+        self.fresh
     }
 
     /// Refuses a folder that holds another practice's or another period's

@@ -27,6 +27,8 @@ pub(super) struct Ctx<'a> {
     pub dry_run: bool,
     pub previous: &'a Manifest,
     pub out: &'a Path,
+    /// Nothing of ours was in the output folder (see [`crate::outdir::OutDir::fresh`]).
+    pub fresh: bool,
     pub partial: bool,
     pub credit: &'a BTreeMap<String, Cents>,
     /// Money paid for the patient's sessions that are not billed.
@@ -174,7 +176,13 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     }
     for (i, bytes) in rendered {
         let f = &mut files[i];
-        f.written = atomic::write_if_changed(&ctx.out.join(&f.name), &bytes)?;
+        let path = ctx.out.join(&f.name);
+        f.written = if ctx.fresh {
+            atomic::write_into_folder(&path, &bytes)?;
+            true
+        } else {
+            atomic::write_if_changed(&path, &bytes)?
+        };
         f.sha256 = sha256_hex(&bytes);
     }
     for f in files.iter().filter(|f| !f.written && !ctx.dry_run) {

@@ -28,6 +28,11 @@ pub struct PayerType {
     pub except: Vec<String>,
     /// What validation tells staff about a patient of this type.
     pub warning: String,
+    /// `names` and `except` as [`words`], made once: a batch asks for
+    /// every patient twice (validation, then the superbill), and making
+    /// them per call was a tenth of building a superbill.
+    #[serde(skip)]
+    phrases: std::sync::OnceLock<(Vec<String>, Vec<String>)>,
 }
 
 /// A name as lower-case words of letters and digits (`Dr. Dynasaur` ->
@@ -46,12 +51,19 @@ fn words(text: &str) -> String {
 
 impl PayerType {
     pub fn matches(&self, payer: &str) -> bool {
+        let (names, except) = self.phrases.get_or_init(|| {
+            // A phrase of no letters or digits matches nothing.
+            let of = |v: &[String]| {
+                v.iter()
+                    .map(|p| words(p))
+                    .filter(|p| p.trim() != "")
+                    .collect()
+            };
+            (of(&self.names), of(&self.except))
+        });
         let name = words(payer);
-        let has = |phrase: &String| {
-            let p = words(phrase);
-            p.trim() != "" && name.contains(&p)
-        };
-        self.names.iter().any(has) && !self.except.iter().any(has)
+        let has = |p: &String| name.contains(p.as_str());
+        names.iter().any(has) && !except.iter().any(has)
     }
 }
 

@@ -317,7 +317,7 @@ fn payments_ok<'a>(
     inputs: &'a Inputs,
     charges: &[Charge],
     end: NaiveDate,
-    ok: &dyn Fn(&str, u64) -> bool,
+    ok: &(dyn Fn(&str, u64) -> bool + Sync),
 ) -> Vec<&'a crate::input::Payment> {
     let charged: HashSet<&str> = charges.iter().map(|c| c.session_id.as_str()).collect();
     let later: HashSet<&str> = inputs
@@ -326,9 +326,10 @@ fn payments_ok<'a>(
         .filter(|s| s.date > end)
         .map(|s| s.session_id.as_str())
         .collect();
+    // Side by side, in file order.
     inputs
         .payments
-        .iter()
+        .par_iter()
         .filter(|p| ok(PAYMENTS_FILE, p.line))
         .filter(|p| match &p.session_id {
             Some(s) => {

@@ -387,3 +387,80 @@ fn a_damaged_rows_date_shaped_cells_are_kept_and_nothing_else() {
     assert_eq!(t.unreadable, vec![2]);
     assert!(t.unreadable_dates.is_empty(), "{:?}", t.unreadable_dates);
 }
+
+/// A big export without quotes is read in parts side by side: the same
+/// rows, lines, rejected lines and findings, in the same order, as one
+/// pass gives (line ends of every kind, blank and `,,,` lines, rows of the
+/// wrong width, a row that is not UTF-8, all across the part boundaries).
+#[test]
+fn a_big_file_read_in_parts_reads_as_one_pass_does() {
+    let mut data = b"id,patient_id,note,min\r\n".to_vec();
+    for i in 0..60_000u32 {
+        let row: Vec<u8> = match i % 97 {
+            0 => b"\r\n".to_vec(),
+            1 => b",,,\n".to_vec(),
+            2 => format!("S{i},P{},short\n", i % 500).into_bytes(),
+            3 => [&b"S"[..], i.to_string().as_bytes(), b",P1,\xff\xfe,45\n"].concat(),
+            4 => format!("S{i},P1,a,45,extra,09/03/2026\n").into_bytes(),
+            5 => format!("S{i},P{},lone cr,45\r", i % 500).into_bytes(),
+            _ => format!(
+                "S{i},P{},a note of some length here,{}\r\n",
+                i % 500,
+                i % 90
+            )
+            .into_bytes(),
+        };
+        data.extend(row);
+    }
+    assert!(data.len() > 2 << 20, "at least two parts of a megabyte");
+    let read = |side_by_side: bool| {
+        let mut f = Findings::default();
+        let t = Table::parse_in(&data, "s.csv", &COLS, &mut f, side_by_side);
+        (t, f)
+    };
+    let (one, f1) = read(false);
+    let (parts, f2) = read(true);
+    assert!(one.rows.len() > 50_000 && !f1.items.is_empty());
+    let rows = |t: &Table| -> Vec<(u64, Vec<String>)> {
+        t.rows
+            .iter()
+            .map(|r| (r.line, r.cells.iter().map(str::to_string).collect()))
+            .collect()
+    };
+    assert_eq!(rows(&one), rows(&parts));
+    assert_eq!(one.unreadable, parts.unreadable);
+    assert_eq!(one.lines, parts.lines);
+    assert_eq!(one.unreadable_patients, parts.unreadable_patients);
+    assert_eq!(one.unreadable_ids, parts.unreadable_ids);
+    assert_eq!(one.unreadable_dates, parts.unreadable_dates);
+    assert_eq!(f1.items, f2.items);
+
+    // The parts really were read apart: a quote anywhere keeps one pass.
+    let body = &data[b"id,patient_id,note,min\r\n".len()..];
+    let ctx = Ctx {
+        file: "s.csv",
+        cols: &COLS,
+        delimiter: b',',
+        width: 4,
+    };
+    let mut t = Table::parse_in(
+        b"id,patient_id,note,min\n",
+        "s.csv",
+        &COLS,
+        &mut Findings::default(),
+        false,
+    );
+    assert!(t.rows_side_by_side(&ctx, body, 2, &mut Findings::default()));
+    assert!(t.rows.len() > 50_000);
+    let mut quoted = body.to_vec();
+    quoted.extend(b"S9,P1,\"quoted\",45\n");
+    let mut t = Table::parse_in(
+        b"id,patient_id,note,min\n",
+        "s.csv",
+        &COLS,
+        &mut Findings::default(),
+        false,
+    );
+    assert!(!t.rows_side_by_side(&ctx, &quoted, 2, &mut Findings::default()));
+    assert!(t.rows.is_empty());
+}
