@@ -86,6 +86,17 @@ impl Midnights {
         self.seen.extend(other.seen);
     }
 
+    /// Adds what a later run of the same file's rows saw: counted with
+    /// the earlier runs', the first line seen kept.
+    pub fn join_later(&mut self, later: Midnights) {
+        for (file, col, line, n) in later.seen {
+            match self.seen.iter_mut().find(|s| s.0 == file && s.1 == col) {
+                Some(s) => s.3 += n,
+                None => self.seen.push((file, col, line, n)),
+            }
+        }
+    }
+
     fn saw(&mut self, file: &str, col: &'static str, line: u64) {
         match self.seen.iter_mut().find(|s| s.0 == file && s.1 == col) {
             Some(s) => s.3 += 1,
@@ -309,12 +320,18 @@ fn unusable(table: &Table) -> bool {
     !table.usable()
 }
 
-pub fn patients(table: &Table, reading: &mut Reading, findings: &mut Findings) -> Vec<Patient> {
+/// The records of `rows` (the table's, or a run of them).
+pub fn patients(
+    table: &Table,
+    rows: &[Row],
+    reading: &mut Reading,
+    findings: &mut Findings,
+) -> Vec<Patient> {
     if unusable(table) {
         return Vec::new();
     }
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
         let mut r = RowReader::new(table, row, "patient_id", reading, findings);
         let patient_id = r.id("patient_id", "patient");
         let first_name = r.req("first_name");
@@ -425,12 +442,18 @@ fn icd_shaped(code: &str) -> bool {
         && b.iter().all(u8::is_ascii_alphanumeric)
 }
 
-pub fn sessions(table: &Table, reading: &mut Reading, findings: &mut Findings) -> Vec<Session> {
+/// The records of `rows` (the table's, or a run of them).
+pub fn sessions(
+    table: &Table,
+    rows: &[Row],
+    reading: &mut Reading,
+    findings: &mut Findings,
+) -> Vec<Session> {
     if unusable(table) {
         return Vec::new();
     }
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
         let mut r = RowReader::new(table, row, "session_id", reading, findings);
         let session_id = r.id("session_id", "session");
         let patient_id = r.id("patient_id", "patient");
@@ -582,12 +605,18 @@ fn decimal_comma(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b' ')
 }
 
-pub fn payments(table: &Table, reading: &mut Reading, findings: &mut Findings) -> Vec<Payment> {
+/// The records of `rows` (the table's, or a run of them).
+pub fn payments(
+    table: &Table,
+    rows: &[Row],
+    reading: &mut Reading,
+    findings: &mut Findings,
+) -> Vec<Payment> {
     if unusable(table) {
         return Vec::new();
     }
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
         let mut r = RowReader::new(table, row, "payment_id", reading, findings);
         let payment_id = r.id("payment_id", "payment");
         let patient_id = r.id("patient_id", "patient");
@@ -738,7 +767,7 @@ mod tests {
             &PATIENT_COLUMNS,
             &mut f,
         );
-        let p = patients(&t, &mut reading(UtcMidnight::Date), &mut f);
+        let p = patients(&t, &t.rows, &mut reading(UtcMidnight::Date), &mut f);
         (p, f)
     }
 
@@ -751,7 +780,7 @@ mod tests {
             &mut f,
         );
         let mut r = reading(UtcMidnight::Date);
-        let s = sessions(&t, &mut r, &mut f);
+        let s = sessions(&t, &t.rows, &mut r, &mut f);
         r.midnights.report(&r.dates, false, &mut f);
         (s, f)
     }
@@ -764,7 +793,7 @@ mod tests {
             &PAYMENT_COLUMNS,
             &mut f,
         );
-        let p = payments(&t, &mut reading(UtcMidnight::Date), &mut f);
+        let p = payments(&t, &t.rows, &mut reading(UtcMidnight::Date), &mut f);
         (p, f)
     }
 
@@ -887,7 +916,7 @@ mod tests {
             &mut f,
         );
         let mut r = reading(UtcMidnight::Date);
-        let s = sessions(&t, &mut r, &mut f);
+        let s = sessions(&t, &t.rows, &mut r, &mut f);
         assert!(s.is_empty());
         assert_eq!(
             (f.items[0].field.as_str(), f.items[0].code),

@@ -118,64 +118,118 @@ fn payer_type(p: &crate::input::Patient, cat: &Catalog, at: &At, f: &mut Finding
 }
 
 pub fn payments(inputs: &Inputs, opts: &Options, f: &mut Findings) {
-    let patients: HashSet<&str> = inputs
-        .patients
-        .iter()
-        .map(|p| p.patient_id.as_str())
-        .collect();
-    let sessions: HashMap<&str, &Session> = inputs
-        .sessions
-        .iter()
-        .map(|s| (s.session_id.as_str(), s))
-        .collect();
-    let mut seen: HashMap<&str, u64> = HashMap::default();
-    for p in &inputs.payments {
-        let at = At::new(PAYMENTS_FILE, p.line, &p.payment_id);
-        if let Some(first) = seen.insert(&p.payment_id, p.line) {
-            f.error(
-                &at,
-                "payment_id",
-                "duplicate-id",
-                format!(
-                    "payment_id {} is already used on line {first}: each payment needs its own id",
-                    p.payment_id
-                ),
-            );
-        }
-        if !patients.contains(p.patient_id.as_str()) {
-            unknown_patient(inputs, &p.patient_id, &at, f);
-        }
-        if let Some(sid) = p
-            .session_id
-            .as_ref()
-            .filter(|_| inputs.usable(SESSIONS_FILE))
-        {
-            match sessions.get(sid.as_str()) {
-                None => match inputs.session_lines.get(sid.as_str()) {
-                    Some(line) => f.error(&at, "session_id", "session-invalid", format!(
-                        "session {sid}'s row ({} line {line}) has errors: fix that row, then re-run",
-                        inputs.source_name(SESSIONS_FILE))),
-                    None => f.error(&at, "session_id", "unknown-session", format!(
-                        "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
-                },
-                Some(s) if s.patient_id != p.patient_id => f.error(&at, "session_id", "session-patient-mismatch", format!(
-                    "session {sid} belongs to patient {}, not {}: check both ids", s.patient_id, p.patient_id)),
-                Some(_) => {}
+    use rayon::prelude::*;
+    let (patients, sessions) = rayon::join(
+        || {
+            inputs
+                .patients
+                .iter()
+                .map(|p| p.patient_id.as_str())
+                .collect::<HashSet<&str>>()
+        },
+        || {
+            inputs
+                .sessions
+                .iter()
+                .map(|s| (s.session_id.as_str(), s))
+                .collect::<HashMap<&str, &Session>>()
+        },
+    );
+    let before = same_id_before(&inputs.payments);
+    // Each payment is checked on its own: side by side in runs, the
+    // findings joined in file order.
+    const RUN: usize = 16_384;
+    let found: Vec<Findings> = inputs
+        .payments
+        .par_chunks(RUN)
+        .enumerate()
+        .map(|(run, payments)| {
+            let mut f = Findings::default();
+            for (k, p) in payments.iter().enumerate() {
+                let before = before[run * RUN + k];
+                payment(inputs, opts, &patients, &sessions, p, before, &mut f);
             }
-        }
-        if p.date > opts.as_of {
-            f.error(
-                &at,
-                "date",
-                "date-in-future",
-                format!(
-                    "payment date {} is after {}: check the date",
-                    p.date, opts.as_of
-                ),
-            );
-        }
+            f
+        })
+        .collect();
+    for part in found {
+        f.extend(part);
     }
     refunds_beyond_payments(inputs, f);
+}
+
+/// For each payment, the line of the payment before it (in file order)
+/// with the same id.
+fn same_id_before(payments: &[crate::input::Payment]) -> Vec<Option<u64>> {
+    use rayon::prelude::*;
+    let mut ids: Vec<(&str, usize)> = payments
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.payment_id.as_str(), i))
+        .collect();
+    ids.par_sort_unstable();
+    let mut before = vec![None; payments.len()];
+    for pair in ids.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            before[pair[1].1] = Some(payments[pair[0].1].line);
+        }
+    }
+    before
+}
+
+fn payment(
+    inputs: &Inputs,
+    opts: &Options,
+    patients: &HashSet<&str>,
+    sessions: &HashMap<&str, &Session>,
+    p: &crate::input::Payment,
+    before: Option<u64>,
+    f: &mut Findings,
+) {
+    let at = At::new(PAYMENTS_FILE, p.line, &p.payment_id);
+    if let Some(first) = before {
+        f.error(
+            &at,
+            "payment_id",
+            "duplicate-id",
+            format!(
+                "payment_id {} is already used on line {first}: each payment needs its own id",
+                p.payment_id
+            ),
+        );
+    }
+    if !patients.contains(p.patient_id.as_str()) {
+        unknown_patient(inputs, &p.patient_id, &at, f);
+    }
+    if let Some(sid) = p
+        .session_id
+        .as_ref()
+        .filter(|_| inputs.usable(SESSIONS_FILE))
+    {
+        match sessions.get(sid.as_str()) {
+            None => match inputs.session_lines.get(sid.as_str()) {
+                Some(line) => f.error(&at, "session_id", "session-invalid", format!(
+                    "session {sid}'s row ({} line {line}) has errors: fix that row, then re-run",
+                    inputs.source_name(SESSIONS_FILE))),
+                None => f.error(&at, "session_id", "unknown-session", format!(
+                    "session {sid} is not in sessions.csv: check the id, or leave session_id empty to apply the payment to the oldest unpaid sessions")),
+            },
+            Some(s) if s.patient_id != p.patient_id => f.error(&at, "session_id", "session-patient-mismatch", format!(
+                "session {sid} belongs to patient {}, not {}: check both ids", s.patient_id, p.patient_id)),
+            Some(_) => {}
+        }
+    }
+    if p.date > opts.as_of {
+        f.error(
+            &at,
+            "date",
+            "date-in-future",
+            format!(
+                "payment date {} is after {}: check the date",
+                p.date, opts.as_of
+            ),
+        );
+    }
 }
 
 /// A patient's refunds adding up to more than they paid is almost always

@@ -363,6 +363,52 @@ fn refunds_beyond_payments_are_flagged() {
     assert_eq!(got, [("REF1", "refund-exceeds-payments")]);
 }
 
+/// A payment id used again names the line of the payment before it with
+/// that id; payments are checked in runs side by side, so this crosses a
+/// run boundary too.
+#[test]
+fn a_payment_id_used_again_names_the_line_before() {
+    let mut pays: Vec<String> = (0..20_000)
+        .map(|i| format!("PAY{i},P1,,2026-09-14,1.00,card"))
+        .collect();
+    // Lines (after the header): PAY7 on 10, PAY19999 on 5 and 20,002,
+    // PAY7 again on 20,003 and 20,004.
+    pays.push("PAY7,P1,,2026-09-14,1.00,card".into());
+    pays.insert(3, "PAY19999,P1,,2026-09-14,1.00,card".into());
+    pays.push("PAY7,P1,,2026-09-14,1.00,card".into());
+    let rows: Vec<&str> = pays.iter().map(String::as_str).collect();
+    let dir = practice_dir(
+        PRACTICE,
+        &["S1,P1,a,2026-09-14,med-management,,F33.2,,,"],
+        &rows,
+    );
+    let f = findings_in(dir.path(), "2026-10-05");
+    let dups: Vec<(u64, &str, &str)> = f
+        .items
+        .iter()
+        .filter(|x| x.code == "duplicate-id")
+        .map(|x| (x.line, x.record_id.as_str(), x.message.as_str()))
+        .collect();
+    let line = |m: &str| {
+        m.split("line ")
+            .nth(1)
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let got: Vec<(u64, &str, String)> = dups.iter().map(|d| (d.0, d.1, line(d.2))).collect();
+    assert_eq!(
+        got,
+        [
+            (20_002, "PAY19999", "5".to_string()),
+            (20_003, "PAY7", "10".to_string()),
+            (20_004, "PAY7", "20003".to_string()),
+        ]
+    );
+}
+
 /// Errors of `sessions` in a practice folder that also holds `files`
 /// (path relative to the folder, content).
 fn codes_with(sessions: &[&str], practice: &str, files: &[(&str, &str)]) -> Vec<&'static str> {

@@ -301,6 +301,40 @@ pub const FEW_VALUED: &[&str] = &[
 ];
 
 impl TemplateContext {
+    /// One field as the template sees it (serialised), by name: a template
+    /// is rendered from the fields it reads, not from the whole context
+    /// made into JSON for every superbill (half of rendering the
+    /// attestation). A test holds this to the serialised context.
+    fn value(&self, field: &str) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        let text = |s: &String| Value::String(s.clone());
+        let amount = |c: Cents| serde_json::to_value(c).ok();
+        Some(match field {
+            "practice_name" => text(&self.practice_name),
+            "practice_phone" => text(&self.practice_phone),
+            "superbill_number" => text(&self.superbill_number),
+            "statement_date" => text(&self.statement_date),
+            "period_from" => text(&self.period_from),
+            "period_to" => text(&self.period_to),
+            "first_service_date" => text(&self.first_service_date),
+            "last_service_date" => text(&self.last_service_date),
+            "total_charged" => amount(self.total_charged)?,
+            "total_paid" => amount(self.total_paid)?,
+            "balance" => amount(self.balance)?,
+            "paid_in_full" => Value::Bool(self.paid_in_full),
+            "payer" => text(&self.payer),
+            "payer_type" => text(&self.payer_type),
+            "provider_names" => Value::Array(self.provider_names.iter().map(text).collect()),
+            "signing_provider" => text(&self.signing_provider),
+            "signing_npi" => text(&self.signing_npi),
+            "signing_dates" => text(&self.signing_dates),
+            "billing_provider_attests" => Value::Bool(self.billing_provider_attests),
+            "several_providers" => Value::Bool(self.several_providers),
+            "line_count" => Value::from(self.line_count),
+            _ => return None,
+        })
+    }
+
     /// The value of a [`FEW_VALUED`] field as the cache key holds it.
     fn few_valued(&self, field: &str) -> Option<String> {
         Some(match field {
@@ -333,6 +367,9 @@ pub struct Templates {
     /// superbill.
     cached: BTreeMap<String, Vec<&'static str>>,
     cache: Mutex<HashMap<(String, Vec<String>), Slot>>,
+    /// The fields each template reads, where its source tells
+    /// (`template_check::fields_read`): it is rendered from those alone.
+    reads: BTreeMap<String, Vec<&'static str>>,
     /// False only in tests that compare against rendering every time.
     caching: bool,
     /// Handlebars renders done (every template, cached or not): tests
@@ -372,6 +409,13 @@ impl Templates {
         hb.register_helper("money", Box::new(money));
         hb.register_helper("date", Box::new(date));
         let names: Vec<String> = sources.keys().cloned().collect();
+        let reads: BTreeMap<String, Vec<&'static str>> = sources
+            .iter()
+            .filter_map(|(name, source)| {
+                let read = super::template_check::fields_read(source)?;
+                Some((name.clone(), read.into_iter().collect()))
+            })
+            .collect();
         let cached = sources
             .iter()
             .filter_map(|(name, source)| {
@@ -388,6 +432,7 @@ impl Templates {
             hb,
             cached,
             cache: Mutex::default(),
+            reads,
             caching: true,
             renders: AtomicUsize::new(0),
         };
@@ -466,7 +511,18 @@ impl Templates {
     }
 
     fn render_raw(&self, name: &str, ctx: &TemplateContext) -> crate::Result<String> {
-        self.hb.render(name, ctx).map_err(|e| {
+        let rendered = match self.reads.get(name) {
+            Some(fields) => {
+                let only: serde_json::Map<String, serde_json::Value> = fields
+                    .iter()
+                    .filter_map(|f| Some((f.to_string(), ctx.value(f)?)))
+                    .collect();
+                let only = handlebars::Context::from(serde_json::Value::Object(only));
+                self.hb.render_with_context(name, &only)
+            }
+            None => self.hb.render(name, ctx),
+        };
+        rendered.map_err(|e| {
             let at = match (e.line_no, e.column_no) {
                 (Some(l), Some(c)) => format!("line {l}, column {c}: "),
                 _ => String::new(),
@@ -579,4 +635,44 @@ pub fn paragraphs(text: &str) -> Vec<String> {
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field a template can read is given as the whole context,
+    /// serialised, gives it, and no other: a field added to the context
+    /// fails here until [`TemplateContext::value`] knows it.
+    #[test]
+    fn each_field_is_the_serialised_contexts() {
+        for ctx in TemplateContext::probes() {
+            let whole = serde_json::to_value(&ctx).unwrap();
+            let whole = whole.as_object().unwrap();
+            let keys: Vec<&str> = whole.keys().map(String::as_str).collect();
+            let mut fields = super::super::template_check::FIELDS.to_vec();
+            fields.sort();
+            let mut keys_sorted = keys.clone();
+            keys_sorted.sort();
+            assert_eq!(keys_sorted, fields);
+            for (k, v) in whole {
+                assert_eq!(ctx.value(k).as_ref(), Some(v), "{k}");
+            }
+            assert_eq!(ctx.value("patient_name"), None);
+        }
+    }
+
+    /// A template rendered from the fields it reads says what it says when
+    /// rendered from the whole context, for every template and probe.
+    #[test]
+    fn templates_read_their_own_fields_alone_and_render_the_same() {
+        let t = Templates::load(None).unwrap();
+        assert!(t.reads.contains_key("attestation.hbs"));
+        for ctx in TemplateContext::probes() {
+            for (name, _) in TEMPLATES {
+                let whole = t.hb.render(name, &ctx).unwrap();
+                assert_eq!(t.render_raw(name, &ctx).unwrap(), whole, "{name}");
+            }
+        }
+    }
 }
