@@ -147,6 +147,26 @@ fn detect_delimiter(header_line: &[u8], cols: &Columns) -> u8 {
     best.2
 }
 
+/// A reader of `text` as exports are read: the header is a row like any
+/// other (resolved by the caller), rows may have any number of cells.
+fn reader_of(text: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text)
+}
+
+/// The record's physical lines: from `start` to where the next record
+/// starts (`end`), without the empty lines at its end.
+fn span_of(text: &[u8], start: usize, end: usize) -> Vec<&[u8]> {
+    let mut span: Vec<&[u8]> = text[start..end].split(|b| *b == b'\n').collect();
+    while span.len() > 1 && span.last().is_some_and(|l| l.is_empty()) {
+        span.pop();
+    }
+    span
+}
+
 /// Physical line of a byte offset, counted incrementally (offsets only grow).
 struct LineCounter<'a> {
     bytes: &'a [u8],
@@ -272,11 +292,7 @@ impl Table {
                 (all, 1, detect_delimiter(header_line, cols))
             }
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text);
+        let mut reader = reader_of(text, delimiter);
         let mut record = csv::ByteRecord::new();
         let mut lines = LineCounter {
             bytes: text,
@@ -304,10 +320,7 @@ impl Table {
             let (line, start) = lines.at(record.position().map_or(0, |p| p.byte() as usize));
             // The record runs to where the next one starts.
             let end = (reader.position().byte() as usize).clamp(start, text.len());
-            let mut span: Vec<&[u8]> = text[start..end].split(|b| *b == b'\n').collect();
-            while span.len() > 1 && span.last().is_some_and(|l| l.is_empty()) {
-                span.pop();
-            }
+            let span = span_of(text, start, end);
             let Some(ctx) = &ctx else {
                 if !span.iter().any(|l| has_data(l, delimiter)) {
                     continue; // blank lines (or `,,,`) above the header
@@ -421,11 +434,7 @@ impl Table {
         first_line: u64,
         findings: &mut Findings,
     ) -> bool {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(ctx.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text);
+        let mut reader = reader_of(text, ctx.delimiter);
         let mut record = csv::ByteRecord::new();
         let mut lines = LineCounter {
             bytes: text,
@@ -440,10 +449,7 @@ impl Table {
             }
             let (line, start) = lines.at(record.position().map_or(0, |p| p.byte() as usize));
             let end = (reader.position().byte() as usize).clamp(start, text.len());
-            let mut span: Vec<&[u8]> = text[start..end].split(|b| *b == b'\n').collect();
-            while span.len() > 1 && span.last().is_some_and(|l| l.is_empty()) {
-                span.pop();
-            }
+            let span = span_of(text, start, end);
             // No quote: a record is one line, never an unclosed one.
             self.record(ctx, &record, line, &span, false, findings);
         }

@@ -443,24 +443,16 @@ fn a_big_file_read_in_parts_reads_as_one_pass_does() {
         delimiter: b',',
         width: 4,
     };
-    let mut t = Table::parse_in(
-        b"id,patient_id,note,min\n",
-        "s.csv",
-        &COLS,
-        &mut Findings::default(),
-        false,
-    );
+    let header_only = || {
+        let mut f = Findings::default();
+        Table::parse_in(b"id,patient_id,note,min\n", "s.csv", &COLS, &mut f, false)
+    };
+    let mut t = header_only();
     assert!(t.rows_side_by_side(&ctx, body, 2, &mut Findings::default()));
     assert!(t.rows.len() > 50_000);
     let mut quoted = body.to_vec();
     quoted.extend(b"S9,P1,\"quoted\",45\n");
-    let mut t = Table::parse_in(
-        b"id,patient_id,note,min\n",
-        "s.csv",
-        &COLS,
-        &mut Findings::default(),
-        false,
-    );
+    let mut t = header_only();
     assert!(!t.rows_side_by_side(&ctx, &quoted, 2, &mut Findings::default()));
     assert!(t.rows.is_empty());
 }
