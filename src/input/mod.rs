@@ -356,7 +356,6 @@ const ROWS_PER_PART: usize = 16_384;
 impl<T: Send> Part<T> {
     fn read(dir: &Path, rules: parse::DateRules, export: &Export<T>) -> Result<Part<T>> {
         let mut findings = Findings::default();
-        let mut reading = records::Reading::new(rules);
         let (t, source) = read_table(dir, export.file, &export.columns, &mut findings)?;
         // The first column is the record's id.
         let id_col = export.columns.required[0];
@@ -374,7 +373,6 @@ impl<T: Send> Part<T> {
             || made_in_parts(&t, rules, export.make),
         );
         let (records, midnights, found) = made;
-        reading.midnights.join(midnights);
         findings.extend(found);
         let records = in_file_order(records, export.line_of);
         let recorded = records.iter().map(export.line_of).collect();
@@ -387,7 +385,7 @@ impl<T: Send> Part<T> {
             refs,
             ids,
             findings,
-            midnights: reading.midnights,
+            midnights,
         })
     }
 }

@@ -416,14 +416,10 @@ impl Templates {
                 Some((name.clone(), read.into_iter().collect()))
             })
             .collect();
-        let cached = sources
+        let cached = reads
             .iter()
-            .filter_map(|(name, source)| {
-                let read = super::template_check::fields_read(source)?;
-                read.iter()
-                    .all(|f| FEW_VALUED.contains(f))
-                    .then(|| (name.clone(), read.into_iter().collect()))
-            })
+            .filter(|(_, read)| read.iter().all(|f| FEW_VALUED.contains(f)))
+            .map(|(name, read)| (name.clone(), read.clone()))
             .collect();
         for (name, source) in sources {
             register(&mut hb, &name, source)?;
