@@ -63,6 +63,15 @@ pub struct Revision {
     pub paid: Cents,
 }
 
+/// A SHA-256 as its 32 bytes: what a batch holds per file while it runs
+/// (the hex text, twice as long and a separate allocation, is made once,
+/// for the manifest).
+pub type Sha256Sum = [u8; 32];
+
+pub fn sha256(bytes: &[u8]) -> Sha256Sum {
+    Sha256::digest(bytes).into()
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

@@ -11,7 +11,7 @@ use crate::findings::{At, Findings, Severity};
 use crate::hold::{Holds, Reason};
 use crate::input::CompactString;
 use crate::input::SESSIONS_FILE;
-use crate::manifest::{change_reason, sha256_hex, Manifest, Revision};
+use crate::manifest::{change_reason, sha256, sha256_hex, Manifest, Revision, Sha256Sum};
 use crate::render::Document;
 use crate::superbill::{Group, Plan};
 use crate::superbill::{LeftOut, Superbill};
@@ -110,11 +110,15 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         let source = data.source(revision.revision, &doc.fingerprint_for(&sb));
         let same = unchanged(ctx.previous, ctx.out, &name, &source);
         if ctx.dry_run || same {
-            let sha = if same {
-                ctx.previous.outputs[&name].clone()
-            } else {
-                String::new()
-            };
+            // `unchanged` checked it is the file's hash, as lower-case hex.
+            let sha = same
+                .then(|| {
+                    ctx.previous
+                        .outputs
+                        .get(&name)
+                        .and_then(|h| digest_of_hex(h))
+                })
+                .flatten();
             files.push(super::Written {
                 name,
                 sha256: sha,
@@ -126,12 +130,18 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         if let Some(shards) = ctx.from_shards {
             // Not a render failure of this run: a shard that does not
             // match stops the merge.
-            let bytes =
-                shards.fetch(ctx.out, pid, &name, &source, &sb.number, revision.revision)?;
+            let bytes = shards.fetch(
+                ctx.out,
+                pid,
+                &name,
+                &hex::encode(source),
+                &sb.number,
+                revision.revision,
+            )?;
             rendered.push((files.len(), bytes));
             files.push(super::Written {
                 name,
-                sha256: String::new(),
+                sha256: None,
                 written: true,
                 source,
             });
@@ -169,7 +179,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         }
         files.push(super::Written {
             name,
-            sha256: String::new(),
+            sha256: None,
             written: true,
             source,
         });
@@ -183,7 +193,7 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
         } else {
             atomic::write_if_changed(&path, &bytes)?
         };
-        f.sha256 = sha256_hex(&bytes);
+        f.sha256 = Some(sha256(&bytes));
     }
     for f in files.iter().filter(|f| !f.written && !ctx.dry_run) {
         // Same bytes as before; only their permissions may need fixing.
@@ -192,6 +202,10 @@ pub(super) fn issue(ctx: &Ctx, g: &Group) -> Result<Done> {
     d.lines = LedgerLine::of(&sb, &ctx.loaded.catalog, ctx.strings);
     counted_only(ctx, &mut d, &sb, files[0].name.clone(), &reasons);
     d.files = files;
+    if revision.sessions == d.sessions {
+        // Kept once, in the revision (see `Done::billed_sessions`).
+        d.sessions = Vec::new();
+    }
     d.revision = Some(Box::new(revision));
     Ok(d)
 }
@@ -316,12 +330,12 @@ impl Data {
     }
 
     /// What a document of revision `revision` is rendered from.
-    fn source(&self, revision: u32, fingerprint: &str) -> String {
+    fn source(&self, revision: u32, fingerprint: &str) -> Sha256Sum {
         use sha2::Digest;
         let mut h = self.0.clone();
         h.update(format!("\nrevision {revision}\n"));
         h.update(fingerprint.as_bytes());
-        hex::encode(h.finalize())
+        h.finalize().into()
     }
 }
 
@@ -341,8 +355,9 @@ impl std::io::Write for Hashing<'_> {
 
 /// Whether the PDF a previous run wrote from the same source is still
 /// there, intact: then rendering it again would give the same bytes.
-fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool {
-    if previous.sources.get(name).map(String::as_str) != Some(source) {
+fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &Sha256Sum) -> bool {
+    // Compared as the manifest's text, exactly as it was written.
+    if previous.sources.get(name) != Some(&hex::encode(source)) {
         return false;
     }
     let Some(sha) = previous.outputs.get(name) else {
@@ -351,4 +366,26 @@ fn unchanged(previous: &Manifest, out: &Path, name: &str, source: &str) -> bool 
     let path = out.join(name);
     let plain = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_file());
     plain && std::fs::read(&path).is_ok_and(|b| sha256_hex(&b) == *sha)
+}
+
+/// The digest a manifest's lower-case hex names.
+fn digest_of_hex(hex: &str) -> Option<Sha256Sum> {
+    let mut d = [0u8; 32];
+    hex::decode_to_slice(hex, &mut d).ok().map(|()| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_hash_reads_back_as_the_digest_it_was_written_from() {
+        let bytes = b"%PDF-1.7 a superbill";
+        assert_eq!(digest_of_hex(&sha256_hex(bytes)), Some(sha256(bytes)));
+        assert_eq!(hex::encode(sha256(bytes)), sha256_hex(bytes));
+        // Not a hash: a cut or hand-edited manifest's entry.
+        assert_eq!(digest_of_hex(""), None);
+        assert_eq!(digest_of_hex(&sha256_hex(bytes)[..62]), None);
+        assert_eq!(digest_of_hex(&"zz".repeat(32)), None);
+    }
 }

@@ -60,7 +60,10 @@ pub struct Plan<'a> {
     req: &'a Request<'a>,
     pub groups: Vec<Group<'a>>,
     pub ledger: Ledger,
-    idx: PaymentIndex<'a>,
+    /// The crate's to reach: once every superbill is built, the batch
+    /// drops it and the groups while ledger.csv still borrows the ledger
+    /// (see [`Plan::built`]).
+    pub(crate) idx: PaymentIndex<'a>,
 }
 
 impl<'a> Plan<'a> {
@@ -130,6 +133,16 @@ impl<'a> Plan<'a> {
     /// only.
     pub fn has_payments(&self, session_id: &str) -> bool {
         !self.idx.allocations_of(session_id).is_empty()
+    }
+
+    /// What only building superbills needs (the groups and the payment
+    /// index: at a million sessions about 80 MB), freed once they are all
+    /// built; the ledger stays, for the exports and the row fates. Fields
+    /// are assigned, not a `&mut self` method, because the ledger is still
+    /// borrowed then: `Plan::built(&mut plan.groups, &mut plan.idx)`.
+    pub(crate) fn built(groups: &mut Vec<Group<'a>>, idx: &mut PaymentIndex<'a>) {
+        *groups = Vec::new();
+        *idx = PaymentIndex::default();
     }
 
     /// What the plan owns, to be freed elsewhere (the rest only borrows).
@@ -548,7 +561,8 @@ fn paid_by_session<'s>(
 /// Sorted lists searched by halves, not hash maps: made side by side (the
 /// maps were built on one core, about a second at a million sessions) and
 /// about half the memory (a map entry per session with a list of its own).
-struct PaymentIndex<'a> {
+#[derive(Default)]
+pub(crate) struct PaymentIndex<'a> {
     /// (session id, index into `ledger.allocations`), sorted: a session's
     /// allocations are a run, in ledger order.
     by_session: Vec<(CompactString, usize)>,
