@@ -5,6 +5,7 @@
 
 pub mod decode;
 pub mod header;
+pub mod label;
 pub mod model;
 pub mod parse;
 pub mod privacy;
@@ -16,6 +17,7 @@ pub mod xlsx;
 use crate::error::{Error, Result};
 use crate::findings::Findings;
 use chrono_tz::Tz;
+pub use label::Label;
 pub use model::*;
 use std::path::{Path, PathBuf};
 use table::Table;

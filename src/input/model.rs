@@ -1,6 +1,7 @@
 //! The practice's records after parsing: typed, normalised, each carrying
 //! the line it came from so any later finding can point back at it.
 
+use super::label::Label;
 use crate::money::Cents;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -419,20 +420,22 @@ pub struct Session {
     pub line: u64,
     pub session_id: CompactString,
     pub patient_id: CompactString,
-    pub provider_id: CompactString,
+    /// Shared with the other rows of the same text (see [`Label`]), as
+    /// are the service, place of service and location.
+    pub provider_id: Label,
     pub date: NaiveDate,
     /// ICD-10-CM codes without dots, upper case, in priority order.
     /// Boxed: exactly as long as the list (a `Vec` kept room for four).
     pub diagnoses: Box<[CompactString]>,
-    pub service: Option<CompactString>,
+    pub service: Option<Label>,
     pub procedures: Vec<ProcSpec>,
     pub minutes: Option<u32>,
     pub dose_mg: Option<u32>,
-    pub place_of_service: Option<CompactString>,
+    pub place_of_service: Option<Label>,
     pub status: Status,
     /// Where the service was rendered: a location id of practice.toml
     /// (empty: the practice's default location).
-    pub location: Option<CompactString>,
+    pub location: Option<Label>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -444,7 +447,8 @@ pub struct Payment {
     pub date: NaiveDate,
     /// Negative for a refund.
     pub amount: Cents,
-    pub method: CompactString,
+    /// Shared with the other rows of the same text (see [`Label`]).
+    pub method: Label,
     pub reference: Option<CompactString>,
 }
 

@@ -3,6 +3,7 @@
 //! only when it is a well-formed id or code (see `privacy`); names, dates
 //! of birth, addresses, phones and e-mails are never quoted.
 
+use super::label::Labels;
 use super::model::*;
 use super::parse::{self, DateRules};
 pub use super::privacy::check_id;
@@ -453,11 +454,12 @@ pub fn sessions(
         return Vec::new();
     }
     let mut out = Vec::with_capacity(rows.len());
+    let mut labels = Labels::default();
     for row in rows {
         let mut r = RowReader::new(table, row, "session_id", reading, findings);
         let session_id = r.id("session_id", "session");
         let patient_id = r.id("patient_id", "patient");
-        let provider_id = r.id("provider_id", "provider");
+        let provider_id = labels.of(r.id("provider_id", "provider"));
         let date = r.date("date");
         let status = match r.opt::<CompactString>("status") {
             None => Status::Completed,
@@ -573,13 +575,16 @@ pub fn sessions(
             provider_id,
             date: date.unwrap_or_default(),
             diagnoses: diagnoses.into_boxed_slice(),
-            service,
+            service: service.map(|s| labels.of(s)),
             procedures,
             minutes,
             dose_mg,
-            place_of_service: place_of_service.map(|p| compact_str::format_compact!("{p:0>2}")),
+            place_of_service: place_of_service
+                .map(|p| labels.of(compact_str::format_compact!("{p:0>2}"))),
             status,
-            location: r.opt_id("location", "location"),
+            location: r
+                .opt_id::<CompactString>("location", "location")
+                .map(|l| labels.of(l)),
         };
         if r.ok {
             out.push(s);
@@ -616,6 +621,7 @@ pub fn payments(
         return Vec::new();
     }
     let mut out = Vec::with_capacity(rows.len());
+    let mut labels = Labels::default();
     for row in rows {
         let mut r = RowReader::new(table, row, "payment_id", reading, findings);
         let payment_id = r.id("payment_id", "payment");
@@ -671,7 +677,7 @@ pub fn payments(
                 }
             }
         };
-        let method = r.req("method");
+        let method = labels.of(r.req("method"));
         let p = Payment {
             line: row.line,
             payment_id,
