@@ -22,7 +22,6 @@
 //! conserved: every payment's allocations plus its unapplied remainder
 //! equal its amount.
 
-use crate::hash::HashMap;
 use crate::input::{CompactString, Payment};
 use crate::money::Cents;
 use chrono::NaiveDate;
@@ -52,7 +51,7 @@ pub struct Ledger {
     pub allocations: Vec<Allocation>,
     /// Per payment: what was not applied to any session (credit; negative
     /// when a refund exceeded what had been paid).
-    pub unapplied: HashMap<CompactString, Cents>,
+    pub unapplied: crate::sorted::SortedMap<CompactString, Cents>,
     /// Per patient: credit left after all payments, not counting `held`.
     pub credit: BTreeMap<String, Cents>,
     /// Per patient: money paid for named sessions not billed here (a
@@ -109,14 +108,10 @@ pub fn apply<'p>(charges: &[Charge], payments: impl IntoIterator<Item = &'p Paym
     ledger
         .allocations
         .reserve_exact(parts.iter().map(|p| p.allocations.len()).sum());
-    ledger
-        .unapplied
-        .reserve(parts.iter().map(|p| p.unapplied.len()).sum());
+    let mut unapplied = Vec::with_capacity(parts.iter().map(|p| p.unapplied.len()).sum());
     for part in parts {
         ledger.allocations.extend(part.allocations);
-        for (id, l) in part.unapplied {
-            *ledger.unapplied.entry(id).or_default() += l;
-        }
+        unapplied.extend(part.unapplied);
         ledger.waiting.extend(part.waiting);
         if part.held != Cents::ZERO {
             ledger.held.insert(part.patient.to_string(), part.held);
@@ -125,6 +120,7 @@ pub fn apply<'p>(charges: &[Charge], payments: impl IntoIterator<Item = &'p Paym
             ledger.credit.insert(part.patient.to_string(), part.credit);
         }
     }
+    ledger.unapplied = crate::sorted::SortedMap::of(unapplied, |sum, more| *sum += more);
     ledger
 }
 

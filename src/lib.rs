@@ -39,6 +39,7 @@ pub mod resolve;
 pub mod rows;
 pub mod shard;
 pub mod shell;
+pub mod sorted;
 pub mod statement;
 pub mod superbill;
 pub mod synth;

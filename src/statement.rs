@@ -305,7 +305,7 @@ fn problems(
             }
         }
     };
-    for (pid, &line) in &inputs.patient_lines {
+    for (pid, &line) in inputs.patient_lines.iter() {
         note(pid, PATIENTS_FILE, line);
     }
     for s in inputs

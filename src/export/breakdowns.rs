@@ -14,7 +14,7 @@
 //! the figures per code add up to the cent to those per superbill.
 
 use super::{cell, Csv, LedgerLine};
-use crate::hash::{HashMap, HashSet};
+use crate::hash::HashSet;
 use crate::input::Payment;
 use crate::ledger::Ledger;
 use crate::money::Cents;
@@ -73,23 +73,29 @@ pub struct Breakdowns {
     pub by_day: Vec<DayRow>,
 }
 
-/// Per session: what was applied to it and what refunds took back.
-pub type SessionMoney<'a> = HashMap<&'a str, (Cents, Cents)>;
+/// Per session: what was applied to it and what refunds took back (held
+/// by the batch from the first superbill to the exports).
+pub type SessionMoney<'a> = crate::sorted::SortedMap<&'a str, (Cents, Cents)>;
 
 /// [`SessionMoney`] of the sessions `wanted` says yes to.
 pub fn session_money<'a>(ledger: &'a Ledger, wanted: impl Fn(&str) -> bool) -> SessionMoney<'a> {
-    let mut per_session: SessionMoney = HashMap::default();
-    for a in &ledger.allocations {
-        if wanted(&a.session_id) {
-            let e = per_session.entry(a.session_id.as_str()).or_default();
-            if a.amount.is_negative() {
-                e.1 -= a.amount;
+    let each = ledger
+        .allocations
+        .iter()
+        .filter(|a| wanted(&a.session_id))
+        .map(|a| {
+            let money = if a.amount.is_negative() {
+                (Cents::ZERO, -a.amount)
             } else {
-                e.0 += a.amount;
-            }
-        }
-    }
-    per_session
+                (a.amount, Cents::ZERO)
+            };
+            (a.session_id.as_str(), money)
+        })
+        .collect();
+    SessionMoney::of(each, |sum, more| {
+        sum.0 += more.0;
+        sum.1 += more.1;
+    })
 }
 
 /// What each line was paid and refunded: each session's applied payments

@@ -37,9 +37,9 @@ pub struct Inputs {
     pub rows: Vec<FileRows>,
     /// patient_id -> line of every patients.csv row that names one, errors
     /// or not, so a session can point at its patient's broken row.
-    pub patient_lines: crate::hash::HashMap<CompactString, u64>,
+    pub patient_lines: IdLines,
     /// session_id -> line of every sessions.csv row that names one.
-    pub session_lines: crate::hash::HashMap<CompactString, u64>,
+    pub session_lines: IdLines,
     /// (file, line) -> what could be read of each row that yielded no
     /// record: whose it was, for holding that patient's superbill.
     pub refs: crate::hash::HashMap<(&'static str, u64), refs::RowRef>,
@@ -308,7 +308,7 @@ struct Part<T> {
     records: Vec<T>,
     rows: FileRows,
     refs: crate::hash::HashMap<u64, refs::RowRef>,
-    ids: crate::hash::HashMap<CompactString, u64>,
+    ids: IdLines,
     findings: Findings,
     midnights: records::Midnights,
 }
@@ -403,7 +403,7 @@ struct Joined {
 
 impl Joined {
     /// Joins one export's reading; its records and its ids by line.
-    fn add<T>(&mut self, part: Part<T>) -> (Vec<T>, crate::hash::HashMap<CompactString, u64>) {
+    fn add<T>(&mut self, part: Part<T>) -> (Vec<T>, IdLines) {
         self.findings.extend(part.findings);
         self.rows.push(part.rows);
         for (line, r) in part.refs {
@@ -451,27 +451,25 @@ fn in_file_order<T>(mut records: Vec<T>, line_of: fn(&T) -> u64) -> Vec<T> {
     records
 }
 
-fn ids_by_line(t: &Table, column: &str) -> crate::hash::HashMap<CompactString, u64> {
-    let mut out = crate::hash::HashMap::default();
+fn ids_by_line(t: &Table, column: &str) -> IdLines {
     let rows = t.rows.iter().filter_map(|r| {
         let id = t.get(r, column)?;
         records::check_id(id).ok()?;
-        Some((r.line, CompactString::from(id)))
+        Some((CompactString::from(id), r.line))
     });
-    let mut all: Vec<(u64, CompactString)> = rows
+    let all = rows
         .chain(
             t.unreadable_ids
                 .iter()
-                .map(|(l, id)| (*l, CompactString::from(id.as_str()))),
+                .map(|(l, id)| (CompactString::from(id.as_str()), *l)),
         )
         .collect();
-    out.reserve(all.len());
-    all.sort_unstable();
-    for (line, id) in all {
-        out.entry(id).or_insert(line);
-    }
-    out
+    // An id's first line.
+    IdLines::of(all, |first, later| *first = (*first).min(later))
 }
+
+/// The first line of each id in a file.
+pub type IdLines = crate::sorted::SortedMap<CompactString, u64>;
 
 /// Finds and reads one export: `patients.csv`, or a workbook
 /// (`patients.xlsx`, `patients.xls`) in its place. Returns the table and
