@@ -395,8 +395,8 @@ pub fn run(
     let mut held_sessions = SessionBills::default();
     for d in &mut done {
         findings.extend(std::mem::take(&mut d.findings));
-        // Moved, not copied: a million sessions' ids (kept inline, no
-        // allocation per session).
+        // Moved, or copied from the revision where only it kept them (the
+        // ids are inline: no allocation per session).
         let sessions = d.billed_sessions();
         session_superbill.add(&d.number, sessions);
         let group = std::mem::take(&mut d.group_sessions);
