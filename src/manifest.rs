@@ -73,7 +73,7 @@ pub fn sha256(bytes: &[u8]) -> Sha256Sum {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+    hex::encode(sha256(bytes))
 }
 
 /// SHA-256 of a file, read in blocks: an export of years of sessions is

@@ -1,9 +1,9 @@
 //! Maps by id made once and then only read: a sorted list searched by
 //! halves. A batch of a million sessions holds several for its whole run
 //! (the first line of each session id, each payment's unapplied money,
-//! each billed session's payments), and a hash map of them took about
-//! twice the memory: its table doubles past seven eighths full, so a
-//! million ids took two million buckets.
+//! each billed session's payments, which superbill each session is on),
+//! and a hash map of them took about twice the memory: its table doubles
+//! past seven eighths full, so a million ids took two million buckets.
 
 use rayon::prelude::*;
 use std::borrow::Borrow;
@@ -48,6 +48,11 @@ impl<K: Borrow<str>, V> SortedMap<K, V> {
     /// In key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The pairs, in key order (to make the map again with more).
+    pub fn into_pairs(self) -> Vec<(K, V)> {
+        self.0
     }
 
     pub fn len(&self) -> usize {

@@ -7,67 +7,54 @@
 //! their number hold 32 bytes each, 32 MB, and a lookup is a binary search.
 
 use crate::input::CompactString;
-use rayon::slice::ParallelSliceMut;
+use crate::sorted::SortedMap;
 
 #[derive(Debug, Default, Clone)]
 pub struct SessionBills {
     numbers: Vec<CompactString>,
-    /// (session id, index into `numbers`), sorted by id once `done`.
-    sessions: Vec<(CompactString, u32)>,
-    /// Whether `done` sorted them: a lookup before that would miss.
-    sorted: bool,
+    /// (session id, index into `numbers`) as added, until `done`.
+    added: Vec<(CompactString, u32)>,
+    /// The same by id, once `done`.
+    sessions: SortedMap<CompactString, u32>,
 }
 
 impl SessionBills {
     /// `sessions` are on superbill `number`. Call [`SessionBills::done`]
     /// before looking anything up.
     pub fn add(&mut self, number: &str, sessions: impl IntoIterator<Item = CompactString>) {
-        self.sorted = false;
         let at = u32::try_from(self.numbers.len()).expect("fewer than 4 billion superbills");
         self.numbers.push(number.into());
-        self.sessions.extend(sessions.into_iter().map(|s| (s, at)));
+        self.added.extend(sessions.into_iter().map(|s| (s, at)));
     }
 
     /// Sorted for lookups. A session added twice is on the superbill it
     /// was added with last (as a map's insert would have it).
     pub fn done(mut self) -> SessionBills {
-        // Stable: of equal ids, the last added stays last.
-        self.sessions.par_sort_by(|a, b| a.0.cmp(&b.0));
-        self.sessions.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                std::mem::swap(later, kept);
-            }
-            same
-        });
-        self.sessions.shrink_to_fit();
-        self.sorted = true;
+        let mut all = std::mem::take(&mut self.sessions).into_pairs();
+        all.append(&mut self.added);
+        self.added = Vec::new();
+        self.sessions = SortedMap::of(all, |kept, later| *kept = later);
         self
     }
 
     /// The number of the superbill `session` is on.
     pub fn get(&self, session: &str) -> Option<&str> {
-        debug_assert!(
-            self.sorted || self.sessions.is_empty(),
-            "lookup before done()"
-        );
-        let i = self
-            .sessions
-            .binary_search_by(|(id, _)| id.as_str().cmp(session))
-            .ok()?;
-        Some(self.numbers[self.sessions[i].1 as usize].as_str())
+        debug_assert!(self.added.is_empty(), "lookup before done()");
+        let &n = self.sessions.get(session)?;
+        Some(self.numbers[n as usize].as_str())
     }
 
     pub fn contains(&self, session: &str) -> bool {
         self.get(session).is_some()
     }
 
+    /// Sessions added (each once, once `done`).
     pub fn len(&self) -> usize {
-        self.sessions.len()
+        self.sessions.len() + self.added.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
+        self.len() == 0
     }
 
     /// (session, superbill number), by session id.
